@@ -1,0 +1,167 @@
+"""Command line: ``consortium-review review|standard|...``. Only wires stages together."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from . import __version__
+from .catalogue import CatalogueError, load_catalogue
+
+#: Modules that add sub-commands: each has ``add_commands(subparsers)``; missing ones are skipped.
+EXTRA_COMMANDS = [
+    "consortium_review.batch",          # review (batch mode), watch
+    "generator.annual_report",          # datasheet, annual
+]
+
+STATUS_ZH = {"found": "已找到", "partial": "部分", "missing": "缺失", "conflict": "冲突"}
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    # third-party chatter (pdfminer, jieba, fontTools) stays out of the user's terminal
+    for noisy in ("pdfminer", "jieba", "fontTools", "matplotlib", "PIL", "RapidOCR", "docxcompose"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def is_consortium_folder(folder: Path) -> bool:
+    """A folder that directly holds files (documents) is one consortium."""
+    return any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
+
+
+def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
+    """Short Chinese summary of one consortium's review on the terminal."""
+    c = summary["consortium"] or {}
+    s = summary["statuses"]
+    name = c.get("name") or summary.get("folder")
+    print(f"【{name}】 材料 {summary['documents']} 份（{summary['pages']} 页）", file=out)
+    print("  观测点：" + "，".join(f"{STATUS_ZH[k]} {s.get(k, 0)}" for k in ("found", "partial", "conflict", "missing")),
+          file=out)
+    flags = summary.get("flags") or []
+    print("  负面清单：" + ("⚠ 疑似触发 " + "、".join(flags) if flags else "未发现触发项"), file=out)
+    for f in summary.get("documents_failed") or []:
+        print(f"  ✗ {f['file']}：{f['error']}", file=out)
+    for e in summary.get("errors") or []:
+        print(f"  ✗ {e}", file=out)
+    print(f"  结果：{summary['out_dir']}", file=out)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .pipeline import review_consortium
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
+        return 2
+    catalogue = load_catalogue(args.standard)
+    out = Path(args.output)
+    batch = args.batch or (not args.single and not is_consortium_folder(folder))
+    if batch:
+        try:
+            from .batch import run_batch
+        except ModuleNotFoundError:
+            run_batch = None
+        if run_batch is not None:
+            return run_batch(folder, out, catalogue, args)
+        failed = 0
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            summary = review_consortium(sub, out / sub.name, catalogue)
+            print_summary(summary)
+            failed += bool(summary["errors"])
+        return 1 if failed else 0
+    summary = review_consortium(folder, out / folder.name, catalogue)
+    print_summary(summary)
+    return 1 if summary["errors"] else 0
+
+
+def cmd_standard(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(args.standard)
+    if args.xlsx:
+        from .catalogue_export import export_xlsx
+
+        export_xlsx(catalogue, Path(args.xlsx))
+        print(f"已导出指标体系到 {args.xlsx}（{len(catalogue.points)} 个观测点）")
+        return 0
+    if args.json:
+        json.dump(catalogue.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    print(f"{catalogue.title}（{catalogue.source}）")
+    current = None
+    for p in catalogue.points:
+        if p.level2_code != current:
+            current = p.level2_code
+            print(f"\n{p.level2_code}. {p.level2_name}（{p.level1}{'·' + p.group if p.group else ''}）")
+        th = f"  [标准：{p.threshold.rule}]" if p.threshold else ""
+        unit = f"（{p.unit}）" if p.unit else ""
+        print(f"  {p.code} {p.name}{unit}{th}")
+    print(f"\n{catalogue.negative_list[0].code[:2] if catalogue.negative_list else ''}. 负面清单")
+    for n in catalogue.negative_list:
+        print(f"  {n.code} {n.name}")
+    print(f"\n共 {len(catalogue.points)} 个观测点，{len(catalogue.negative_list)} 项否定性指标。")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="consortium-review",
+        description="产教联合体评审助手：按《市域产教联合体建设标准（试行）》读取材料、逐项找证据、生成评审意见与年度报告。")
+    parser.add_argument("--version", action="version", version=f"consortium-review {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    p = sub.add_parser("review", help="评审：读取一个联合体（或一批联合体）的材料，生成证据与评审意见",
+                       description="读取材料文件夹。文件夹内直接有文件 = 一个联合体；只有子文件夹 = 一批联合体（每个子文件夹一个）。")
+    p.add_argument("folder", nargs="?", default="input_docs", help="材料文件夹（默认 input_docs/）")
+    p.add_argument("-o", "--output", default="output", help="输出文件夹（默认 output/）")
+    p.add_argument("--standard", default=None, help="指标体系文件（.yaml 或 .xlsx，默认 2024 年国家标准）")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--single", action="store_true", help="把文件夹当作一个联合体")
+    g.add_argument("--batch", action="store_true", help="把每个子文件夹当作一个联合体")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("standard", help="查看或导出指标体系（观测点、单位、标准值）",
+                       description="打印指标体系；--json 输出每个观测点一条 JSON；--xlsx 导出为工作簿。")
+    p.add_argument("--standard", default=None, help="指标体系文件（默认 2024 年国家标准）")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="以 JSON 输出")
+    g.add_argument("--xlsx", metavar="FILE", help="导出为 .xlsx 工作簿")
+    p.set_defaults(func=cmd_standard)
+
+    for mod in EXTRA_COMMANDS:
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name == mod:
+                continue
+            raise
+        if hasattr(module, "add_commands"):
+            module.add_commands(sub)
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(getattr(args, "verbose", False))
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except CatalogueError as exc:
+        print(f"指标体系错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\n已中断。已完成的结果已保存，重新运行会从缓存继续。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Extractors: read submitted files into blocks, then find evidence for observation points."""

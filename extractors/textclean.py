@@ -1,0 +1,32 @@
+"""Text normalisation shared by all readers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# XML 1.0 forbids these; they also break python-docx/openpyxl when echoed into outputs.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef"
+# a space between two CJK characters/punctuation is an extraction artefact, not content
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t\u00a0\u2002\u2003\u3000]+(?=[{_CJK}{_CJK_PUNCT}])")
+_MULTISPACE = re.compile(r"[ \t\u00a0\u2002\u2003]{2,}")
+
+
+def strip_illegal(text: str) -> str:
+    """Remove characters that are illegal in XML (keeps \\t \\n \\r)."""
+    return _ILLEGAL.sub("", text)
+
+
+def clean_text(text: str) -> str:
+    """Normalise one block's text: legal characters, no spurious spaces inside CJK runs."""
+    text = strip_illegal(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = _MULTISPACE.sub(" ", text)
+    return text.strip()
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)

@@ -1,11 +1,54 @@
-"""The extract stage: documents -> findings per observation point (placeholder, being built)."""
+"""The extract stage: documents -> a finding for every observation point (证据提取).
+
+1. Candidates: every table row mapped to a point (by code, keyword or name) and every
+   sentence hit (keyword + the figure assigned to it), each with its meaning (achieved,
+   target, previous year, other entity, denial) and provenance (file, page, locator, snippet).
+2. Aggregation per point across documents: the same value twice is confirmation, different
+   achieved values are a conflict, only targets make a ``partial``; thresholds evaluated.
+3. Consortium identity (with the official rosters) and the negative list.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Optional
 
-from consortium_review.catalogue import Catalogue
-from consortium_review.models import ConsortiumInfo, Document, NegativeResult, PointResult
+from consortium_review.catalogue import Catalogue, ObservationPoint
+from consortium_review.models import Block, ConsortiumInfo, Document, Evidence, NegativeResult, PointResult
+from extractors.context import Modality, number_modality, split_sentences, statement_modality
+from extractors.identity import find_identity
+from extractors.matching import Hit, Matcher, best_point_for_label
+from extractors.negative import screen_negative_list
+from extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
+from extractors.tables import TableView, group_tables, parse_cell_bool
+
+BODY_KINDS = {"paragraph", "heading", "textbox", "cell", "caption", "footnote"}
+SNIPPET_MAX = 160
+
+
+@dataclass
+class Candidate:
+    """One piece of evidence for one point, before aggregation."""
+
+    code: str
+    block: Block
+    snippet: str
+    value: Any = None              # number (Decimal) | bool | str | None
+    unit: Optional[str] = None
+    quantities: list[tuple[Decimal, str]] = field(default_factory=list)
+    kind: str = "achieved"         # achieved | target | previous | other | mention
+    score: float = 0.5
+    source: str = "sentence"       # table-code | table-name | sentence
+
+    def evidence(self) -> Evidence:
+        b = self.block
+        value = to_number(self.value) if isinstance(self.value, Decimal) else self.value
+        qs = [{"value": to_number(v), "unit": u} for v, u in self.quantities]
+        return Evidence(file=b.file, page=b.page, locator=b.locator, snippet=self.snippet,
+                        value=value, unit=self.unit, kind=self.kind, score=round(self.score, 3), quantities=qs)
 
 
 @dataclass
@@ -13,10 +56,338 @@ class Extraction:
     info: ConsortiumInfo = field(default_factory=ConsortiumInfo)
     points: list[PointResult] = field(default_factory=list)
     negatives: list[NegativeResult] = field(default_factory=list)
+    report_year: int = 0
 
+
+# ------------------------------------------------------------------ helpers
+
+def report_year_of(documents: list[Document]) -> int:
+    """The year the materials report on (「2024年度工作总结」 -> 2024)."""
+    years: Counter[int] = Counter()
+    for d in documents:
+        for m in re.finditer(r"(20\d\d)\s*年度", d.file):
+            years[int(m.group(1))] += 5
+        for b in d.blocks[:400]:
+            for m in re.finditer(r"(20\d\d)\s*年(?:度|全年)", b.text):
+                years[int(m.group(1))] += 1
+    if years:
+        return max(years.most_common(3))[0] if len(years) > 1 else years.most_common(1)[0][0]
+    return 2024
+
+
+def _snippet(sentence: str, start: int = 0, end: int = 0) -> str:
+    s = sentence.strip()
+    if len(s) <= SNIPPET_MAX:
+        return s
+    lo = max(0, min(start, len(s)) - 50)
+    return ("…" if lo else "") + s[lo:lo + SNIPPET_MAX] + "…"
+
+
+def _numeric_units(p: ObservationPoint) -> list[str]:
+    if p.type == "multi":
+        return list(p.units)
+    if p.is_numeric and p.unit:
+        return [p.unit]
+    return []
+
+
+# ------------------------------------------------------------------ sentences
+
+def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, report_year: int,
+                        plan_doc: bool) -> list[Candidate]:
+    out: list[Candidate] = []
+    section_target = bool(re.search(r"目标|任务|计划|规划|举措|安排|展望|思路", block.section or "")) and plan_doc
+    for offset, sent in split_sentences(block.text):
+        hits = matcher.hits(sent)
+        if not hits:
+            continue
+        quantities = [q for q in find_quantities(sent) if not q.is_year]
+        used: set[int] = set()
+        # figures: each quantity goes to the nearest compatible hit (preceding first)
+        by_hit: dict[Hit, list[tuple[Quantity, str, Decimal, float]]] = defaultdict(list)
+        for qi, q in enumerate(quantities):
+            best = None
+            for h in hits:
+                p = matcher.points[h.code]
+                for unit in _numeric_units(p):
+                    v = to_unit(q, unit)
+                    if v is None:
+                        continue
+                    if h.anchor <= q.start:
+                        gap = sent[h.anchor:q.start]
+                        dist = len(gap)
+                        # another point's keyword between them takes the figure
+                        if any(o.start >= h.anchor and o.end <= q.start and o.code != h.code
+                               and _numeric_units(matcher.points[o.code]) for o in hits):
+                            continue
+                        if re.search(r"[。；;]", gap):
+                            continue
+                        pen = dist + (8 if re.search(r"[，,]", gap) else 0)
+                    elif q.end <= h.start:
+                        gap = sent[q.end:h.start]
+                        if re.search(r"[，,。；;：:]", gap) or len(gap) > 12:
+                            continue
+                        pen = len(gap) + 6
+                    else:
+                        continue
+                    if is_weak(unit, q.unit):
+                        pen += 10
+                    if best is None or pen < best[0]:
+                        best = (pen, h, unit, v)
+            if best is not None:
+                pen, h, unit, v = best
+                by_hit[h].append((q, unit, v, pen))
+                used.add(qi)
+        for h in hits:
+            p = matcher.points[h.code]
+            snippet = _snippet(sent, h.start)
+            if p.is_numeric:
+                figs = by_hit.get(h, [])
+                if not figs:
+                    continue
+                if p.type == "multi":
+                    qs: dict[str, tuple[Decimal, Quantity, float]] = {}
+                    for q, unit, v, pen in figs:
+                        m = number_modality(sent, q.start, q.end, report_year)
+                        if m.achieved and unit not in qs:
+                            qs[unit] = (v, q, pen)
+                    if not qs:
+                        continue
+                    first = next(iter(qs))
+                    out.append(Candidate(p.code, block, snippet, value=qs[first][0], unit=first,
+                                         quantities=[(v, u) for u, (v, _, _) in qs.items()],
+                                         kind="target" if section_target else "achieved",
+                                         score=0.75 - min(qs[first][2], 40) / 100))
+                    continue
+                for q, unit, v, pen in figs:
+                    m = number_modality(sent, q.start, q.end, report_year)
+                    kind = _kind(m)
+                    if kind == "achieved" and section_target and not re.search(r"已|实际|完成|累计|现有", sent):
+                        kind = "target"
+                    score = 0.8 - min(pen, 40) / 100
+                    out.append(Candidate(p.code, block, snippet, value=v, unit=unit, kind=kind, score=score))
+            elif p.type in ("yesno", "text", "category"):
+                m = statement_modality(sent, h.start, h.end, report_year)
+                kind = "target" if m.target else "achieved"
+                if kind == "achieved" and section_target and not re.search(r"已|了|实际|完成|现有", sent):
+                    kind = "target"
+                if p.type == "yesno":
+                    out.append(Candidate(p.code, block, snippet, value=not m.negated, kind=kind, score=0.6))
+                elif p.type == "text":
+                    if m.negated:
+                        continue
+                    out.append(Candidate(p.code, block, snippet, value=None, kind=kind, score=0.55))
+                else:
+                    cat = next((c for c in p.categories if c in sent), None)
+                    if cat:
+                        out.append(Candidate(p.code, block, snippet, value=cat, kind=kind, score=0.6))
+    return out
+
+
+def _kind(m: Modality) -> str:
+    if m.previous:
+        return "previous"
+    if m.other or m.delta:
+        return "other"
+    if m.target:
+        return "target"
+    return "achieved"
+
+
+# ------------------------------------------------------------------ tables
+
+def table_candidates(matcher: Matcher, catalogue: Catalogue, table: TableView, report_year: int) -> list[Candidate]:
+    out: list[Candidate] = []
+    for row in table.rows:
+        label = table.label_of(row)
+        code = table.code_of(row)
+        if code and code in matcher.points:
+            point_code, conf, source = code, 0.95, "table-code"
+        else:
+            if not label:
+                continue
+            point_code, conf = best_point_for_label(matcher, label)
+            source = "table-name"
+            if point_code is None:
+                continue
+        p = matcher.points[point_code]
+        snippet = _snippet(" | ".join(c for c in row.cells if c))
+        target_table = table.is_target
+        for col, cell in table.value_cells(row, report_year):
+            kind = "target" if (target_table or col.kind == "target") else ("previous" if col.kind == "previous" else "achieved")
+            cand = _cell_candidate(p, cell, col.unit or table.unit_of(row), label, row, snippet, kind, conf, source)
+            if cand is not None:
+                out.append(cand)
+                if kind == "achieved":
+                    break
+    return out
+
+
+_EMPTY_CELL = re.compile(r"^\s*(?:[/／\\—\-–_]+|无数据|待统计|待填报|待核实|暂无数据|不适用|N/?A|—+)?\s*$", re.I)
+
+
+def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], label: str, row: Block,
+                    snippet: str, kind: str, conf: float, source: str) -> Optional[Candidate]:
+    cell = cell.strip()
+    if _EMPTY_CELL.match(cell):
+        return None
+    if p.type == "yesno":
+        v = parse_cell_bool(cell)
+        if v is None:
+            return None
+        return Candidate(p.code, row, snippet, value=v, kind=kind, score=conf, source=source)
+    if p.type == "text":
+        if parse_cell_bool(cell) is False:
+            return None
+        return Candidate(p.code, row, snippet, value=None, kind=kind, score=conf - 0.1, source=source)
+    if p.type == "category":
+        cat = next((c for c in p.categories if c in cell), None)
+        return Candidate(p.code, row, snippet, value=cat, kind=kind, score=conf, source=source) if cat else None
+    units = _numeric_units(p)
+    if not units:
+        return None
+    qs = [q for q in find_quantities(cell) if not q.is_year]
+    default = unit_hint or unit_in_header(label)
+    found: list[tuple[Decimal, str]] = []
+    for unit in units:
+        for q in qs:
+            v = to_unit(q, unit, default_unit=default if default else (unit if len(units) == 1 and q.unit is None else None))
+            if v is None and q.unit is None and len(units) == 1 and default is None:
+                v = q.value
+            if v is not None:
+                found.append((v, unit))
+                break
+    if not found:
+        return None
+    value, unit = found[0]
+    return Candidate(p.code, row, snippet, value=value, unit=unit,
+                     quantities=found if p.type == "multi" else [], kind=kind, score=conf, source=source)
+
+
+# ------------------------------------------------------------------ aggregation
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        if a == b:
+            return True
+        return abs(a - b) <= abs(a) * Decimal("0.001")
+    return a == b
+
+
+def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
+    res = PointResult(code=p.code, name=p.name, unit=p.unit if p.type != "multi" else (p.units[0] if p.units else None))
+    achieved = [c for c in cands if c.kind == "achieved"]
+    targets = [c for c in cands if c.kind == "target"]
+    if not achieved:
+        if targets:
+            res.status = "partial"
+            res.evidence = [c.evidence() for c in sorted(targets, key=lambda c: -c.score)[:5]]
+            res.confidence = 0.4
+            t = targets[0]
+            shown = f"{to_number(t.value)}{t.unit or ''}" if isinstance(t.value, Decimal) else "相关安排"
+            res.note = f"仅见规划目标（{shown}），未见实际完成情况"
+        return res
+    if p.type == "text":
+        best = sorted(achieved, key=lambda c: -c.score)
+        res.status = "found"
+        res.evidence = [c.evidence() for c in _dedupe(best)[:5]]
+        res.confidence = min(0.95, 0.55 + 0.1 * len({c.block.file for c in best}))
+        return res
+    # group equal values
+    groups: list[list[Candidate]] = []
+    for c in sorted(achieved, key=lambda c: -c.score):
+        if c.value is None:
+            continue
+        for g in groups:
+            if _same(g[0].value, c.value):
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+    if not groups:
+        return res
+
+    def strength(g: list[Candidate]) -> float:
+        files = {c.block.file for c in g}
+        return max(c.score for c in g) + 0.15 * (len(files) - 1) + 0.02 * (len(g) - 1)
+
+    groups.sort(key=strength, reverse=True)
+    best = groups[0]
+    res.value = to_number(best[0].value) if isinstance(best[0].value, Decimal) else best[0].value
+    if p.type == "multi":
+        merged: dict[str, Decimal] = {}
+        for c in sorted(achieved, key=lambda c: -c.score):
+            for v, u in c.quantities:
+                merged.setdefault(u, v)
+        res.quantities = [{"value": to_number(v), "unit": u} for u, v in merged.items()]
+        if res.unit in merged:
+            res.value = to_number(merged[res.unit])
+    res.status = "found"
+    ev = list(best)
+    # conflict: another value stated as achieved in a different document, with good support
+    rivals = [g for g in groups[1:] if max(c.score for c in g) >= 0.6
+              and {c.block.file for c in g} - {c.block.file for c in best}]
+    if rivals and max(c.score for c in best) >= 0.6:
+        if p.type == "yesno":
+            # a denial and an affirmation of the same yes/no point: report, trust the table row
+            pass
+        res.status = "conflict"
+        vals = [res.value] + [to_number(g[0].value) if isinstance(g[0].value, Decimal) else g[0].value for g in rivals]
+        res.note = "材料间数值不一致：" + "；".join(
+            f"{_fmt(g[0])}（{g[0].block.file}{'第%d页' % g[0].block.page if g[0].block.page else ''}）" for g in [best] + rivals)
+        for g in rivals:
+            ev.extend(g)
+        del vals
+    res.evidence = [c.evidence() for c in _dedupe(ev)[:8]]
+    files = {c.block.file for c in best}
+    res.confidence = round(min(0.98, max(c.score for c in best) + 0.1 * (len(files) - 1)) * (0.7 if res.status == "conflict" else 1.0), 3)
+    if p.threshold:
+        met = p.threshold.evaluate(res.value, res.unit) if res.status == "found" else None
+        res.threshold = {"rule": p.threshold.rule, "met": met}
+    return res
+
+
+def _fmt(c: Candidate) -> str:
+    if isinstance(c.value, Decimal):
+        return f"{to_number(c.value)}{c.unit or ''}"
+    if isinstance(c.value, bool):
+        return "是" if c.value else "否"
+    return str(c.value)
+
+
+def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+    seen, out = set(), []
+    for c in cands:
+        key = (c.block.file, c.block.page, c.block.locator, c.snippet)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(c)
+    return out
+
+
+# ------------------------------------------------------------------ entry point
 
 def extract(catalogue: Catalogue, documents: list[Document]) -> Extraction:
-    return Extraction(
-        points=[PointResult(code=p.code, name=p.name, unit=p.unit) for p in catalogue.points],
-        negatives=[NegativeResult(code=n.code, name=n.name) for n in catalogue.negative_list],
-    )
+    matcher = Matcher(catalogue)
+    readable = [d for d in documents if d.status in ("ok", "ocr")]
+    year = report_year_of(readable)
+    cands: dict[str, list[Candidate]] = defaultdict(list)
+    for doc in readable:
+        plan_doc = bool(re.search(r"方案|规划|计划", doc.file))
+        body = [b for b in doc.blocks if b.kind in BODY_KINDS]
+        for b in body:
+            for c in sentence_candidates(matcher, catalogue, b, year, plan_doc):
+                cands[c.code].append(c)
+        for table in group_tables(doc.blocks):
+            for c in table_candidates(matcher, catalogue, table, year):
+                cands[c.code].append(c)
+    points = []
+    for p in catalogue.points:
+        r = aggregate(p, cands.get(p.code, []))
+        if p.threshold and r.threshold is None:
+            r.threshold = {"rule": p.threshold.rule, "met": None}
+        points.append(r)
+    info = find_identity(catalogue, readable)
+    negatives = screen_negative_list(catalogue, readable)
+    return Extraction(info=info, points=points, negatives=negatives, report_year=year)

@@ -1,0 +1,153 @@
+"""Sentence splitting and the meaning around a figure or a statement (语境).
+
+Decides for a span of a sentence whether it states something achieved, a plan target, a
+previous-year figure, a figure of another entity, a denial, or a reference value — the
+difference between 「共建实训基地23个」 and 「到2026年共建实训基地30个」.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SENT_END = re.compile(r"(?<=[。！？；;!?])|\n")
+_CLAUSE_SEP = re.compile(r"[，,：:、]|(?<=[^\d])\.(?=\D)")
+
+
+def split_sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs; sentences end at 。！？； or a line break."""
+    out = []
+    pos = 0
+    for part in _SENT_END.split(text):
+        if part is None:
+            continue
+        if part.strip():
+            lead = len(part) - len(part.lstrip())
+            out.append((pos + lead, part.strip()))
+        pos += len(part)
+    # _SENT_END.split on lookbehind keeps offsets contiguous; fix newline removal
+    return _reoffset(text, out)
+
+
+def _reoffset(text: str, parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    out, cursor = [], 0
+    for _, s in parts:
+        i = text.find(s, cursor)
+        if i < 0:
+            i = cursor
+        out.append((i, s))
+        cursor = i + len(s)
+    return out
+
+
+def clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
+    """Start/end of the clause (between commas) around ``pos``."""
+    start = 0
+    for m in _CLAUSE_SEP.finditer(sentence):
+        if m.end() <= pos:
+            start = m.end()
+        elif m.start() >= pos:
+            return start, m.start()
+    return start, len(sentence)
+
+
+# Plan / target language: the figure is not achieved (yet).
+TARGET = re.compile(
+    r"计划|拟|预计|预期|力争|争取|目标|规划(?!教材)|有望|将(?:达到|实现|建成|新增|超过|建设|完成|打造|开展|建立|出台|制定|培养)|"
+    r"到\s*20\d\d\s*年|至\s*20\d\d\s*年|20\d\d\s*年(?:底|末)?前|届时|预算|拟于|下一步|明年|下一年度|今后|未来三年|三年内|"
+    r"不少于|不低于|以上为目标|确保")
+# Completion language: the statement is an achieved fact even if a target word is near.
+ACHIEVED = re.compile(r"已|了(?![解])|实际|完成|建成|达到(?!.*目标)|累计|共计|合计|获批|入选|实现了|取得|新增|现有")
+PREVIOUS = re.compile(r"上年|上一年|去年|上年度|2023\s*年(?!度工作)|同比|较.{0,4}年|比.{0,4}年|此前|原有|由|从")
+OTHER_ENTITY = re.compile(r"全省|全国|全市(?!平均)|省内|其中|占全|国家规定|规定的|标准的|下限|上限|要求的|全区|行业平均|在校生总数|总数为")
+DELTA = re.compile(r"增长|增加|提高|提升|上升|下降|减少|增幅|增速|百分点")
+NEGATION = re.compile(
+    r"尚未|暂未|暂无|尚无|仍未|并未|未能|未(?=[\u4e00-\u9fff])|没有|无(?=[\u4e00-\u9fff]{0,4}(?:机制|制度|文件|方案|细则|政策|规则|会议))|"
+    r"不(?:具备|是|属于|允许|完备|健全|足)|缺乏|缺少|待(?:出台|建立|制定|完善|落实)|仍在(?:征求|起草|研究|制定|酝酿)|正在(?:起草|制定|研究)|"
+    r"否(?![则决])")
+DOUBLE_NEG = re.compile(r"未发生|无.{0,6}(?:事件|问题|行为|情况)|不存在|没有发生|未出现|未发现")
+
+
+@dataclass
+class Modality:
+    target: bool = False
+    previous: bool = False
+    other: bool = False
+    delta: bool = False
+    negated: bool = False
+
+    @property
+    def achieved(self) -> bool:
+        return not (self.target or self.previous or self.other or self.delta)
+
+
+def future_year(text: str, report_year: int) -> bool:
+    """Mentions a year after the report year as a deadline (「2025年建立…」 in a 2024 report)."""
+    for m in re.finditer(r"(20\d\d)\s*年", text):
+        y = int(m.group(1))
+        tail = text[m.end():m.end() + 2]
+        if y > report_year and not tail.startswith("度工"):
+            # a range 2024—2026年 describing a plan period is also a target context
+            return True
+    return False
+
+
+def number_modality(sentence: str, start: int, end: int, report_year: int) -> Modality:
+    """Meaning of the figure at sentence[start:end]."""
+    c0, c1 = clause_bounds(sentence, start)
+    clause = sentence[c0:c1]
+    before = sentence[max(c0, start - 12):start]
+    after = sentence[end:min(c1, end + 8)]
+    m = Modality()
+    # previous-year figure: 「由上年的17个增加到23个」「较上年的274名」「上年为…」
+    if re.search(r"(?:由|从)[^，。；]{0,10}$", before) and re.match(r"\s*(?:的)?[^，。；]{0,3}(?:增加|增长|提高|提升|上升|下降|减少|扩大)?(?:到|至|为)", after):
+        m.previous = True
+    if re.search(r"(?:上年|去年|上一年|上年度|2023\s*年)(?:的|为|同期)?[^，。；\d]{0,4}$", before):
+        m.previous = True
+    if re.search(r"(?:较|比)(?:上年|去年|上一年|上年度|2023\s*年)[^，。；]{0,3}$", before):
+        m.previous = True
+    for y in re.finditer(r"(20\d\d)\s*年(?!度)", before):
+        if int(y.group(1)) < report_year:
+            m.previous = True
+    # a change, not a level: 「增长12%」「增加3个」「提高2个百分点」
+    if re.search(r"(?:增长|增加|提高|提升|上升|下降|减少|增幅|增速)(?:了)?(?:约|近|超过)?\s*$", before) or after.startswith("个百分点"):
+        m.delta = True
+    # other entities' figures and reference values
+    if re.search(r"全省|全国|省内|国家规定|规定的|标准的|要求的|全区|行业平均|平均水平", before) or \
+            re.search(r"下限|上限|的标准|的要求", after):
+        m.other = True
+    if re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before) or re.search(r"总数为|在校生|总人数|总量为", before):
+        m.other = True
+    # targets
+    if TARGET.search(clause) and not re.search(r"实际|已|完成|超额", clause):
+        m.target = True
+    # a target announced earlier in the sentence: 「到2026年，共建实训基地达到30个」
+    if re.search(r"到\s*20\d\d\s*年|计划|力争|争取|预计|拟|目标", sentence[:c0]) and not re.search(r"实际|已|完成|超额|当年|本年", clause):
+        m.target = True
+    if future_year(clause, report_year) and not re.search(r"已|实际|完成", clause):
+        m.target = True
+    return m
+
+
+def statement_modality(sentence: str, start: int, end: int, report_year: int) -> Modality:
+    """Meaning of a statement (yes/no or text point) whose keyword is at sentence[start:end]."""
+    c0, c1 = clause_bounds(sentence, start)
+    # a negation may sit in the neighbouring clause: 「…的实施细则暂未出台」
+    clause = sentence[c0:c1]
+    m = Modality()
+    scope = clause
+    if not NEGATION.search(scope):
+        # keyword in a subject clause, predicate in the next: 「人才培养方案仍由学校单方制定，尚未实现校企共同制定」
+        n0, n1 = clause_bounds(sentence, min(len(sentence), c1 + 1))
+        nxt = sentence[n0:n1] if c1 < len(sentence) else ""
+        if nxt and NEGATION.search(nxt[:8]):
+            scope = clause + "，" + nxt
+    neg = NEGATION.search(scope)
+    if neg and not DOUBLE_NEG.search(scope):
+        m.negated = True
+    if (TARGET.search(clause) or future_year(clause, report_year)) and not ACHIEVED.search(clause):
+        m.target = True
+    if m.negated and re.search(r"计划|拟|将于|年内", clause):
+        # 「尚未出台，计划明年出台」: the fact is the denial
+        m.target = False
+    return m

@@ -1,0 +1,125 @@
+"""Consortium identity (联合体名称、依托园区、牵头学校、牵头企业) and the official rosters (附件2)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from typing import Optional
+
+from consortium_review.catalogue import Catalogue, RosterEntry
+from consortium_review.models import ConsortiumInfo, Document
+
+_NAME = re.compile(r"([\u4e00-\u9fff（）()·]{2,40}?(?:市域)?产教联合体)")
+_PARK = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?(?:开发区|高新区|产业园区|产业园|园区|新区|试验区|示范区|基地|工业园|经济区|自贸区|发展区|科学城))")
+_SCHOOL = re.compile(r"([\u4e00-\u9fff（）()]{2,30}?(?:职业技术大学|职业技术学院|职业学院|职业大学|高等专科学校|技师学院|大学|学院|学校))")
+_COMPANY = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团))")
+_LEAD_IN = re.compile(r"^(?:由|依托|联合|会同|以|在|和|与|及|、|，|组建|牵头)+")
+KEYS = {
+    "name": re.compile(r"^(?:联合体)?名称$|联合体名称"),
+    "park": re.compile(r"依托园区|所在园区|依托的?产业园区|园区名称"),
+    "lead_school": re.compile(r"牵头(?:学校|院校|单位（学校）)"),
+    "lead_enterprise": re.compile(r"牵头企业"),
+}
+PATTERN = {"name": _NAME, "park": _PARK, "lead_school": _SCHOOL, "lead_enterprise": _COMPANY}
+
+
+def norm(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+def _clean(v: str, field: str) -> Optional[str]:
+    v = v.strip().strip("：:，,。；;、")
+    m = PATTERN[field].search(v)
+    if not m:
+        return None
+    out = _LEAD_IN.sub("", m.group(1))
+    return out or None
+
+
+def find_identity(catalogue: Catalogue, documents: list[Document]) -> ConsortiumInfo:
+    votes: dict[str, Counter[str]] = {f: Counter() for f in KEYS}
+    texts: list[str] = []
+    for d in documents:
+        for b in d.blocks:
+            if b.kind == "table_row" and len(b.cells) >= 2:
+                k = (b.cells[0] or "").strip()
+                for field, rx in KEYS.items():
+                    if rx.search(k):
+                        for cell in b.cells[1:]:
+                            v = _clean(cell or "", field)
+                            if v:
+                                votes[field][v] += 6
+                                break
+            if b.kind in ("header", "footer"):
+                continue
+            texts.append(b.text)
+            _vote_sentences(b.text, votes)
+    info = ConsortiumInfo()
+    for field in KEYS:
+        if votes[field]:
+            info.__setattr__(field, _choose(votes[field]))
+    entry = match_roster(catalogue, info, "\n".join(texts))
+    if entry is not None:
+        info.name = entry.name
+        info.park = entry.park or info.park
+        info.lead_school = "、".join(entry.lead_schools) if entry.lead_schools else info.lead_school
+        info.lead_enterprise = entry.lead_enterprise or info.lead_enterprise
+        info.roster = {"batch": entry.batch, "index": entry.index}
+    return info
+
+
+def _vote_sentences(text: str, votes: dict[str, Counter[str]]) -> None:
+    for m in re.finditer(r"牵头学校(?:为|是|：|:)?([^，。；、]{4,30})", text):
+        v = _clean(m.group(1), "lead_school")
+        if v:
+            votes["lead_school"][v] += 3
+    for m in re.finditer(r"由([^，。；]{4,30}?(?:学院|大学|学校))(?:牵头|作为牵头)", text):
+        v = _clean(m.group(1), "lead_school")
+        if v:
+            votes["lead_school"][v] += 2
+    for m in re.finditer(r"牵头企业(?:为|是|：|:)?([^，。；、]{4,40})", text):
+        v = _clean(m.group(1), "lead_enterprise")
+        if v:
+            votes["lead_enterprise"][v] += 3
+    for m in re.finditer(r"(?:依托|位于|所在园区为|依托园区为)([^，。；、]{4,40})", text):
+        v = _clean(m.group(1), "park")
+        if v:
+            votes["park"][v] += 2
+    for m in _NAME.finditer(text):
+        v = _LEAD_IN.sub("", m.group(1))
+        v = re.sub(r"^(?:20\d\d年(?:度)?|本|该|全|各|推动|加强|建设|关于)", "", v)
+        if len(v) >= 6 and not re.match(r"^(?:市域|国家|本)产教联合体", v):
+            votes["name"][v] += 1
+
+
+def _choose(c: Counter[str]) -> str:
+    """Most supported value; among near-ties prefer the longer (fuller) form."""
+    top = c.most_common()
+    best_score = top[0][1]
+    near = [v for v, n in top if n >= best_score * 0.5]
+    # prefer a form that contains another candidate (苏州市太仓… ⊃ 太仓…)
+    near.sort(key=lambda v: (sum(1 for o in near if o != v and norm(o) in norm(v)), c[v], len(v)), reverse=True)
+    return near[0]
+
+
+def match_roster(catalogue: Catalogue, info: ConsortiumInfo, text: str) -> Optional[RosterEntry]:
+    """The official list entry these documents belong to, if the evidence is clear."""
+    t = norm(text)
+    best, best_score = None, 0.0
+    for e in catalogue.rosters:
+        score = 0.0
+        names = [e.name, *e.aliases]
+        if any(norm(n) in t for n in names if len(n) >= 6):
+            score += 2
+        if info.name and any(norm(info.name) == norm(n) for n in names):
+            score += 2
+        if e.park and norm(e.park) in t:
+            score += 1
+        if e.lead_enterprise and norm(e.lead_enterprise) in t:
+            score += 1
+        if any(norm(s) in t for s in e.lead_schools):
+            score += 1
+        if score > best_score:
+            best, best_score = e, score
+    return best if best_score >= 3 else None

@@ -1,0 +1,132 @@
+"""Catalogue-driven matching: which observation points a sentence or a table label speaks of.
+
+Keywords come from the catalogue (``keywords``: phrases, ``A&B`` = both in one sentence;
+``exclude``: phrases that, in the same clause, mean a different point). A hit whose span lies
+inside a longer hit of another point is dropped (「实训基地工位」 is not 「实训基地」).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from consortium_review.catalogue import Catalogue, ObservationPoint
+from extractors.context import clause_bounds
+
+_PUNCT = re.compile(r"[\s（）()《》“”\"'‘’、，,。．.：:；;？?！!·\-—/]+")
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    start: int          # span of the matched phrase(s) in the sentence
+    end: int
+    anchor: int         # where figures are expected to follow (end of the last part)
+    keyword: str
+
+
+def _norm(s: str) -> str:
+    return _PUNCT.sub("", s)
+
+
+class Matcher:
+    """Finds keyword hits of every observation point in a sentence."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.points = {p.code: p for p in catalogue.points}
+        self.rules: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
+        for p in catalogue.points:
+            kws = tuple(tuple(part.strip() for part in kw.split("&") if part.strip()) for kw in p.keywords)
+            self.rules.append((p.code, kws, tuple(p.exclude)))
+        # first characters of every keyword part: a quick filter before the full scan
+        self._first_chars = {kw[0][0] for _, kws, _ in self.rules for kw in kws if kw and kw[0]}
+
+    def hits(self, sentence: str) -> list[Hit]:
+        out: list[Hit] = []
+        for code, kws, excl in self.rules:
+            for parts in kws:
+                if not all(part in sentence for part in parts):
+                    continue
+                for hit in self._occurrences(code, parts, sentence):
+                    c0, c1 = clause_bounds(sentence, hit.start)
+                    e0, e1 = clause_bounds(sentence, max(hit.start, hit.anchor - 1))
+                    scope = sentence[min(c0, e0):max(c1, e1)]
+                    if any(x in scope for x in excl):
+                        continue
+                    out.append(hit)
+        return _prune(out)
+
+    @staticmethod
+    def _occurrences(code: str, parts: tuple[str, ...], sentence: str) -> list[Hit]:
+        if len(parts) == 1:
+            kw = parts[0]
+            res, i = [], sentence.find(kw)
+            while i >= 0:
+                res.append(Hit(code, i, i + len(kw), i + len(kw), kw))
+                i = sentence.find(kw, i + 1)
+            return res
+        # all parts: take the occurrence of each part closest to the last part's first occurrence
+        positions = [(sentence.find(p), p) for p in parts]
+        start = min(i for i, _ in positions)
+        end = max(i + len(p) for i, p in positions)
+        if end - start > 60:        # parts too far apart to be one statement
+            return []
+        return [Hit(code, start, end, end, "&".join(parts))]
+
+
+def _prune(hits: list[Hit]) -> list[Hit]:
+    """Drop a hit lying inside a longer hit of another point; one hit per point and position."""
+    hits = sorted(set(hits), key=lambda h: (h.start, -(h.end - h.start)))
+    keep: list[Hit] = []
+    for h in hits:
+        inside = any(o.code != h.code and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
+                     for o in hits)
+        if inside:
+            continue
+        if any(k.code == h.code and not (h.end <= k.start or h.start >= k.end) for k in keep):
+            continue
+        keep.append(h)
+    return keep
+
+
+# ------------------------------------------------------------------ table labels
+
+_STRIP_NAME = re.compile(r"^(?:是否|有无)|[（(][^）)]*[)）]$|情况$|数$|\d+(?:\.\d+)*")
+
+
+def _bigrams(s: str) -> set[str]:
+    s = _norm(s)
+    return {s[i:i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
+
+
+@lru_cache(maxsize=4096)
+def _name_key(name: str) -> frozenset[str]:
+    return frozenset(_bigrams(_STRIP_NAME.sub("", name)))
+
+
+def name_similarity(label: str, point: ObservationPoint) -> float:
+    """Dice similarity of character bigrams between a table label and a point name."""
+    a = _name_key(label)
+    b = _name_key(point.name)
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def best_point_for_label(matcher: Matcher, label: str) -> tuple[str | None, float]:
+    """The observation point a table row's label names (code, confidence)."""
+    hits = matcher.hits(label)
+    codes = {h.code for h in hits}
+    scored = sorted(((name_similarity(label, matcher.points[c]), c) for c in matcher.points), reverse=True)
+    if len(codes) == 1:
+        code = codes.pop()
+        return code, 0.85
+    if codes:
+        # several points named: the one whose name is closest, or the longest keyword
+        best = max(codes, key=lambda c: (name_similarity(label, matcher.points[c]),
+                                         max(h.end - h.start for h in hits if h.code == c)))
+        return best, 0.75
+    if scored and scored[0][0] >= 0.55 and (len(scored) < 2 or scored[0][0] - scored[1][0] >= 0.08):
+        return scored[0][1], 0.7
+    return None, 0.0

@@ -1,0 +1,45 @@
+"""Negative list screening (否定性指标 16.1–16.6).
+
+An item is flagged only on a statement that the problem OCCURRED (an audit finding, 「连续两年
+未按计划落实经费」). Statements that it did not occur (「未发生重大违法违规事件」) never flag;
+nor does text that merely quotes the standard or a plan to avoid the problem.
+"""
+
+from __future__ import annotations
+
+import re
+
+from consortium_review.catalogue import Catalogue
+from consortium_review.models import Document, Evidence, NegativeResult
+from extractors.context import split_sentences
+
+DENIAL = re.compile(r"未发生|没有发生|未出现|未发现|不存在|无(?:任何)?[^，。；]{0,10}(?:事件|问题|行为|情况|记录)|均(?:按计划|已)|杜绝|严禁|防止|避免|确保不|如(?:发生|出现|存在)|一旦|若|凡")
+QUOTE = re.compile(r"负面清单|否定性指标|退出机制|建设标准")
+
+
+def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> list[NegativeResult]:
+    out = []
+    for item in catalogue.negative_list:
+        res = NegativeResult(code=item.code, name=item.name)
+        for doc in documents:
+            for b in doc.blocks:
+                if b.kind in ("header", "footer"):
+                    continue
+                for _, sent in split_sentences(b.text):
+                    trig = next((t for t in item.triggers if _contains(sent, t)), None)
+                    if not trig:
+                        continue
+                    if any(d in sent for d in item.denials) or DENIAL.search(sent) or QUOTE.search(sent):
+                        continue
+                    res.evidence.append(Evidence(file=b.file, page=b.page, locator=b.locator,
+                                                 snippet=sent[:200], kind="flag"))
+        res.flagged = bool(res.evidence)
+        if res.flagged:
+            res.note = "材料中有相关表述，请专家核实"
+        out.append(res)
+    return out
+
+
+def _contains(sent: str, trigger: str) -> bool:
+    parts = [p for p in trigger.split("&") if p]
+    return all(p in sent for p in parts)

@@ -119,10 +119,10 @@ def number_modality(sentence: str, start: int, end: int, report_year: int) -> Mo
     if re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before) or re.search(r"总数为|在校生|总人数|总量为", before):
         m.other = True
     # targets
-    if TARGET.search(clause) and not re.search(r"实际|已|完成|超额", clause):
+    if TARGET.search(clause) and not re.search(r"实际|已|超额", clause):
         m.target = True
     # a target announced earlier in the sentence: 「到2026年，共建实训基地达到30个」
-    if re.search(r"到\s*20\d\d\s*年|计划|力争|争取|预计|拟|目标", sentence[:c0]) and not re.search(r"实际|已|完成|超额|当年|本年", clause):
+    if re.search(r"到\s*20\d\d\s*年|计划|力争|争取|预计|拟|目标", sentence[:c0]) and not re.search(r"实际|已|超额|当年|本年", clause):
         m.target = True
     if future_year(clause, report_year) and not re.search(r"已|实际|完成", clause):
         m.target = True

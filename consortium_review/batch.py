@@ -1,0 +1,720 @@
+"""Batch review (批量评审): a folder of consortium folders, in parallel, incremental, isolated.
+
+Every consortium goes through the one single-consortium path
+(``pipeline.review_consortium``), in worker processes started with the *spawn* method (the
+only one on Windows). Around it this module adds:
+
+* **incremental re-runs** — a consortium whose input fingerprint (file hashes, catalogue,
+  code, render settings) and outputs are unchanged is not processed again; its last summary
+  is reused. Changed consortia go through the per-file ``ReadCache``, so only new or changed
+  files are read again. ``--force`` ignores both (and refreshes them).
+* **failure isolation** — an exception, a renderer error or a worker process that dies
+  (crash, out of memory: ``BrokenProcessPool``) is recorded for that consortium with the
+  reason; the others complete. When a pool breaks, the consortia that were running are
+  retried one at a time so only the culprit is marked failed.
+* **clean interruption** — Ctrl-C (or SIGTERM) stops the workers, removes temp files, writes
+  the summary of what finished and re-raises ``KeyboardInterrupt``; every output is written
+  atomically, so the next run continues from the caches.
+* **reporting** — a progress display, ``OUT/run.log`` (Chinese, timings per stage, per-file
+  read errors) and the summary files of ``batch_summary``.
+
+Exit code of ``run_batch``: the number of failed consortia (capped at 100), 0 when all fine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as _dt
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, TextIO
+
+from .batch_progress import BaseDisplay, fmt_seconds, make_display
+from .batch_summary import consortium_row, write_summary
+from .cache import (CACHE_DIRNAME, ReadCache, ResultStore, consortium_fingerprint, input_files)
+
+log = logging.getLogger("consortium_review.batch")
+
+#: Fault injection for the reliability suite: "folder:raise" or "folder:exit" (";"-separated).
+#: "raise" makes that consortium's worker raise, "exit" kills the worker process outright.
+FAULT_ENV = "CONSORTIUM_REVIEW_INJECT_FAULT"
+#: Largest exit code (the number of failed consortia).
+MAX_EXIT = 100
+RUN_LOG = "run.log"
+
+Emit = Callable[[str, str, dict[str, Any]], None]
+
+
+# --------------------------------------------------------------------------- jobs
+
+@dataclass
+class Job:
+    """One consortium to review (paths as str: jobs are pickled to worker processes)."""
+
+    name: str
+    folder: str
+    out_dir: str
+    files: list[tuple[str, int, str]]
+    fingerprint: str
+
+    @property
+    def size(self) -> int:
+        return sum(max(0, s) for _, s, _ in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "folder": self.folder, "out_dir": self.out_dir,
+                "files": self.files, "fingerprint": self.fingerprint}
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did (for the CLI exit code, watch mode and tests)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)   # one per consortium, by folder
+    reviewed: list[str] = field(default_factory=list)             # processed in this run
+    reused: list[str] = field(default_factory=list)               # skipped: unchanged
+    failed: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    cache: dict[str, int] = field(default_factory=lambda: {"hits": 0, "misses": 0, "writes": 0})
+    outputs: list[Path] = field(default_factory=list)             # summary files written
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return min(len(self.failed), MAX_EXIT)
+
+    def entry(self, folder: str) -> Optional[dict[str, Any]]:
+        return next((e for e in self.entries if e["folder"] == folder), None)
+
+
+def consortium_folders(root: Path, out: Optional[Path] = None) -> list[Path]:
+    """Sub-folders of ``root`` that are consortia (hidden ones and the output folder skipped)."""
+    root = Path(root)
+    out_res = Path(out).resolve() if out is not None else None
+    subs = []
+    for p in sorted(root.iterdir(), key=lambda q: q.name):
+        if not p.is_dir() or p.name.startswith((".", "~$", "__")):
+            continue
+        if out_res is not None and p.resolve() == out_res:
+            continue
+        subs.append(p)
+    return subs
+
+
+# --------------------------------------------------------------------------- the worker side
+
+def _inject_fault(name: str) -> None:
+    spec = os.environ.get(FAULT_ENV, "")
+    for item in filter(None, (s.strip() for s in spec.split(";"))):
+        target, _, kind = item.rpartition(":")
+        if target == name:
+            if kind == "exit" and multiprocessing.current_process().name != "MainProcess":
+                os._exit(70)        # simulate a worker killed mid-run (segfault, OOM killer)
+            raise RuntimeError(f"注入的故障（{FAULT_ENV}）")
+
+
+def _peak_rss_kb() -> Optional[int]:
+    try:
+        import resource
+
+        v = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return v // 1024 if sys.platform == "darwin" else v
+    except Exception:
+        return None
+
+
+def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Emit) -> dict[str, Any]:
+    """Review one consortium; never raises an ``Exception`` (failures come back as data)."""
+    from .pipeline import review_consortium
+
+    name = job["name"]
+    t0 = time.perf_counter()
+    cache = None
+    try:
+        emit(name, "start", {"files": len(job["files"])})
+        _inject_fault(name)
+        cache = ReadCache(Path(options["cache_dir"]), use_cached=not options.get("force"),
+                          on_event=lambda kind, data: emit(name, kind, data))
+        summary = review_consortium(Path(job["folder"]), Path(job["out_dir"]), catalogue, cache=cache,
+                                    render=options.get("render", True))
+        emit(name, "stage", {"stage": "汇总"})
+        evidence = json.loads((Path(job["out_dir"]) / "evidence.json").read_text(encoding="utf-8"))
+        row = consortium_row(evidence, catalogue, summary)
+        return {"name": name, "ok": True, "summary": summary, "row": row, "cache": cache.stats(),
+                "files": cache.files, "seconds": round(time.perf_counter() - t0, 3),
+                "peak_rss_kb": _peak_rss_kb()}
+    except Exception as exc:
+        return {"name": name, "ok": False, "error": f"{type(exc).__name__}：{exc}",
+                "traceback": traceback.format_exc(), "cache": cache.stats() if cache else {},
+                "files": cache.files if cache else [], "seconds": round(time.perf_counter() - t0, 3),
+                "peak_rss_kb": _peak_rss_kb()}
+
+
+_QUEUE = None          # worker process: the parent's event queue
+_CURRENT = ""          # worker process: the consortium being reviewed
+
+
+class _QueueLogHandler(logging.Handler):
+    """Worker log records -> parent's run.log (never the worker's stderr)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            _QUEUE.put((_CURRENT, "log", {"level": record.levelname, "msg": self.format(record)}))
+        except Exception:
+            pass
+
+
+def _on_sigterm(signum, frame):      # runs the ``finally`` blocks: temp files are removed
+    raise SystemExit(143)
+
+
+def _init_worker(queue, verbose: bool) -> None:
+    global _QUEUE
+    _QUEUE = queue
+    # Ctrl-C is handled by the parent, which then stops the workers in an orderly way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    handler = _QueueLogHandler()
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for noisy in ("pdfminer", "jieba", "fontTools", "matplotlib", "PIL", "RapidOCR", "docxcompose"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _queue_emit(name: str, kind: str, data: dict[str, Any]) -> None:
+    _QUEUE.put((name, kind, data))
+
+
+def _pool_entry(job: dict[str, Any], catalogue, options: dict[str, Any]) -> dict[str, Any]:
+    global _CURRENT
+    _CURRENT = job["name"]
+    return review_job(job, catalogue, options, _queue_emit)
+
+
+# --------------------------------------------------------------------------- run.log
+
+class RunLog:
+    """``OUT/run.log``: appended, one timestamped Chinese line per event, flushed as it goes."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = open(self.path, "a", encoding="utf-8", newline="\n")
+        self._lock = threading.Lock()
+
+    def write(self, msg: str, name: Optional[str] = None) -> None:
+        from extractors.textclean import strip_illegal
+
+        stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        prefix = f"[{name}] " if name else ""
+        with self._lock:
+            for line in strip_illegal(str(msg)).splitlines() or [""]:
+                self._f.write(f"{stamp} {prefix}{line}\n")
+            self._f.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._f.close()
+
+
+class _RunLogHandler(logging.Handler):
+    def __init__(self, runlog: RunLog, current: Callable[[], Optional[str]]):
+        super().__init__(level=logging.WARNING)
+        self.runlog, self.current = runlog, current
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.runlog.write(f"{record.levelname} {self.format(record)}", self.current())
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------- the parent side
+
+class _Runner:
+    """Runs jobs (in-process or in a spawn pool) and routes their events."""
+
+    def __init__(self, catalogue, options: dict[str, Any], workers: int, display: BaseDisplay,
+                 runlog: RunLog, on_result: Callable[[Job, dict[str, Any]], None], verbose: bool = False,
+                 inprocess: bool = False):
+        self.catalogue = catalogue
+        self.options = options
+        self.workers = max(1, workers)
+        self.inprocess = inprocess
+        self.display = display
+        self.runlog = runlog
+        self.on_result = on_result
+        self.verbose = verbose
+        self.current: Optional[str] = None   # in-process mode: the consortium being reviewed
+        self.running: set[str] = set()
+
+    # events from workers (or in-process)
+    def event(self, name: str, kind: str, data: dict[str, Any]) -> None:
+        if kind == "log":
+            self.runlog.write(f"{data.get('level')} {data.get('msg')}", name)
+            return
+        self.display.event(name, kind, data)
+        if kind == "start":
+            self.runlog.write(f"开始评审（{data.get('files', 0)} 个文件）", name)
+        elif kind == "file_done":
+            if data.get("cached"):
+                how = "缓存命中"
+            else:
+                how = f"已读取，{data.get('seconds', 0):.2f} 秒"
+            errs = data.get("errors") or []
+            if errs:
+                for e in errs:
+                    self.runlog.write(f"  材料读取失败：{e.get('file')}：{e.get('error')}（{how}）", name)
+            else:
+                self.runlog.write(f"  读取 {data.get('rel')}（{how}）", name)
+        self.display.tick()
+
+    def run(self, jobs: list[Job]) -> list[str]:
+        """Process ``jobs``; returns the names not finished (only non-empty when interrupted)."""
+        if self.inprocess:
+            return self._run_inprocess(jobs)
+        return self._run_pool(jobs)
+
+    def _run_inprocess(self, jobs: list[Job]) -> list[str]:
+        for i, job in enumerate(jobs):
+            self.current = job.name
+            self.running = {job.name}
+            try:
+                res = review_job(job.to_dict(), self.catalogue, self.options, self.event)
+            except KeyboardInterrupt:
+                _sweep_temp(Path(job.out_dir))
+                return [j.name for j in jobs[i:]]
+            finally:
+                self.current = None
+                self.running = set()
+            self.on_result(job, res)
+        return []
+
+    def _run_pool(self, jobs: list[Job]) -> list[str]:
+        ctx = multiprocessing.get_context("spawn")
+        queue = ctx.Queue()
+        pending = collections.deque(jobs)
+        isolate: collections.deque[Job] = collections.deque()   # suspects after a pool broke
+        inflight: dict[Any, Job] = {}
+        pool: Optional[ProcessPoolExecutor] = None
+        pool_size = 0
+        alone: set[str] = set()     # names that ran alone in their pool
+
+        def new_pool(size: int) -> ProcessPoolExecutor:
+            return ProcessPoolExecutor(max_workers=size, mp_context=ctx, initializer=_init_worker,
+                                       initargs=(queue, self.verbose))
+
+        try:
+            while pending or isolate or inflight:
+                want = 1 if isolate else min(self.workers, max(1, len(pending)))
+                if pool is not None and not inflight and pool_size != want and (isolate or pool_size < want):
+                    pool.shutdown(wait=True)
+                    pool = None
+                if pool is None:
+                    pool, pool_size = new_pool(want), want
+                if isolate:
+                    if not inflight:
+                        job = isolate.popleft()
+                        alone.add(job.name)
+                        inflight[pool.submit(_pool_entry, job.to_dict(), self.catalogue, self.options)] = job
+                else:
+                    while pending and len(inflight) < pool_size:
+                        job = pending.popleft()
+                        inflight[pool.submit(_pool_entry, job.to_dict(), self.catalogue, self.options)] = job
+                self.running = {j.name for j in inflight.values()}
+                done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
+                self._drain(queue)
+                broken = False
+                for fut in done:
+                    job = inflight.pop(fut)
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        self._suspect(job, alone, isolate)
+                        continue
+                    except Exception as exc:          # e.g. an unpicklable result
+                        res = {"name": job.name, "ok": False, "error": f"{type(exc).__name__}：{exc}",
+                               "traceback": "".join(traceback.format_exception(exc))}
+                    self.on_result(job, res)
+                if broken:
+                    for fut, job in list(inflight.items()):   # they die with the pool
+                        self._suspect(job, alone, isolate)
+                    inflight.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
+                self.display.tick()
+            self._drain(queue)
+            return []
+        except KeyboardInterrupt:
+            unfinished = [j.name for j in inflight.values()] + [j.name for j in isolate] + [j.name for j in pending]
+            if pool is not None:
+                _stop_pool(pool)
+                pool = None
+            self._drain(queue)
+            for j in list(inflight.values()):
+                _sweep_temp(Path(j.out_dir))
+            return unfinished
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+            try:
+                queue.close()
+                queue.join_thread()
+            except Exception:
+                pass
+
+    def _suspect(self, job: Job, alone: set[str], isolate: collections.deque) -> None:
+        if job.name in alone:
+            self.on_result(job, {"name": job.name, "ok": False,
+                                 "error": "处理进程意外退出（可能是内存不足、被系统终止或读取组件崩溃）"})
+        else:
+            self.runlog.write("处理进程意外退出，该联合体将单独重试以确定原因", job.name)
+            isolate.append(job)
+
+    def _drain(self, queue) -> None:
+        import queue as _q
+
+        while True:
+            try:
+                name, kind, data = queue.get_nowait()
+            except _q.Empty:
+                return
+            except (EOFError, OSError):
+                return
+            self.event(name, kind, data)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued work and stop running workers (they clean their temp files on SIGTERM)."""
+    procs = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        try:
+            p.terminate()
+        except Exception:
+            pass
+    deadline = time.monotonic() + 5
+    for p in procs:
+        try:
+            p.join(timeout=max(0.1, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=2)
+        except Exception:
+            pass
+
+
+def _sweep_temp(folder: Path) -> int:
+    """Remove temp files left by ``fileio.atomic_path`` (``.~name-xxxx.ext.tmp``) below ``folder``."""
+    n = 0
+    if not folder.is_dir():
+        return 0
+    for p in folder.rglob(".~*.tmp"):
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
+# --------------------------------------------------------------------------- orchestration
+
+def _classify(res: dict[str, Any]) -> tuple[str, list[str]]:
+    """(status, consortium-level problems) of one worker result."""
+    if not res.get("ok"):
+        return "failed", [f"评审失败：{res.get('error')}"]
+    row = res.get("row") or {}
+    summary = res.get("summary") or {}
+    problems = list(summary.get("errors") or [])
+    status = "failed" if problems else "ok"
+    if not row.get("documents"):
+        problems.append("文件夹中没有可读取的材料文件")
+        status = "failed"
+    elif not row.get("documents_ok"):
+        problems.append("所有材料均无法读取，无法评审")
+        status = "failed"
+    elif row.get("documents_failed") and status == "ok":
+        status = "warn"
+    return status, problems
+
+
+def _reusable(res: dict[str, Any]) -> bool:
+    """Store a result for skipping next time only when it is complete and reproducible."""
+    from .cache import TRANSIENT_ERROR_MARKERS
+
+    if not res.get("ok") or (res.get("summary") or {}).get("errors"):
+        return False
+    for f in (res.get("row") or {}).get("documents_failed") or []:
+        if any(m in (f.get("error") or "") for m in TRANSIENT_ERROR_MARKERS):
+            return False
+    return True
+
+
+def _job_line(name: str, status: str, res: dict[str, Any], problems: list[str]) -> str:
+    mark = {"ok": "✓", "warn": "!", "failed": "✗"}.get(status, "·")
+    if not res.get("ok"):
+        return f"  {mark} {name}：失败 —— {problems[0] if problems else ''}"
+    row = res["row"]
+    st = row["statuses"]
+    failed = len(row.get("documents_failed") or [])
+    extra = f"，{failed} 份无法读取" if failed else ""
+    flags = f"，⚠ 负面清单疑似 {'、'.join(f['code'] for f in row['flags'])}" if row.get("flags") else ""
+    c = res.get("cache") or {}
+    return (f"  {mark} {row.get('name') or name}：材料 {row['documents']} 份{extra}；已找到 {st.get('found', 0)}，"
+            f"部分 {st.get('partial', 0)}，冲突 {st.get('conflict', 0)}，缺失 {st.get('missing', 0)}{flags}"
+            f"（{fmt_seconds(res.get('seconds'))}，缓存命中 {c.get('hits', 0)}/{c.get('hits', 0) + c.get('misses', 0)}）")
+
+
+def _timing_line(res: dict[str, Any]) -> str:
+    t = (res.get("summary") or {}).get("timings") or {}
+    names = {"read": "读取", "extract": "提取", "workbook": "证据清单", "charts": "图表",
+             "review_opinion": "评审意见", "total": "合计"}
+    parts = [f"{names.get(k, k)} {v:.2f} 秒" for k, v in t.items()]
+    c = res.get("cache") or {}
+    rss = res.get("peak_rss_kb")
+    mem = f"；进程内存峰值 {rss / 1024:.0f} MB" if rss else ""
+    return (f"用时：{'，'.join(parts) or '—'}；读取缓存命中 {c.get('hits', 0)} 个文件，"
+            f"重新读取 {c.get('misses', 0)} 个{mem}")
+
+
+def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] = None, force: bool = False,
+                 render: bool = True, only: Optional[Iterable[str]] = None, stream: Optional[TextIO] = None,
+                 live: Optional[bool] = None, verbose: bool = False, write_summaries: bool = True) -> BatchResult:
+    """Review every consortium sub-folder of ``folder`` into ``out/<folder name>``.
+
+    ``only``: names of the consortia to process (watch mode); the others keep their last
+    stored result in the summary. Raises ``KeyboardInterrupt`` after writing what finished.
+    """
+    from .pipeline import RENDERERS
+
+    t_start = time.perf_counter()
+    folder, out = Path(folder), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stream = stream if stream is not None else sys.stdout
+    workers = int(workers) if workers else (os.cpu_count() or 1)
+    cache_dir = out / CACHE_DIRNAME
+    store = ResultStore(cache_dir)
+    runlog = RunLog(out / RUN_LOG)
+    display = make_display(stream, live)
+    result = BatchResult()
+    only_set = set(only) if only is not None else None
+
+    # run.log gets every warning; the terminal keeps the progress display clean
+    root = logging.getLogger()
+    runner_ref: dict[str, Any] = {}
+    handler = _RunLogHandler(runlog, lambda: (runner_ref["r"].current if runner_ref.get("r") else None))
+    muted = [h for h in root.handlers if isinstance(h, logging.StreamHandler)
+             and getattr(h, "stream", None) in (sys.stderr, sys.stdout)] if not verbose else []
+    for h in muted:
+        root.removeHandler(h)
+    root.addHandler(handler)
+    old_term = _install_sigterm()
+    entries: dict[str, dict[str, Any]] = {}
+    try:
+        _sweep_temp(out)
+        subs = consortium_folders(folder, out)
+        runlog.write(f"===== 批量评审开始：材料 {folder}，输出 {out}，联合体 {len(subs)} 个，进程数 {workers}，"
+                     f"{'强制重新读取（忽略缓存）' if force else '使用缓存'}{'' if render else '，不生成文档'}")
+        if not subs:
+            display.message(f"文件夹 {folder} 中没有联合体子文件夹")
+        loose = [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        if loose:
+            runlog.write(f"顶层的 {len(loose)} 个文件不属于任何联合体文件夹，已忽略：{'、'.join(loose[:10])}")
+        jobs: list[Job] = []
+        for sub in subs:
+            name = sub.name
+            out_dir = out / name
+            if only_set is not None and name not in only_set:
+                stored = store.load(name)
+                if stored:
+                    entries[name] = _entry(name, out_dir, stored["result"], reused=True)
+                continue
+            t0 = time.perf_counter()
+            files = input_files(sub)
+            fp = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS)
+            stored = None if force else store.lookup(name, fp, out_dir)
+            if stored is not None:
+                entries[name] = _entry(name, out_dir, stored["result"], reused=True)
+                result.reused.append(name)
+                runlog.write(f"材料、指标体系与程序均未变化，沿用上次结果（核对 {len(files)} 个文件用时 "
+                             f"{time.perf_counter() - t0:.2f} 秒）", name)
+                continue
+            jobs.append(Job(name=name, folder=str(sub), out_dir=str(out_dir), files=files, fingerprint=fp))
+        if result.reused:
+            display.message(f"{len(result.reused)} 个联合体未变化，沿用上次结果；需要评审 {len(jobs)} 个")
+        # --workers 1: in this process (debugging); otherwise worker processes, even for a
+        # single consortium, so that a crashing reader cannot take the whole run down
+        inprocess = workers <= 1
+        eff_workers = 1 if inprocess else max(1, min(workers, len(jobs)))
+        if jobs:
+            runlog.write(f"需要评审 {len(jobs)} 个联合体，"
+                         + ("在当前进程中依次处理" if inprocess else f"使用 {eff_workers} 个工作进程"))
+        display.begin([(j.name, len(j.files), j.size) for j in jobs])
+        options = {"cache_dir": str(cache_dir), "force": force, "render": render}
+
+        def on_result(job: Job, res: dict[str, Any]) -> None:
+            status, problems = _classify(res)
+            entries[job.name] = _entry(job.name, Path(job.out_dir), res, reused=False)
+            result.reviewed.append(job.name)
+            for k, v in (res.get("cache") or {}).items():
+                result.cache[k] = result.cache.get(k, 0) + v
+            if res.get("ok"):
+                runlog.write(_timing_line(res), job.name)
+            for p in problems:
+                runlog.write(f"问题：{p}", job.name)
+            if res.get("traceback"):
+                runlog.write("错误详情：\n" + res["traceback"], job.name)
+            if _reusable(res):
+                try:
+                    store.save(job.name, job.fingerprint, Path(job.out_dir), res)
+                except OSError as exc:
+                    runlog.write(f"无法保存结果缓存：{exc}", job.name)
+            else:
+                store.forget(job.name)
+            runlog.write(f"完成：{_job_line(job.name, status, res, problems).strip()}", job.name)
+            display.job_done(job.name)
+            display.finish(_job_line(job.name, status, res, problems), ok=status != "failed")
+
+        runner = _Runner(catalogue, options, eff_workers, display, runlog, on_result, verbose, inprocess)
+        runner_ref["r"] = runner
+        unfinished = runner.run(jobs)
+        if unfinished:
+            result.interrupted = True
+            for name in unfinished:
+                store.forget(name)
+                entries[name] = {"folder": name, "status": "interrupted", "reused": False,
+                                 "out_dir": str(out / name), "problems": ["运行被中断，未完成；重新运行会继续"],
+                                 "row": None}
+            runlog.write(f"运行被中断：{len(unfinished)} 个联合体未完成（{'、'.join(unfinished)}）；"
+                         "已完成的结果已保存，重新运行会从缓存继续")
+    except KeyboardInterrupt:
+        result.interrupted = True
+        runlog.write("运行被中断（准备阶段）")
+    finally:
+        _restore_sigterm(old_term)
+        display.close()
+        root.removeHandler(handler)
+        for h in muted:
+            root.addHandler(h)
+
+    result.entries = [entries[k] for k in sorted(entries)]
+    result.failed = [e["folder"] for e in result.entries if e["status"] == "failed"]
+    try:
+        if write_summaries and result.entries:
+            stats = {"reused": len(result.reused)}
+            result.outputs = write_summary(out, result.entries, catalogue, stats)
+            runlog.write("汇总文件：" + "、".join(p.name for p in result.outputs))
+    finally:
+        result.seconds = round(time.perf_counter() - t_start, 3)
+        n_ok = sum(1 for e in result.entries if e["status"] in ("ok", "warn"))
+        runlog.write(f"===== 批量评审{'中断' if result.interrupted else '结束'}：共 {len(result.entries)} 个，"
+                     f"成功 {n_ok} 个（其中沿用上次结果 {len(result.reused)} 个），失败 {len(result.failed)} 个；"
+                     f"读取缓存命中 {result.cache.get('hits', 0)} 个文件，重新读取 {result.cache.get('misses', 0)} 个；"
+                     f"总用时 {result.seconds:.2f} 秒")
+        runlog.close()
+    if result.interrupted:
+        raise KeyboardInterrupt
+    return result
+
+
+def _entry(name: str, out_dir: Path, res: dict[str, Any], reused: bool) -> dict[str, Any]:
+    status, problems = _classify(res)
+    return {"folder": name, "status": status, "reused": reused, "out_dir": str(out_dir),
+            "problems": problems, "row": res.get("row") if res.get("ok") else None,
+            "summary": res.get("summary"), "cache": res.get("cache") or {},
+            "seconds": res.get("seconds")}
+
+
+def _install_sigterm():
+    """In the main thread, SIGTERM stops the batch like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):
+        return None
+
+
+def _restore_sigterm(old) -> None:
+    if old is not None:
+        try:
+            signal.signal(signal.SIGTERM, old)
+        except (ValueError, OSError):
+            pass
+
+
+# --------------------------------------------------------------------------- CLI
+
+def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
+    n_ok = sum(1 for e in res.entries if e["status"] == "ok")
+    n_warn = sum(1 for e in res.entries if e["status"] == "warn")
+    print(f"\n共 {len(res.entries)} 个联合体：完成 {n_ok} 个，需关注 {n_warn} 个，失败 {len(res.failed)} 个"
+          f"（沿用上次结果 {len(res.reused)} 个）；用时 {fmt_seconds(res.seconds)}。", file=stream)
+    for e in res.entries:
+        if e["status"] == "failed":
+            print(f"  ✗ {e['folder']}：{'；'.join(e['problems'])}", file=stream)
+    for p in res.outputs:
+        print(f"  汇总：{p}", file=stream)
+    print(f"  运行日志：{out / RUN_LOG}", file=stream)
+
+
+def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace) -> int:
+    """CLI entry (called by ``cli.cmd_review`` for a folder of consortium folders)."""
+    res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
+                       force=bool(getattr(args, "force", False)),
+                       render=not getattr(args, "no_render", False),
+                       verbose=bool(getattr(args, "verbose", False)))
+    _print_overview(res, Path(out), sys.stdout)
+    return res.exit_code
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
+    return v
+
+
+def add_batch_options(p: argparse.ArgumentParser, force: bool = True) -> None:
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+                   help="并行处理的进程数（默认：CPU 核数；1 = 在当前进程中依次处理，便于调试）")
+    if force:
+        p.add_argument("--force", action="store_true", help="忽略缓存，全部重新读取和生成")
+    p.add_argument("--no-render", action="store_true", help="只生成 evidence.json，不生成 Word/Excel/图表")
+
+
+def add_commands(subparsers) -> None:
+    """Add batch options to ``review`` and the ``watch`` command (called by ``cli.build_parser``)."""
+    review = subparsers.choices.get("review")
+    if review is not None:
+        add_batch_options(review)
+    from .watch import add_watch_command
+
+    add_watch_command(subparsers)

@@ -1,0 +1,461 @@
+"""Batch summary (批量评审汇总): 汇总.xlsx, a coverage heat map and 汇总说明.docx.
+
+Per consortium the worker turns its evidence.json into a *row* (``consortium_row``): counts,
+coverage per 二级指标, thresholds, negative-list flags and a suggested conclusion. The parent
+process then writes the three summary files from those rows (``write_summary``). Every
+number comes from evidence.json; nothing here reads documents.
+
+Untrusted text (file names, reasons, consortium names from submissions) is cleaned of
+characters illegal in XML and written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from .fileio import atomic_path
+
+log = logging.getLogger("consortium_review.batch")
+
+SUMMARY_XLSX = "汇总.xlsx"
+SUMMARY_DOCX = "汇总说明.docx"
+HEATMAP_PNG = "汇总_覆盖率热力图.png"
+
+#: Weight of each point status in the coverage share of a 二级指标.
+COVERAGE_WEIGHTS = {"found": 1.0, "conflict": 1.0, "partial": 0.5, "missing": 0.0}
+COVERAGE_NOTE = ("覆盖率 = 该二级指标下（已找到 + 冲突 + 0.5 × 部分）观测点数 ÷ 观测点总数；"
+                 "只说明材料中是否找到佐证，不代表达标。")
+
+STATUS_LABEL = {"ok": "完成", "warn": "需关注", "failed": "失败", "interrupted": "已中断"}
+
+
+# --------------------------------------------------------------------------- rows
+
+def level2_columns(catalogue) -> list[tuple[str, str]]:
+    """(code, name) of every 二级指标 that has observation points, in catalogue order."""
+    with_points = {p.level2_code for p in catalogue.points}
+    cols = [(l.code, l.name) for l in catalogue.level2 if l.code in with_points]
+    known = {c for c, _ in cols}
+    for p in catalogue.points:          # a catalogue may omit a level2 entry: keep its points
+        if p.level2_code not in known:
+            known.add(p.level2_code)
+            cols.append((p.level2_code, p.level2_name or p.level2_code))
+    return cols
+
+
+def coverage_by_level2(evidence: dict[str, Any], catalogue) -> dict[str, Optional[float]]:
+    """Percent (0–100, one decimal) of each 二级指标's points that have evidence."""
+    level_of = {p.code: p.level2_code for p in catalogue.points}
+    acc: dict[str, list[float]] = {}
+    for p in evidence.get("points") or []:
+        l2 = level_of.get(p.get("code"))
+        if l2 is None:
+            continue
+        acc.setdefault(l2, []).append(COVERAGE_WEIGHTS.get(p.get("status"), 0.0))
+    return {code: (round(100 * sum(acc[code]) / len(acc[code]), 1) if acc.get(code) else None)
+            for code, _ in level2_columns(catalogue)}
+
+
+def _threshold_counts(evidence: dict[str, Any]) -> dict[str, int]:
+    met = unmet = unknown = 0
+    for p in evidence.get("points") or []:
+        th = p.get("threshold")
+        if not th:
+            continue
+        if th.get("met") is True:
+            met += 1
+        elif th.get("met") is False:
+            unmet += 1
+        else:
+            unknown += 1
+    return {"met": met, "unmet": unmet, "unknown": unknown}
+
+
+def _assess_conclusion(evidence: dict[str, Any], catalogue) -> Optional[str]:
+    """The conclusion of ``generator.assess`` when that module offers one, else None."""
+    try:
+        from generator import assess as assess_mod  # type: ignore
+    except ImportError:
+        return None
+    fn = getattr(assess_mod, "assess", None)
+    if fn is None:
+        return None
+    try:
+        res = fn(evidence, catalogue)
+    except TypeError:
+        return None
+    except Exception:
+        log.warning("generator.assess 失败，改用简单结论", exc_info=True)
+        return None
+    for attr in ("conclusion", "suggested_conclusion"):
+        v = res.get(attr) if isinstance(res, dict) else getattr(res, attr, None)
+        if isinstance(v, dict):
+            v = v.get("label") or v.get("text")
+        if isinstance(v, str) and v.strip():
+            return v.strip()
+    return None
+
+
+def simple_conclusion(statuses: dict[str, int], thresholds: dict[str, int], flags: list[str],
+                      coverage: dict[str, Optional[float]], docs_ok: int) -> str:
+    """A first-pass suggestion for the expert group (not a verdict)."""
+    if docs_ok == 0:
+        return "无法评审：没有可读取的材料"
+    if flags:
+        return "需重点核查：疑似触及负面清单"
+    total = sum(statuses.values()) or 1
+    found_share = (statuses.get("found", 0) + statuses.get("conflict", 0)) / total
+    if thresholds.get("unmet"):
+        return "存在未达标观测点，建议整改后复核"
+    if statuses.get("conflict"):
+        return "材料数据存在冲突，建议核实"
+    low = [c for c, v in coverage.items() if v is not None and v < 30]
+    if found_share < 0.5 or low:
+        return "佐证材料不足，建议补充材料"
+    return "佐证较完整，建议专家组复核后认定"
+
+
+def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any]) -> dict[str, Any]:
+    """Everything the summary shows for one reviewed consortium (plain JSON)."""
+    cons = evidence.get("consortium") or {}
+    docs = evidence.get("documents") or []
+    failed = [{"file": d.get("file"), "error": d.get("error") or d.get("status")}
+              for d in docs if d.get("status") in ("error", "skipped")]
+    docs_ok = sum(1 for d in docs if d.get("status") in ("ok", "ocr"))
+    statuses = {k: 0 for k in COVERAGE_WEIGHTS}
+    for p in evidence.get("points") or []:
+        statuses[p.get("status")] = statuses.get(p.get("status"), 0) + 1
+    neg_names = {n.code: n.name for n in catalogue.negative_list}
+    flags = [n.get("code") for n in evidence.get("negative_list") or [] if n.get("flagged")]
+    coverage = coverage_by_level2(evidence, catalogue)
+    thresholds = _threshold_counts(evidence)
+    conclusion = _assess_conclusion(evidence, catalogue)
+    source = "generator.assess"
+    if conclusion is None:
+        conclusion = simple_conclusion(statuses, thresholds, flags, coverage, docs_ok)
+        source = "simple"
+    roster = cons.get("roster") or None
+    return {
+        "name": cons.get("name"),
+        "roster": roster,
+        "documents": len(docs),
+        "documents_ok": docs_ok,
+        "documents_failed": failed,
+        "pages": sum(d.get("pages") or 0 for d in docs),
+        "statuses": statuses,
+        "coverage": coverage,
+        "thresholds": thresholds,
+        "flags": [{"code": c, "name": neg_names.get(c, "")} for c in flags],
+        "conclusion": conclusion,
+        "conclusion_source": source,
+        "errors": list(summary.get("errors") or []),
+    }
+
+
+# --------------------------------------------------------------------------- safe cell text
+
+def _text(v: Any) -> Any:
+    """Cell/paragraph-safe value: legal XML characters only, bounded length."""
+    if v is None or isinstance(v, (int, float)):
+        return v
+    from extractors.textclean import strip_illegal
+
+    s = strip_illegal(str(v))
+    return s[:32000]
+
+
+def _put(ws, row: int, col: int, value: Any):
+    cell = ws.cell(row=row, column=col, value=_text(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"      # "=cmd|..." from a submission stays text, never a formula
+    return cell
+
+
+# --------------------------------------------------------------------------- heat map
+
+def _cjk_font():
+    """A FontProperties with CJK glyphs (generator.charts' font when present, else mplfonts)."""
+    from matplotlib.font_manager import FontProperties
+
+    try:
+        from generator import charts  # type: ignore
+
+        for name in ("cjk_font", "font_properties", "register_cjk_font", "register_font"):
+            fn = getattr(charts, name, None)
+            if callable(fn):
+                fp = fn()
+                if isinstance(fp, FontProperties):
+                    return fp
+    except Exception:
+        pass
+    try:
+        import mplfonts
+
+        base = Path(mplfonts.__file__).parent / "fonts"
+        for fname in ("NotoSansCJKsc-Regular.otf", "SimHei.ttf", "SourceHanSerifSC-Regular.otf"):
+            if (base / fname).is_file():
+                return FontProperties(fname=str(base / fname))
+    except ImportError:
+        pass
+    return FontProperties()
+
+
+def render_heatmap(rows: list[dict[str, Any]], catalogue, target: Path) -> Optional[Path]:
+    """Consortia × 二级指标 coverage heat map (PNG). None when there is nothing to draw."""
+    rows = [r for r in rows if r.get("coverage")]
+    cols = level2_columns(catalogue)
+    if not rows or not cols:
+        return None
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.figure import Figure
+
+    fp = _cjk_font()
+    data = np.array([[np.nan if r["coverage"].get(c) is None else r["coverage"][c] for c, _ in cols]
+                     for r in rows], dtype=float)
+    fig = Figure(figsize=(max(8, 0.75 * len(cols) + 4.5), max(3, 0.38 * len(rows) + 2.2)), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    cmap = LinearSegmentedColormap.from_list("cov", ["#d7301f", "#fdcc8a", "#f7f7b0", "#78c679", "#238443"])
+    cmap.set_bad("#dddddd")
+    im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels([f"{c} {n}" for c, n in cols], rotation=45, ha="right", fontproperties=fp, fontsize=8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([_short(r["label"], 22) for r in rows], fontproperties=fp, fontsize=8)
+    if len(rows) * len(cols) <= 1200:
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                v = data[i, j]
+                if not np.isnan(v):
+                    ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=6.5,
+                            color="white" if v < 25 or v > 80 else "black")
+    ax.set_title("各联合体二级指标佐证覆盖率（%）", fontproperties=fp, fontsize=11)
+    cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+    cb.ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png")
+    return target
+
+
+def _short(s: str, n: int) -> str:
+    s = _text(s) or ""
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# --------------------------------------------------------------------------- workbook
+
+def _roster_text(roster: Any) -> str:
+    if not roster:
+        return "未匹配"
+    if isinstance(roster, dict):
+        b, i = roster.get("batch"), roster.get("index")
+        label = {"2023": "第一批", "2024": "2024年新设"}.get(str(b), f"{b}批")
+        return f"{label}第{i}号" if i is not None else label
+    return str(roster)
+
+
+def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Optional[Path]) -> Path:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    cols = level2_columns(catalogue)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    head = (["序号", "文件夹", "联合体名称", "名单匹配", "处理状态", "材料数", "读取成功", "读取失败",
+             "已找到", "部分", "缺失", "冲突"]
+            + [f"{c} {n}覆盖率(%)" for c, n in cols]
+            + ["达标", "未达标", "无法判定", "负面清单（疑似触发）", "建议结论（自动初判）", "问题说明", "结果文件夹"])
+    bold = Font(bold=True)
+    for j, h in enumerate(head, 1):
+        c = _put(ws, 1, j, h)
+        c.font = bold
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+    fills = {"failed": PatternFill("solid", fgColor="F4B6B6"), "warn": PatternFill("solid", fgColor="FCE4A8"),
+             "interrupted": PatternFill("solid", fgColor="D9D9D9")}
+    for i, e in enumerate(entries, 2):
+        r = e.get("row") or {}
+        st = r.get("statuses") or {}
+        th = r.get("thresholds") or {}
+        cov = r.get("coverage") or {}
+        docs = r.get("documents")
+        failed = r.get("documents_failed")
+        values = ([i - 1, e["folder"], r.get("name") or "（未识别）", _roster_text(r.get("roster")) if r else "",
+                   STATUS_LABEL.get(e["status"], e["status"]) + ("（沿用上次结果）" if e.get("reused") else ""),
+                   docs, r.get("documents_ok"), len(failed) if failed is not None else None,
+                   st.get("found"), st.get("partial"), st.get("missing"), st.get("conflict")]
+                  + [cov.get(c) for c, _ in cols]
+                  + [th.get("met"), th.get("unmet"), th.get("unknown"),
+                     "；".join(f"{f['code']} {f['name']}" for f in r.get("flags") or []) or ("无" if r else ""),
+                     r.get("conclusion") or "", "；".join(e.get("problems") or []), e.get("out_dir") or ""])
+        for j, v in enumerate(values, 1):
+            c = _put(ws, i, j, v)
+            if e["status"] in fills and j == 5:
+                c.fill = fills[e["status"]]
+    widths = {1: 5, 2: 24, 3: 26, 4: 14, 5: 12}
+    for j in range(1, len(head) + 1):
+        ws.column_dimensions[get_column_letter(j)].width = widths.get(j, 9 if j < len(head) - 6 else 22)
+    ws.row_dimensions[1].height = 48
+    ws.freeze_panes = "D2"
+
+    ws2 = wb.create_sheet("材料问题")
+    for j, h in enumerate(["文件夹", "联合体名称", "文件", "问题（原因）"], 1):
+        _put(ws2, 1, j, h).font = bold
+    n = 2
+    for e in entries:
+        r = e.get("row") or {}
+        for f in r.get("documents_failed") or []:
+            for j, v in enumerate([e["folder"], r.get("name") or "", f.get("file"), f.get("error")], 1):
+                _put(ws2, n, j, v)
+            n += 1
+        for msg in e.get("problems") or []:     # consortium-level: crash, renderer error ...
+            for j, v in enumerate([e["folder"], r.get("name") or "", "（整体）", msg], 1):
+                _put(ws2, n, j, v)
+            n += 1
+    for j, w in enumerate([24, 26, 40, 70], 1):
+        ws2.column_dimensions[get_column_letter(j)].width = w
+
+    ws3 = wb.create_sheet("说明")
+    notes = [f"生成时间：{_dt.datetime.now():%Y-%m-%d %H:%M}",
+             f"指标体系：{catalogue.title}（{catalogue.id}）",
+             COVERAGE_NOTE,
+             "“建议结论”为程序根据证据自动给出的初步判断，须由专家组复核确认。",
+             "“沿用上次结果”：该联合体的材料、指标体系与程序版本均未变化，直接使用上次的评审结果。",
+             "每个联合体的详细结果（evidence.json、证据清单、评审意见）在“结果文件夹”一列所示位置。"]
+    for i, t in enumerate(notes, 1):
+        _put(ws3, i, 1, t)
+    ws3.column_dimensions["A"].width = 110
+    if heatmap is not None and heatmap.is_file():
+        from openpyxl.drawing.image import Image as XLImage
+
+        ws4 = wb.create_sheet("覆盖率热力图")
+        img = XLImage(str(heatmap))
+        ws4.add_image(img, "A1")
+    target = out / SUMMARY_XLSX
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+    return target
+
+
+# --------------------------------------------------------------------------- Word summary
+
+def _set_east_asian(run_or_style, font: str = "宋体") -> None:
+    from docx.oxml.ns import qn
+
+    el = run_or_style.element if hasattr(run_or_style, "element") else run_or_style._element
+    rpr = el.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(rfonts)
+    rfonts.set(qn("w:eastAsia"), font)
+
+
+def write_docx(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Optional[Path],
+               stats: dict[str, Any]) -> Path:
+    from docx import Document
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(11)
+    _set_east_asian(normal, "宋体")
+    for sname in ("Title", "Heading 1", "Heading 2"):
+        try:
+            _set_east_asian(doc.styles[sname], "黑体")
+        except KeyError:
+            pass
+    doc.add_heading("市域产教联合体批量评审汇总说明", level=0)
+    n = len(entries)
+    by = {k: sum(1 for e in entries if e["status"] == k) for k in STATUS_LABEL}
+    docs_total = sum((e.get("row") or {}).get("documents") or 0 for e in entries)
+    docs_failed = sum(len((e.get("row") or {}).get("documents_failed") or []) for e in entries)
+    p = doc.add_paragraph()
+    p.add_run(f"本次共处理 {n} 个联合体：完成 {by['ok']} 个，需关注 {by['warn']} 个，失败 {by['failed']} 个"
+              + (f"，中断未完成 {by['interrupted']} 个" if by["interrupted"] else "") + "。")
+    doc.add_paragraph(f"共读取材料 {docs_total} 份，其中 {docs_failed} 份无法读取（原因见下表及 {SUMMARY_XLSX}「材料问题」工作表）。")
+    if stats.get("reused"):
+        doc.add_paragraph(f"其中 {stats['reused']} 个联合体材料未变化，沿用上次评审结果。")
+    doc.add_paragraph(f"指标体系：{_text(catalogue.title)}。{COVERAGE_NOTE}")
+
+    attention = [e for e in entries if e["status"] != "ok" or (e.get("row") or {}).get("flags")]
+    doc.add_heading("需要关注的联合体", level=1)
+    if not attention:
+        doc.add_paragraph("无。所有联合体材料均已读取，未发现疑似触及负面清单的情形。")
+    else:
+        t = doc.add_table(rows=1, cols=3)
+        t.style = "Table Grid"
+        for c, h in zip(t.rows[0].cells, ["联合体", "状态", "原因 / 建议"]):
+            c.text = h
+        for e in attention:
+            r = e.get("row") or {}
+            reasons = list(e.get("problems") or [])
+            if r.get("flags"):
+                reasons.insert(0, "疑似触及负面清单：" + "、".join(f"{f['code']} {f['name']}" for f in r["flags"]))
+            if r.get("conclusion"):
+                reasons.append(f"建议：{r['conclusion']}")
+            cells = t.add_row().cells
+            cells[0].text = _text(r.get("name") or e["folder"])
+            cells[1].text = STATUS_LABEL.get(e["status"], e["status"])
+            cells[2].text = _text("；".join(reasons)[:1500])
+    failed_files = [(e, f) for e in entries for f in (e.get("row") or {}).get("documents_failed") or []]
+    doc.add_heading("无法读取的材料", level=1)
+    if not failed_files:
+        doc.add_paragraph("无。")
+    else:
+        t = doc.add_table(rows=1, cols=3)
+        t.style = "Table Grid"
+        for c, h in zip(t.rows[0].cells, ["联合体", "文件", "原因"]):
+            c.text = h
+        for e, f in failed_files[:200]:
+            cells = t.add_row().cells
+            cells[0].text = _text((e.get("row") or {}).get("name") or e["folder"])
+            cells[1].text = _text(f.get("file"))
+            cells[2].text = _text(f.get("error"))
+        if len(failed_files) > 200:
+            doc.add_paragraph(f"（仅列出前 200 份，共 {len(failed_files)} 份，完整清单见 {SUMMARY_XLSX}。）")
+    if heatmap is not None and heatmap.is_file():
+        doc.add_heading("二级指标佐证覆盖率", level=1)
+        doc.add_picture(str(heatmap), width=Cm(16))
+    doc.add_paragraph("说明：本汇总由程序根据各联合体提交的材料自动生成，“建议结论”仅供专家组参考，以专家组复核意见为准。")
+    target = out / SUMMARY_DOCX
+    with atomic_path(target) as tmp:
+        doc.save(str(tmp))
+    return target
+
+
+def write_summary(out: Path, entries: list[dict[str, Any]], catalogue, stats: Optional[dict[str, Any]] = None
+                  ) -> list[Path]:
+    """Write 汇总.xlsx, the heat map PNG and 汇总说明.docx; each failure is isolated and logged.
+
+    ``entries``: per consortium {folder, status, reused, out_dir, problems, row}.
+    """
+    out = Path(out)
+    written: list[Path] = []
+    heat = None
+    rows = [dict(e["row"], label=(e["row"].get("name") or e["folder"])) for e in entries if e.get("row")]
+    try:
+        heat = render_heatmap(rows, catalogue, out / HEATMAP_PNG)
+        if heat:
+            written.append(heat)
+    except Exception:
+        log.exception("生成覆盖率热力图失败")
+    for fn, args in ((write_workbook, (out, entries, catalogue, heat)),
+                     (write_docx, (out, entries, catalogue, heat, stats or {}))):
+        try:
+            written.append(fn(*args))
+        except Exception:
+            log.exception("生成汇总文件失败：%s", fn.__name__)
+    return written
+
+
+def entries_sorted(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=lambda e: e["folder"])

@@ -1,0 +1,205 @@
+"""OCR (文字识别) for scanned pages and images, with rapidocr_onnxruntime.
+
+The detection/recognition models ship inside the ``rapidocr_onnxruntime`` wheel, so nothing
+is downloaded at run time.  One engine is created lazily per process (creating it takes
+about half a second; spawn-started worker processes each make their own).
+
+Output is a list of ``extractors.readers.pdf.Line`` in page coordinates (points for PDF
+pages, pixels for images); the PDF layout stage turns them into paragraphs like any other
+text lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from extractors.readers import ReadError
+
+log = logging.getLogger("consortium_review.ocr")
+
+#: Message when the OCR component is missing (user-facing, Chinese).
+MISSING_MSG = "扫描件需要 OCR 组件：请运行 pip install rapidocr_onnxruntime"
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """Knobs for OCR speed vs. accuracy (documented defaults)."""
+
+    max_pages: int = 60          # OCR at most this many pages per document (env CR_MAX_OCR_PAGES)
+    dpi: float = 170.0           # render resolution for PDF pages (A4 at 170 dpi ≈ 1400×2000 px)
+    max_side: int = 2000         # cap the longer image side (pixels) handed to the engine
+    min_score: float = 0.5       # drop recognised lines below this confidence
+
+
+SETTINGS = OcrSettings()
+
+_engine: Any = None
+_engine_lock = threading.Lock()
+
+
+def max_ocr_pages() -> int:
+    """The OCR page cap: ``CR_MAX_OCR_PAGES`` from the environment, else the default."""
+    raw = os.environ.get("CR_MAX_OCR_PAGES", "").strip()
+    if raw.isdigit():
+        return max(0, int(raw))
+    return SETTINGS.max_pages
+
+
+def available() -> bool:
+    """Can OCR run here (rapidocr + onnxruntime importable)?"""
+    try:
+        import onnxruntime  # noqa: F401
+        import rapidocr_onnxruntime  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def get_engine():
+    """The process-wide RapidOCR engine (created on first use)."""
+    global _engine
+    if _engine is not None:
+        return _engine
+    with _engine_lock:
+        if _engine is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+            except Exception as exc:  # ImportError, or onnxruntime failing to load its DLL
+                log.info("rapidocr not importable: %s", exc)
+                raise ReadError(MISSING_MSG) from None
+            try:
+                _engine = RapidOCR(print_verbose=False)
+            except Exception as exc:
+                log.warning("rapidocr engine failed to start: %s", exc)
+                raise ReadError(f"OCR 组件无法启动（{type(exc).__name__}）") from None
+    return _engine
+
+
+@dataclass
+class OcrBox:
+    """One recognised text box (pixels): corner points, text and confidence."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    score: float
+
+
+def ocr_array(img) -> list[OcrBox]:
+    """Run the engine on an image array (H×W or H×W×3, uint8)."""
+    import numpy as np
+
+    engine = get_engine()
+    arr = np.asarray(img)
+    if arr.ndim == 2:
+        arr = np.stack([arr, arr, arr], axis=-1)
+    elif arr.ndim == 3 and arr.shape[2] == 4:
+        arr = arr[:, :, :3]
+    arr = np.ascontiguousarray(arr)
+    try:
+        result, _elapse = engine(arr)
+    except Exception as exc:
+        log.warning("OCR failed: %s", exc)
+        raise ReadError(f"OCR 识别失败（{type(exc).__name__}）") from None
+    boxes: list[OcrBox] = []
+    for item in result or []:
+        pts, text, score = item[0], item[1], float(item[2])
+        if not text or not text.strip() or score < SETTINGS.min_score:
+            continue
+        xs = [float(p[0]) for p in pts]
+        ys = [float(p[1]) for p in pts]
+        boxes.append(OcrBox(min(xs), min(ys), max(xs), max(ys), text.strip(), score))
+    return boxes
+
+
+def boxes_to_lines(boxes: list[OcrBox], scale: float = 1.0):
+    """Group boxes into visual lines (by vertical overlap) in reading order.
+
+    ``scale`` converts pixels to the caller's units (points for PDF pages).
+    """
+    from extractors.readers.pdf import Line, join_text, tidy
+
+    rows: list[list[OcrBox]] = []
+    for b in sorted(boxes, key=lambda b: ((b.y0 + b.y1) / 2, b.x0)):
+        mid = (b.y0 + b.y1) / 2
+        h = b.y1 - b.y0
+        placed = False
+        for row in rows[-3:]:
+            rmid = sum((r.y0 + r.y1) / 2 for r in row) / len(row)
+            rh = max(r.y1 - r.y0 for r in row)
+            if abs(mid - rmid) <= 0.4 * min(h, rh) and not any(_x_overlap(b, r) > 0.3 * min(b.x1 - b.x0, r.x1 - r.x0) for r in row):
+                row.append(b)
+                placed = True
+                break
+        if not placed:
+            rows.append([b])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda b: b.x0)
+        text = ""
+        for prev, b in zip([None] + row[:-1], row):
+            if prev is not None and b.x0 - prev.x1 > 1.5 * (b.y1 - b.y0):
+                text = text + "  " + b.text   # a wide gap (table columns, signature lines)
+            else:
+                text = join_text(text, b.text)
+        h = sorted(b.y1 - b.y0 for b in row)[len(row) // 2]
+        lines.append(Line(tidy(text), row[0].x0 * scale, max(b.x1 for b in row) * scale,
+                          min(b.y0 for b in row) * scale, max(b.y1 for b in row) * scale,
+                          size=h * scale * 0.8))
+    lines.sort(key=lambda ln: (ln.top, ln.x0))
+    return lines
+
+
+def _x_overlap(a: OcrBox, b: OcrBox) -> float:
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+
+
+def render_scale(width_pt: float, height_pt: float) -> float:
+    """Render scale (pixels per point) for OCR: ~170 dpi, longer side capped."""
+    scale = SETTINGS.dpi / 72.0
+    longest = max(width_pt, height_pt, 1.0)
+    return min(scale, SETTINGS.max_side / longest)
+
+
+def ocr_pdf_page(pdf, index: int):
+    """Render page ``index`` (0-based) of an open pypdfium2 document and OCR it -> lines (pt)."""
+    get_engine()  # fail fast with the install hint before rendering anything
+    page = pdf[index]
+    try:
+        w, h = page.get_size()
+        scale = render_scale(w, h)
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            arr = bitmap.to_numpy().copy()
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+    return boxes_to_lines(ocr_array(arr), scale=1.0 / scale)
+
+
+def ocr_pil(image) -> list:
+    """OCR a PIL image (any mode) -> lines in pixels of the image as given."""
+    img = image
+    if img.mode not in ("L", "RGB"):
+        img = img.convert("RGB")
+    import numpy as np
+
+    return boxes_to_lines(ocr_array(np.asarray(img)), scale=1.0)
+
+
+def reset_engine() -> None:
+    """Drop the engine (tests)."""
+    global _engine
+    _engine = None
+
+
+__all__ = ["MISSING_MSG", "OcrSettings", "SETTINGS", "available", "get_engine", "ocr_array",
+           "boxes_to_lines", "ocr_pdf_page", "ocr_pil", "max_ocr_pages", "render_scale",
+           "OcrBox", "reset_engine"]

@@ -1,0 +1,1244 @@
+"""PDF reader (PDF 读取): text layer via pypdfium2, ruled tables, OCR for scanned pages.
+
+Pipeline for one file::
+
+    pypdfium2 page ──chars──▶ ruled tables (native grid; pdfplumber fallback)
+                   └─────────▶ lines ──▶ (garbled? pdfminer text or OCR) ──▶ layout ──▶ Blocks
+
+* Text comes from pdfium char by char (fast: one C call for the code point and one for the
+  box), so we control line building, de-duplication of over-struck glyphs (fake bold) and
+  spacing.  pdfplumber is only opened for the few pages that need it: a page whose ruling
+  lines could not be turned into a grid, or a page whose pdfium text looks garbled (broken
+  ToUnicode maps that pdfminer decodes differently).
+* Pages without a usable text layer are rendered and OCR'd (``extractors.ocr``).
+* ``layout`` turns page lines into blocks: running headers/footers and page numbers are
+  separated, wrapped lines are joined back into paragraphs (also across page breaks),
+  headings get a level, and tables continued on the next page are joined.
+
+Pages are opened and closed one at a time, so memory does not grow with the page count
+(only the extracted text does).
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import logging
+import re
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from consortium_review.models import Block
+from extractors.readers import ReadError, Reading
+from extractors.textclean import clean_text
+
+log = logging.getLogger("consortium_review.read.pdf")
+
+
+# --------------------------------------------------------------------------- settings
+
+@dataclass(frozen=True)
+class PdfSettings:
+    """Tunable knobs of the PDF reader (documented defaults, one visible place)."""
+
+    max_pages: int = 3000            # read at most this many pages; a warning names the rest
+    time_budget: float = 900.0       # seconds for the text pass of one file
+    header_zone: float = 0.11        # top fraction of the page where running headers live
+    footer_zone: float = 0.11        # bottom fraction of the page for footers / page numbers
+    repeat_share: float = 0.5        # a header/footer repeats on at least this share of pages
+    dedupe_tolerance: float = 1.0    # pt: same glyph drawn again within this offset = fake bold
+    min_scan_image_share: float = 0.35  # page area covered by images for a scan
+    min_text_chars: int = 12         # fewer letters than this on an image page = scan
+    max_path_segments: int = 20000   # per page; beyond this the page is a drawing, not a table
+    ruling_max_thickness: float = 3.0  # pt: a filled rect thinner than this is a ruling line
+    snap_tolerance: float = 2.5      # pt: ruling lines closer than this are the same line
+    heading_max_chars: int = 40
+
+
+SETTINGS = PdfSettings()
+
+
+# --------------------------------------------------------------------------- page model
+
+@dataclass(slots=True)
+class Line:
+    """One visual text line in top-down page coordinates (points)."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float = 0.0       # font size (pt); for OCR the box height
+    bold: bool = False
+
+
+@dataclass(slots=True)
+class Table:
+    """One table found on one page (rows of cell texts, top to bottom)."""
+
+    rows: list[list[str]]
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    cols: list[float] = field(default_factory=list)   # column boundaries (x)
+    page: int = 0
+    row_pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PageText:
+    """What the text pass learned about one page."""
+
+    number: int                       # 1-based
+    width: float
+    height: float
+    items: list = field(default_factory=list)   # Line | Table, in reading order
+    ocr: bool = False
+    need_ocr: bool = False
+    garbled: bool = False
+    suspicious: bool = False
+    need_table_fallback: bool = False
+
+
+# --------------------------------------------------------------------------- character classes
+
+_CJK_RE = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT_RE = r"\u3000-\u303f\uff00-\uffef\u2014\u2026\u2018\u2019\u201c\u201d\u00b7"
+_SPACE_CJK_NUM = re.compile(
+    rf"(?<=[{_CJK_RE}{_CJK_PUNCT_RE}])[ \u00a0\u3000]+(?=[0-9０-９%％])"
+    rf"|(?<=[0-9０-９%％.])[ \u00a0\u3000]+(?=[{_CJK_RE}{_CJK_PUNCT_RE}])"
+    rf"|(?<=[{_CJK_RE}])[ \u00a0\u3000]+(?=[{_CJK_PUNCT_RE}])"
+    rf"|(?<=[{_CJK_PUNCT_RE}])[ \u00a0\u3000]+(?=[{_CJK_RE}A-Za-z])"
+)
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
+
+
+def _is_cjkish(ch: str) -> bool:
+    """CJK ideograph or CJK/full-width punctuation (no space needed next to it)."""
+    o = ord(ch)
+    return _is_cjk(ch) or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or ch in "—…“”‘’·"
+
+
+def tidy(text: str) -> str:
+    """clean_text plus: no space between CJK and numbers (「2024 年」→「2024年」)."""
+    return clean_text(_SPACE_CJK_NUM.sub("", text))
+
+
+def join_text(a: str, b: str) -> str:
+    """Join two wrapped pieces of one sentence: no space after CJK, a space between words."""
+    if not a:
+        return b
+    if not b:
+        return a
+    if a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
+        return a + " " + b
+    if a[-1] in ",;:)" and b[0].isascii() and b[0].isalnum():
+        return a + " " + b
+    return a + b
+
+
+_GBK_OK: dict[str, bool] = {}
+
+
+def _char_ok(ch: str) -> bool:
+    """A character a normal Chinese/English document would contain."""
+    o = ord(ch)
+    if 0x20 <= o < 0x7F or ch in "\t\n":
+        return True
+    got = _GBK_OK.get(ch)
+    if got is None:
+        if 0xE000 <= o <= 0xF8FF or o >= 0xF0000 or o == 0xFFFD or o < 0x20:
+            got = False
+        elif 0x2000 <= o <= 0x206F or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF:
+            got = True
+        else:
+            try:
+                ch.encode("gbk")
+                got = True
+            except UnicodeEncodeError:
+                got = unicodedata.category(ch) in ("Zs",)
+        _GBK_OK[ch] = got
+    return got
+
+
+def text_quality(text: str) -> tuple[int, float, float]:
+    """(non-space chars, share of odd chars, share of CJK ideographs) of a page's text."""
+    chars = [c for c in text if not c.isspace()]
+    n = len(chars)
+    if not n:
+        return 0, 0.0, 0.0
+    odd = sum(1 for c in chars if not _char_ok(c))
+    cjk = sum(1 for c in chars if _is_cjk(c))
+    return n, odd / n, cjk / n
+
+
+def _latin_junk(text: str) -> bool:
+    """Text that is Latin-looking but not words (a CID font read without its map)."""
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < 20:
+        return False
+    letters = [c for c in chars if c.isascii() and c.isalpha()]
+    if len(letters) < 0.5 * len(chars):
+        return True
+    vowels = sum(1 for c in letters if c in "aeiouyAEIOUY")
+    share = vowels / max(1, len(letters))
+    return share < 0.18 or share > 0.65
+
+
+# --------------------------------------------------------------------------- opening
+
+def _pdfium():
+    import pypdfium2 as pdfium
+
+    return pdfium
+
+
+def _open_error(exc: Exception) -> ReadError:
+    msg = str(exc).lower()
+    if "password" in msg:
+        return ReadError("PDF 已加密，需要打开密码，无法读取")
+    if "security" in msg:
+        return ReadError("PDF 使用了不支持的加密方式，无法读取")
+    if "format" in msg or "data format" in msg:
+        return ReadError("PDF 文件已损坏或格式无效，无法读取")
+    if "file access" in msg or "not found" in msg:
+        return ReadError("无法打开 PDF 文件（文件不存在或无法访问）")
+    return ReadError("PDF 文件无法解析（可能已损坏或不完整）")
+
+
+def open_pdf(path: Path):
+    """Open with an empty password (owner-only encryption reads fine); map pdfium errors."""
+    pdfium = _pdfium()
+    try:
+        return pdfium.PdfDocument(str(path), password=None)
+    except pdfium.PdfiumError as exc:
+        raise _open_error(exc) from None
+    except (OSError, ValueError) as exc:
+        raise ReadError(f"无法打开 PDF 文件（{type(exc).__name__}）") from None
+
+
+# --------------------------------------------------------------------------- pdfium text pass
+
+class _Char:
+    __slots__ = ("ch", "x0", "x1", "top", "bottom", "size", "brk", "dup")
+
+    def __init__(self, ch, x0, x1, top, bottom, size, brk):
+        self.ch, self.x0, self.x1, self.top, self.bottom = ch, x0, x1, top, bottom
+        self.size, self.brk, self.dup = size, brk, False
+
+
+def _page_transform(raw, page, width: float, height: float, rotation: int):
+    """Affine map from PDF user space to top-down display coordinates (handles /Rotate)."""
+    if rotation == 0:
+        # the common case; mediabox origin may be non-zero, pdfium maps it for us
+        pass
+    dx, dy = ctypes.c_int(), ctypes.c_int()
+    scale = 100.0  # device pixels per point: integer rounding stays below 0.01 pt
+    W, H = int(width * scale), int(height * scale)
+
+    def dev(x, y):
+        raw.FPDF_PageToDevice(page, 0, 0, W, H, 0, x, y, dx, dy)
+        return dx.value / scale, dy.value / scale
+
+    ox, oy = dev(0.0, 0.0)
+    ax, ay = dev(1000.0, 0.0)
+    bx, by = dev(0.0, 1000.0)
+    a, b = (ax - ox) / 1000.0, (ay - oy) / 1000.0
+    c, d = (bx - ox) / 1000.0, (by - oy) / 1000.0
+    return a, b, c, d, ox, oy
+
+
+def _extract_chars(raw, textpage, tf, settings: PdfSettings) -> tuple[list[_Char], bool]:
+    """All glyphs of a page, de-duplicated; ``brk`` marks pdfium's line starts."""
+    n = raw.FPDFText_CountChars(textpage)
+    a, b, c, d, e, f = tf
+    identity_like = abs(b) < 1e-9 and abs(c) < 1e-9
+    rect = raw.FS_RECTF()
+    # loose boxes (font ascent/descent) keep one line's glyphs at one height: a tight box of
+    # 「一」 or 「、」 would look like a different line
+    get_u, get_box, get_size = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
+    out: list[_Char] = []
+    seen: dict[tuple, list[_Char]] = defaultdict(list)
+    tol = settings.dedupe_tolerance
+    brk = True
+    size = 0.0
+    deduped = False
+    for i in range(n):
+        u = get_u(textpage, i)
+        if u in (10, 13):
+            brk = True
+            continue
+        if u == 0 or u == 0xFFFE:
+            continue
+        try:
+            ch = chr(u)
+        except ValueError:
+            continue
+        get_box(textpage, i, rect)
+        rl, rr, rb, rt = rect.left, rect.right, rect.bottom, rect.top
+        if identity_like:
+            xa, xb = a * rl + e, a * rr + e
+            ya, yb = d * rt + f, d * rb + f
+        else:
+            xa, ya = a * rl + c * rt + e, b * rl + d * rt + f
+            xb, yb = a * rr + c * rb + e, b * rr + d * rb + f
+        x0, x1 = (xa, xb) if xa <= xb else (xb, xa)
+        top, bottom = (ya, yb) if ya <= yb else (yb, ya)
+        if brk or not out:
+            size = get_size(textpage, i)
+        if ch != " ":
+            key = (ch, int(x0 // 2), int(top // 2))
+            dup = False
+            kx, ky = key[1], key[2]
+            for kk in ((ch, kx, ky), (ch, kx - 1, ky), (ch, kx + 1, ky), (ch, kx, ky - 1),
+                       (ch, kx, ky + 1), (ch, kx - 1, ky - 1), (ch, kx + 1, ky + 1),
+                       (ch, kx - 1, ky + 1), (ch, kx + 1, ky - 1)):
+                for o in seen.get(kk, ()):
+                    w = min(x1 - x0, o.x1 - o.x0)
+                    if abs(o.x0 - x0) <= tol and abs(o.top - top) <= tol and abs(o.x0 - x0) < 0.6 * w + 0.05:
+                        dup = True
+                        o.dup = True
+                        break
+                if dup:
+                    break
+            if dup:
+                deduped = True
+                continue
+            ch_obj = _Char(ch, x0, x1, top, bottom, size, brk)
+            seen[key].append(ch_obj)
+        else:
+            ch_obj = _Char(ch, x0, x1, top, bottom, size, brk)
+        out.append(ch_obj)
+        brk = False
+    return out, deduped
+
+
+def _chars_to_lines(chars: list[_Char]) -> list[Line]:
+    """Split pdfium's char stream into lines at its line breaks (and at big jumps)."""
+    lines: list[Line] = []
+    cur: list[_Char] = []
+
+    def flush():
+        if not cur:
+            return
+        text = "".join(ch.ch for ch in cur)
+        if not text.strip():
+            cur.clear()
+            return
+        real = [ch for ch in cur if ch.ch != " "]
+        x0 = min(ch.x0 for ch in real)
+        x1 = max(ch.x1 for ch in real)
+        top = min(ch.top for ch in real)
+        bottom = max(ch.bottom for ch in real)
+        sizes = Counter(round(ch.size, 1) for ch in real)
+        size = sizes.most_common(1)[0][0]
+        bold = sum(1 for ch in real if ch.dup) > 0.5 * len(real)
+        lines.append(Line(text, x0, x1, top, bottom, size, bold))
+        cur.clear()
+
+    prev: Optional[_Char] = None
+    for ch in chars:
+        if ch.brk:
+            flush()
+        elif prev is not None and ch.ch != " " and prev.ch != " ":
+            # pdfium sometimes keeps going on a new visual line without a break
+            h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
+            if ch.top > prev.bottom + 0.3 * h or ch.bottom < prev.top - 0.3 * h:
+                flush()
+        cur.append(ch)
+        if ch.ch != " ":
+            prev = ch
+    flush()
+    return lines
+
+
+# --------------------------------------------------------------------------- ruling lines & grids
+
+@dataclass(slots=True)
+class _Seg:
+    horizontal: bool
+    pos: float        # y for horizontal, x for vertical (top-down coords)
+    a: float          # start along the line
+    b: float          # end along the line
+
+
+def _collect_segments(raw, page, tf, settings: PdfSettings) -> tuple[list[_Seg], int, float, int]:
+    """Axis-aligned ruling segments, image area and path count of a page's top-level objects."""
+    a, b, c, d, e, f = tf
+    segs: list[_Seg] = []
+    image_area = 0.0
+    n_paths = 0
+    budget = [settings.max_path_segments]
+    fx, fy = ctypes.c_float(), ctypes.c_float()
+    m = raw.FS_MATRIX()
+    lb, bb, rb, tb = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+
+    def apply(mat, x, y):
+        ma, mb, mc, md, me, mf = mat
+        return ma * x + mc * y + me, mb * x + md * y + mf
+
+    def compose(m1, m2):
+        # m1 applied first, then m2 (row-vector convention of PDF)
+        a1, b1, c1, d1, e1, f1 = m1
+        a2, b2, c2, d2, e2, f2 = m2
+        return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+                e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+    page_tf = (a, b, c, d, e, f)
+
+    def add_edge(p, q):
+        (x1, y1), (x2, y2) = p, q
+        if abs(y1 - y2) <= 0.5 and abs(x2 - x1) >= 3:
+            segs.append(_Seg(True, (y1 + y2) / 2, min(x1, x2), max(x1, x2)))
+        elif abs(x1 - x2) <= 0.5 and abs(y2 - y1) >= 3:
+            segs.append(_Seg(False, (x1 + x2) / 2, min(y1, y2), max(y1, y2)))
+
+    def add_path(obj, to_page):
+        nseg = raw.FPDFPath_CountSegments(obj)
+        if nseg <= 0:
+            return
+        if nseg > budget[0]:
+            budget[0] = -1
+            return
+        budget[0] -= nseg
+        pts: list[tuple[float, float]] = []
+        start = None
+        sub: list[tuple[float, float]] = []
+        subpaths: list[list[tuple[float, float]]] = []
+        curve = False
+        for k in range(nseg):
+            sg = raw.FPDFPath_GetPathSegment(obj, k)
+            raw.FPDFPathSegment_GetPoint(sg, fx, fy)
+            typ = raw.FPDFPathSegment_GetType(sg)
+            pt = apply(to_page, fx.value, fy.value)
+            if typ == raw.FPDF_SEGMENT_MOVETO:
+                if sub:
+                    subpaths.append(sub)
+                sub = [pt]
+                start = pt
+                continue
+            if typ == raw.FPDF_SEGMENT_BEZIERTO:
+                curve = True
+            if sub:
+                if typ == raw.FPDF_SEGMENT_LINETO:
+                    add_edge(sub[-1], pt)
+                sub.append(pt)
+            else:
+                sub = [pt]
+                start = pt
+            if raw.FPDFPathSegment_GetClose(sg) and start is not None:
+                add_edge(pt, start)
+                sub.append(start)
+        if sub:
+            subpaths.append(sub)
+        # a thin filled rectangle is a ruling line drawn as a fill
+        if not curve:
+            t = settings.ruling_max_thickness
+            for sp in subpaths:
+                if len(sp) < 4:
+                    continue
+                xs = [p[0] for p in sp]
+                ys = [p[1] for p in sp]
+                w, h = max(xs) - min(xs), max(ys) - min(ys)
+                if h <= t and w >= 3:
+                    segs.append(_Seg(True, (max(ys) + min(ys)) / 2, min(xs), max(xs)))
+                elif w <= t and h >= 3:
+                    segs.append(_Seg(False, (max(xs) + min(xs)) / 2, min(ys), max(ys)))
+
+    def matrix(obj):
+        if raw.FPDFPageObj_GetMatrix(obj, m):
+            return (m.a, m.b, m.c, m.d, m.e, m.f)
+        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+    def walk(get_count, get_obj, owner, to_page, depth):
+        nonlocal image_area, n_paths
+        for k in range(get_count(owner)):
+            obj = get_obj(owner, k)
+            typ = raw.FPDFPageObj_GetType(obj)
+            if typ == raw.FPDF_PAGEOBJ_PATH:
+                n_paths += 1
+                if budget[0] >= 0:
+                    # path points are in the path's own space: its matrix, then the container's
+                    add_path(obj, compose(matrix(obj), to_page))
+            elif typ == raw.FPDF_PAGEOBJ_IMAGE:
+                if raw.FPDFPageObj_GetBounds(obj, lb, bb, rb, tb):
+                    if depth == 0:
+                        image_area += max(0.0, rb.value - lb.value) * max(0.0, tb.value - bb.value)
+                    else:
+                        image_area += 1.0  # nested: count presence only
+            elif typ == raw.FPDF_PAGEOBJ_FORM and depth < 4:
+                walk(raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, obj,
+                     compose(matrix(obj), to_page), depth + 1)
+
+    walk(raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, page, page_tf, 0)
+    if budget[0] < 0:
+        segs = []
+    # image area was measured in user space: scale by the page transform's determinant
+    image_area *= abs(a * d - b * c)
+    return segs, n_paths, image_area, max(0, budget[0])
+
+
+def _merge_segments(segs: list[_Seg], tol: float) -> list[_Seg]:
+    """Snap segments at (almost) the same position together and merge overlaps."""
+    out: list[_Seg] = []
+    for horizontal in (True, False):
+        group = sorted((s for s in segs if s.horizontal == horizontal), key=lambda s: s.pos)
+        clusters: list[list[_Seg]] = []
+        for s in group:
+            if clusters and s.pos - clusters[-1][-1].pos <= tol:
+                clusters[-1].append(s)
+            else:
+                clusters.append([s])
+        for cl in clusters:
+            pos = sum(s.pos for s in cl) / len(cl)
+            spans = sorted((s.a, s.b) for s in cl)
+            cur_a, cur_b = spans[0]
+            for sa, sb in spans[1:]:
+                if sa <= cur_b + tol:
+                    cur_b = max(cur_b, sb)
+                else:
+                    out.append(_Seg(horizontal, pos, cur_a, cur_b))
+                    cur_a, cur_b = sa, sb
+            out.append(_Seg(horizontal, pos, cur_a, cur_b))
+    return [s for s in out if s.b - s.a >= 4]
+
+
+def _cluster_values(values: Iterable[float], tol: float) -> list[float]:
+    vals = sorted(values)
+    out: list[list[float]] = []
+    for v in vals:
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def _covers(seg_list: list[_Seg], pos: float, a: float, b: float, tol: float) -> bool:
+    """Is [a, b] at ``pos`` covered (mostly) by one of the segments?"""
+    need = (b - a) * 0.6
+    for s in seg_list:
+        if abs(s.pos - pos) <= tol:
+            overlap = min(s.b, b) - max(s.a, a)
+            if overlap >= need:
+                return True
+    return False
+
+
+def _grids(segs: list[_Seg], tol: float) -> list[tuple[list[float], list[float], list[_Seg], list[_Seg]]]:
+    """Connected groups of horizontal+vertical rulings -> (xs, ys, hsegs, vsegs) per table."""
+    hs = [s for s in segs if s.horizontal]
+    vs = [s for s in segs if not s.horizontal]
+    if len(hs) < 2 or len(vs) < 2:
+        return []
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.a - tol <= v.pos <= h.b + tol and v.a - tol <= h.pos <= v.b + tol:
+                ri, rj = find(i), find(len(hs) + j)
+                if ri != rj:
+                    parent[ri] = rj
+    groups: dict[int, tuple[list[_Seg], list[_Seg]]] = defaultdict(lambda: ([], []))
+    for i, h in enumerate(hs):
+        groups[find(i)][0].append(h)
+    for j, v in enumerate(vs):
+        groups[find(len(hs) + j)][1].append(v)
+    out = []
+    for gh, gv in groups.values():
+        if len(gh) < 2 or len(gv) < 2:
+            continue
+        ys = _cluster_values((h.pos for h in gh), tol)
+        xs = _cluster_values((v.pos for v in gv), tol)
+        if len(ys) < 3 or len(xs) < 3:
+            continue  # a single box (framed paragraph) or a single row/column is no table
+        out.append((xs, ys, gh, gv))
+    return out
+
+
+def _cell_text(chars: list[_Char]) -> str:
+    """Text of the chars of one cell: visual lines joined like wrapped sentence pieces."""
+    if not chars:
+        return ""
+    lines: list[list[_Char]] = []
+    for ch in sorted(chars, key=lambda c: ((c.top + c.bottom) / 2, c.x0)):
+        if ch.ch == " ":
+            continue
+        mid = (ch.top + ch.bottom) / 2
+        h = max(ch.bottom - ch.top, 1.0)
+        if lines:
+            last = lines[-1]
+            lmid = sum((c.top + c.bottom) / 2 for c in last) / len(last)
+            lh = max(max(c.bottom - c.top for c in last), h)
+            if abs(mid - lmid) <= 0.45 * lh:
+                last.append(ch)
+                continue
+        lines.append([ch])
+    texts = []
+    for ln in lines:
+        ln.sort(key=lambda c: c.x0)
+        parts = [ln[0].ch]
+        for prev, cur in zip(ln, ln[1:]):
+            gap = cur.x0 - prev.x1
+            sz = max(prev.size, cur.size, prev.bottom - prev.top, 1.0)
+            if gap > 0.25 * sz and not (_is_cjkish(prev.ch) and _is_cjkish(cur.ch)):
+                parts.append(" ")
+            parts.append(cur.ch)
+        texts.append(tidy("".join(parts)))
+    text = ""
+    for t in texts:
+        text = join_text(text, t)
+    return tidy(text)
+
+
+def _grid_table(xs: list[float], ys: list[float], hsegs: list[_Seg], vsegs: list[_Seg],
+                chars: list[_Char], tol: float) -> Optional[Table]:
+    """Cells of one ruled grid; merged cells keep their text once (top-left cell)."""
+    nr, nc = len(ys) - 1, len(xs) - 1
+    parent = list(range(nr * nc))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i, j):
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            # keep the smaller index (top-left) as the anchor
+            if ri < rj:
+                parent[rj] = ri
+            else:
+                parent[ri] = rj
+
+    for r in range(nr):
+        for cidx in range(nc):
+            if cidx + 1 < nc and not _covers(vsegs, xs[cidx + 1], ys[r], ys[r + 1], tol):
+                union(r * nc + cidx, r * nc + cidx + 1)
+            if r + 1 < nr and not _covers(hsegs, ys[r + 1], xs[cidx], xs[cidx + 1], tol):
+                union(r * nc + cidx, (r + 1) * nc + cidx)
+    cell_chars: dict[int, list[_Char]] = defaultdict(list)
+    for ch in chars:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        ci = bisect.bisect_right(xs, cx) - 1
+        ri = bisect.bisect_right(ys, cy) - 1
+        if 0 <= ci < nc and 0 <= ri < nr:
+            cell_chars[find(ri * nc + ci)].append(ch)
+    rows: list[list[str]] = []
+    for r in range(nr):
+        row = []
+        for cidx in range(nc):
+            idx = r * nc + cidx
+            row.append(_cell_text(cell_chars.get(idx, [])) if find(idx) == idx else "")
+        rows.append(row)
+    # drop columns that are empty everywhere (double borders, decorative slivers)
+    keep = [j for j in range(nc) if any(row[j] for row in rows)]
+    if len(keep) < 2:
+        return None
+    rows = [[row[j] for j in keep] for row in rows]
+    cols = [xs[j] for j in keep] + [xs[-1]]
+    rows = [row for row in rows if any(row)]
+    if len(rows) < 2:
+        return None
+    return Table(rows=rows, x0=xs[0], x1=xs[-1], top=ys[0], bottom=ys[-1], cols=cols)
+
+
+# --------------------------------------------------------------------------- one page
+
+def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
+    """Text pass over one page; the page and its text page are closed before returning."""
+    pdfium = _pdfium()
+    raw = pdfium.raw
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        rotation = page.get_rotation()
+        tf = _page_transform(raw, page, width, height, rotation)
+        pt = PageText(number=index + 1, width=width, height=height)
+        textpage = page.get_textpage()
+        try:
+            chars, _ = _extract_chars(raw, textpage, tf, settings)
+        finally:
+            textpage.close()
+        segs, n_paths, image_area, _ = _collect_segments(raw, page, tf, settings)
+    finally:
+        page.close()
+
+    tables: list[Table] = []
+    if segs:
+        merged = _merge_segments(segs, settings.snap_tolerance)
+        grids = _grids(merged, settings.snap_tolerance)
+        for xs, ys, hsegs, vsegs in grids:
+            inside = [ch for ch in chars
+                      if xs[0] - 1 <= (ch.x0 + ch.x1) / 2 <= xs[-1] + 1
+                      and ys[0] - 1 <= (ch.top + ch.bottom) / 2 <= ys[-1] + 1]
+            tb = _grid_table(xs, ys, hsegs, vsegs, inside, settings.snap_tolerance)
+            if tb is not None:
+                tb.page = pt.number
+                tables.append(tb)
+        if not tables and _looks_like_table(merged):
+            pt.need_table_fallback = True
+    if tables:
+        def in_table(ch: _Char) -> bool:
+            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+            return any(t.x0 - 1 <= cx <= t.x1 + 1 and t.top - 1 <= cy <= t.bottom + 1 for t in tables)
+
+        body_chars = []
+        was_in = False
+        for ch in chars:
+            if in_table(ch):
+                was_in = True
+                continue
+            if was_in:
+                ch.brk = True  # text after a table starts a new line
+                was_in = False
+            body_chars.append(ch)
+        chars = body_chars
+    lines = _chars_to_lines(chars)
+    pt.items = _merge_items(lines, tables)
+
+    text = "".join(ln.text for ln in lines)
+    n, odd, cjk = text_quality(text)
+    letters = sum(1 for ch in text if ch.isalnum())
+    page_area = max(1.0, width * height)
+    if letters < settings.min_text_chars and not tables:
+        if image_area / page_area >= settings.min_scan_image_share or (letters == 0 and n_paths >= 200):
+            pt.need_ocr = True
+    if n >= 10 and odd > 0.3:
+        pt.garbled = True
+    elif n and odd > 0.02 and odd * n >= 2:
+        pt.suspicious = True
+    pt._cjk_share = cjk  # type: ignore[attr-defined]
+    pt._nchars = n  # type: ignore[attr-defined]
+    pt._text = text if (pt.garbled or pt.suspicious or cjk < 0.05) else ""  # type: ignore[attr-defined]
+    return pt
+
+
+def _looks_like_table(segs: list[_Seg]) -> bool:
+    """Several long parallel rulings: probably a table whose grid we could not build."""
+    hs = [s for s in segs if s.horizontal and s.b - s.a >= 60]
+    return len(hs) >= 3
+
+
+def _merge_items(lines: list[Line], tables: list[Table]) -> list:
+    """Put each table before the first line (in reading order) that lies below its top."""
+    if not tables:
+        return list(lines)
+    items: list = []
+    pending = sorted(tables, key=lambda t: t.top)
+    for ln in lines:
+        while pending and ln.top >= pending[0].top - 1:
+            items.append(pending.pop(0))
+        items.append(ln)
+    items.extend(pending)
+    return items
+
+
+# --------------------------------------------------------------------------- pdfplumber fallbacks
+
+def _plumber_pages(path: Path, numbers: list[int]):
+    import pdfplumber
+
+    return pdfplumber.open(str(path), pages=numbers, password="")
+
+
+def _plumber_fix(path: Path, pages: list[PageText], want_text: list[PageText],
+                 want_tables: list[PageText], warnings: list[str]) -> None:
+    """Re-read a few pages with pdfplumber: garbled text (different CMap decoding), tables."""
+    numbers = sorted({p.number for p in want_text} | {p.number for p in want_tables})
+    if not numbers:
+        return
+    try:
+        pl = _plumber_pages(path, numbers)
+    except Exception as exc:  # pdfminer may choke where pdfium did not
+        log.info("pdfplumber could not open %s: %s", path, exc)
+        return
+    try:
+        by_number = {p.page_number: p for p in pl.pages}
+        for pt in want_text:
+            ppage = by_number.get(pt.number)
+            if ppage is None:
+                continue
+            try:
+                lines = _plumber_lines(ppage.dedupe_chars())
+            except Exception as exc:
+                log.info("pdfplumber text failed on page %s: %s", pt.number, exc)
+                continue
+            old = "".join(ln.text for ln in pt.items if isinstance(ln, Line))
+            new = "".join(ln.text for ln in lines)
+            n_old, odd_old, _ = text_quality(old)
+            n_new, odd_new, _ = text_quality(new)
+            if n_new >= 0.5 * n_old and odd_new < 0.5 * odd_old and odd_new <= 0.1:
+                tables = [it for it in pt.items if isinstance(it, Table)]
+                pt.items = _merge_items(lines, tables)
+                pt.garbled = False
+                pt.suspicious = False
+        for pt in want_tables:
+            ppage = by_number.get(pt.number)
+            if ppage is None:
+                continue
+            try:
+                _plumber_tables(ppage, pt)
+            except Exception as exc:
+                log.info("pdfplumber tables failed on page %s: %s", pt.number, exc)
+    finally:
+        pl.close()
+
+
+def _plumber_lines(ppage) -> list[Line]:
+    out = []
+    for tl in ppage.extract_text_lines(return_chars=True, strip=True):
+        chars = tl.get("chars") or []
+        size = Counter(round(c.get("size", 0), 1) for c in chars).most_common(1)[0][0] if chars else 0.0
+        out.append(Line(tl["text"], tl["x0"], tl["x1"], tl["top"], tl["bottom"], size))
+    return out
+
+
+def _plumber_tables(ppage, pt: PageText) -> None:
+    """Tables by pdfplumber's lattice finder; lines inside them leave the body."""
+    found = ppage.find_tables()
+    tables: list[Table] = []
+    for ft in found:
+        rows = [[tidy(join_cell(c)) for c in row] for row in ft.extract()]
+        rows = [r for r in rows if any(r)]
+        if len(rows) < 2 or max(len(r) for r in rows) < 2:
+            continue
+        x0, top, x1, bottom = ft.bbox
+        cols = sorted({round(c[0], 1) for c in ft.cells}) + [x1]
+        tables.append(Table(rows=rows, x0=x0, x1=x1, top=top, bottom=bottom, cols=cols, page=pt.number))
+    if not tables:
+        return
+    lines = [it for it in pt.items if isinstance(it, Line)
+             and not any(t.x0 - 1 <= (it.x0 + it.x1) / 2 <= t.x1 + 1 and t.top - 1 <= (it.top + it.bottom) / 2 <= t.bottom + 1
+                         for t in tables)]
+    pt.items = _merge_items(lines, tables)
+
+
+def join_cell(text: Optional[str]) -> str:
+    """A pdfplumber cell's text with its wrapped lines joined."""
+    if not text:
+        return ""
+    out = ""
+    for part in text.split("\n"):
+        out = join_text(out, part.strip())
+    return out
+
+
+# --------------------------------------------------------------------------- layout: lines -> blocks
+
+_PAGE_NO = re.compile(
+    r"^\s*(?:[-—–－一_·•\s]*\d{1,4}[-—–－一_·•\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/共]\s*共?\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?|[-—–－]?\s*[ivxlcIVXLC]{1,6}\s*[-—–－]?)\s*$",
+    re.I)
+_HEADING_PATTERNS = [
+    (re.compile(r"^第[一二三四五六七八九十百零〇\d]+[章部篇]"), 1),
+    (re.compile(r"^[一二三四五六七八九十百]+\s*[、.．]"), 1),
+    (re.compile(r"^[（(]\s*[一二三四五六七八九十]+\s*[)）]"), 2),
+    (re.compile(r"^\d{1,2}\s*[.．、](?!\d)"), 3),
+    (re.compile(r"^[（(]\s*\d{1,2}\s*[)）]"), 4),
+]
+_CAPTION = re.compile(r"^(?:表|图|附表|续表)\s*[0-9０-９一二三四五六七八九十]+(?:[-—.．][0-9]+)?(?=\s|[^0-9]|$)")
+_SENTENCE_END = tuple("。！？；：!?;:")
+_DIGITS = re.compile(r"\d+")
+
+
+def _norm_running(text: str) -> str:
+    return _DIGITS.sub("#", re.sub(r"\s+", "", text))
+
+
+def _split_running(pages: list[PageText], settings: PdfSettings) -> dict[int, dict[int, str]]:
+    """Classify lines in the top/bottom zones: running header/footer or page number.
+
+    Returns {page number: {id(line): "header"|"footer"|"pageno"}}.
+    """
+    cands: list[tuple[PageText, Line, str]] = []
+    for pt in pages:
+        for it in pt.items:
+            if not isinstance(it, Line):
+                continue
+            if it.bottom <= pt.height * settings.header_zone:
+                cands.append((pt, it, "header"))
+            elif it.top >= pt.height * (1 - settings.footer_zone):
+                cands.append((pt, it, "footer"))
+    result: dict[int, dict[int, str]] = defaultdict(dict)
+    n_pages = len(pages)
+    by_key: dict[tuple[str, str], list[tuple[PageText, Line]]] = defaultdict(list)
+    for pt, ln, zone in cands:
+        if _PAGE_NO.match(ln.text):
+            result[pt.number][id(ln)] = "pageno"
+            continue
+        by_key[(zone, _norm_running(ln.text))].append((pt, ln))
+    need = max(2, int(round(settings.repeat_share * n_pages))) if n_pages > 1 else 10 ** 9
+    for (zone, _), occ in by_key.items():
+        if len({pt.number for pt, _ in occ}) < need:
+            continue
+        # the same text at (about) the same height: a real running header, not a title
+        tops = sorted(ln.top for _, ln in occ)
+        med = tops[len(tops) // 2]
+        for pt, ln in occ:
+            if abs(ln.top - med) <= max(8.0, ln.size):
+                result[pt.number][id(ln)] = zone
+    return result
+
+
+@dataclass
+class _Metrics:
+    body_size: float
+    left: float
+    right: float
+    gap: float
+
+
+def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _Metrics:
+    long_lines = [ln for ln in lines if len(ln.text) >= 8]
+    if len(long_lines) < 3:
+        if fallback is not None:
+            return fallback
+        long_lines = lines or [Line("", 0.1 * width, 0.9 * width, 0, 0, 10.0)]
+    sizes = Counter()
+    for ln in long_lines:
+        sizes[round(ln.size * 2) / 2] += len(ln.text)
+    body = sizes.most_common(1)[0][0] or 10.0
+    body_lines = [ln for ln in long_lines if abs(ln.size - body) <= 1.0] or long_lines
+    lefts = Counter(round(ln.x0 / 3) * 3 for ln in body_lines)
+    left = min(v for v, cnt in lefts.items() if cnt >= max(1, lefts.most_common(1)[0][1] // 3))
+    rights = sorted(ln.x1 for ln in body_lines)
+    right = rights[min(len(rights) - 1, int(len(rights) * 0.9))]
+    if fallback is not None and len(body_lines) < 4:
+        right = max(right, fallback.right) if abs(fallback.right - right) < 3 * body else right
+        left = min(left, fallback.left) if abs(fallback.left - left) < 3 * body else left
+    gaps = sorted(b.top - a.bottom for a, b in zip(body_lines, body_lines[1:]) if 0 <= b.top - a.bottom < 3 * body)
+    gap = gaps[len(gaps) // 2] if gaps else 0.5 * body
+    return _Metrics(body, left, right, gap)
+
+
+def _heading_level(text: str, ln: Line, m: _Metrics, settings: PdfSettings) -> Optional[int]:
+    t = text.strip()
+    if not t or len(t) > settings.heading_max_chars:
+        return None
+    if t[-1] in "，,、；;" or _PAGE_NO.match(t):
+        return None
+    if t[-1] in "。." and len(t) > 16:
+        return None
+    for pat, level in _HEADING_PATTERNS:
+        if pat.match(t):
+            rest = pat.sub("", t, count=1).strip()
+            if not rest or len(rest) > settings.heading_max_chars - 4:
+                return None
+            if level == 3 and t[-1] in "。.":
+                return None
+            return level
+    if ln.size >= m.body_size * 1.2 and len(t) <= settings.heading_max_chars and t[-1] not in "。.":
+        return 1
+    if ln.bold and len(t) <= 25 and t[-1] not in "。.:：":
+        return 2
+    return None
+
+
+_NO_LINE_START = set("。，、；：！？）》」』】〉”’%％.,;:!?)")
+
+
+def _ran_to_margin(ln: Line, nxt_text: str, m: _Metrics, ocr: bool) -> bool:
+    size = max(ln.size, 4.0)
+    tol = (2.6 if ocr else 2.0) * size
+    if nxt_text and (nxt_text[0] in _NO_LINE_START or (len(nxt_text) > 1 and nxt_text[1] in _NO_LINE_START)):
+        # line-breaking rules (禁则) pushed a char plus its closing punctuation to the next line
+        tol += 2.2 * size
+    elif nxt_text and re.match(r"[0-9][0-9,.]{3,}", nxt_text):
+        tol += 0.45 * size * len(re.match(r"[0-9][0-9,.]*", nxt_text).group(0))
+    if ln.text and ln.text[-1].isascii() and ln.text[-1].isalnum():
+        word = re.match(r"[A-Za-z0-9\-]+", nxt_text or "")
+        if word:
+            tol = max(tol, len(word.group(0)) * 0.6 * size + size)
+    return ln.x1 >= m.right - tol
+
+
+def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) -> list[Block]:
+    """Lines and tables of all pages -> blocks with page, locator, level and section."""
+    running = _split_running(pages, settings)
+    blocks: list[Block] = []
+    seen_running: set[tuple[str, str]] = set()
+    doc_metrics: Optional[_Metrics] = None
+    all_body = [it for pt in pages for it in pt.items
+                if isinstance(it, Line) and id(it) not in running.get(pt.number, {})]
+    if all_body:
+        widest = max(pt.width for pt in pages)
+        doc_metrics = _metrics(all_body, widest, None)
+
+    para_no = 0
+    table_no = 0
+    section = ""
+    # paragraph under construction: (text, first line, last line, page, ocr, metrics)
+    cur: Optional[dict] = None
+    last_table: Optional[dict] = None     # the table a next-page table may continue
+    last_item_was_table = False
+
+    def emit_paragraph():
+        nonlocal cur, para_no, section
+        if cur is None:
+            return
+        text = tidy(cur["text"])
+        first: Line = cur["first"]
+        m: _Metrics = cur["m"]
+        cur = None
+        if not text:
+            return
+        para_no += 1
+        level = _heading_level(text, first, m, settings) if cur_lines_single[0] else None
+        kind = "paragraph"
+        if level is None and _CAPTION.match(text) and len(text) <= 60:
+            kind = "caption"
+        elif level is not None:
+            kind = "heading"
+        b = Block(text=text, file=rel, kind=kind, page=page_of_para[0], locator=f"第{para_no}段",
+                  level=level, section=section)
+        blocks.append(b)
+        if kind == "heading":
+            section = text
+
+    cur_lines_single = [True]
+    page_of_para = [1]
+
+    def emit_table(tb: Table, page_no: int, continued: bool):
+        nonlocal table_no, last_table
+        rows = tb.rows
+        if continued and last_table is not None:
+            header = last_table["header"]
+            tid = last_table["id"]
+            if rows and [_norm_running(c) for c in rows[0]] == [_norm_running(c) for c in header]:
+                rows = rows[1:]  # header repeated on the new page
+            row_no = last_table["rows"]
+        else:
+            table_no += 1
+            tid = table_no
+            header = rows[0]
+            row_no = 0
+        for cells in rows:
+            row_no += 1
+            text = " | ".join(c for c in cells if c)
+            blocks.append(Block(text=tidy(text), file=rel, kind="table_row", page=page_no,
+                                locator=f"表{tid}第{row_no}行", table=tid, row=row_no,
+                                cells=list(cells), header=list(header), section=section))
+        last_table = {"id": tid, "header": header, "rows": row_no, "ncols": len(tb.cols) - 1,
+                      "cols": tb.cols, "page": page_no}
+
+    for pt in pages:
+        kinds = running.get(pt.number, {})
+        body_lines = [it for it in pt.items if isinstance(it, Line) and id(it) not in kinds]
+        m = _metrics(body_lines, pt.width, doc_metrics)
+        seen_body_on_page = False
+        items = pt.items
+        for idx, it in enumerate(items):
+            if isinstance(it, Table):
+                continued = (not seen_body_on_page and last_item_was_table and last_table is not None
+                             and last_table["page"] == pt.number - 1
+                             and last_table["ncols"] == len(it.cols) - 1
+                             and _same_columns(last_table["cols"], it.cols))
+                emit_paragraph()
+                emit_table(it, pt.number, continued)
+                last_item_was_table = True
+                seen_body_on_page = True
+                continue
+            kind = kinds.get(id(it))
+            if kind is not None:
+                if kind in ("header", "footer"):
+                    key = (kind, _norm_running(it.text))
+                    if key not in seen_running:
+                        seen_running.add(key)
+                        t = tidy(it.text)
+                        if t:
+                            blocks.append(Block(text=t, file=rel, kind=kind, page=pt.number,
+                                                locator="页眉" if kind == "header" else "页脚"))
+                continue
+            seen_body_on_page = True
+            last_item_was_table = False
+            text = it.text.strip()
+            if not text:
+                continue
+            if cur is not None and _continues(cur, it, pt, m, settings):
+                cur["text"] = join_text(cur["text"], text)
+                cur["last"] = it
+                cur["page_last"] = pt.number
+                cur_lines_single[0] = False
+                continue
+            emit_paragraph()
+            cur = {"text": text, "first": it, "last": it, "m": m, "ocr": pt.ocr,
+                   "page_last": pt.number}
+            cur_lines_single[0] = True
+            page_of_para[0] = pt.number
+        if not seen_body_on_page:
+            pass
+    emit_paragraph()
+    return blocks
+
+
+def _same_columns(a: list[float], b: list[float]) -> bool:
+    if len(a) != len(b):
+        return False
+    wa, wb = a[-1] - a[0], b[-1] - b[0]
+    if wa <= 0 or wb <= 0:
+        return False
+    return all(abs((x - a[0]) / wa - (y - b[0]) / wb) <= 0.04 for x, y in zip(a, b))
+
+
+def _continues(cur: dict, ln: Line, pt: PageText, m: _Metrics, settings: PdfSettings) -> bool:
+    """Does line ``ln`` continue the paragraph ``cur`` (a line the PDF wrapped)?"""
+    last: Line = cur["last"]
+    prev_text = cur["text"]
+    text = ln.text.strip()
+    if not prev_text or not text:
+        return False
+    if prev_text.rstrip()[-1] in _SENTENCE_END:
+        return False
+    pm: _Metrics = cur["m"]
+    ocr = cur["ocr"] or pt.ocr
+    if not _ran_to_margin(last, text, pm, ocr):
+        return False
+    size = max(last.size, ln.size, 4.0)
+    # a new paragraph is indented (Chinese first-line indent) or is a heading
+    if ln.x0 > m.left + (0.9 if not ocr else 1.2) * size:
+        return False
+    if abs(ln.size - last.size) > (1.5 if not ocr else 0.35 * size):
+        return False
+    for pat, _level in _HEADING_PATTERNS:
+        if pat.match(text) and len(text) <= settings.heading_max_chars and not _ran_to_margin(ln, "", m, ocr):
+            return False
+    same_page = cur["page_last"] == pt.number
+    if same_page:
+        gap = ln.top - last.bottom
+        if gap < -0.5 * size:
+            return False  # went back up: another column or a float
+        if gap > max(1.8 * pm.gap, 0.9 * size) + 2:
+            return False
+    else:
+        if cur["page_last"] != pt.number - 1:
+            return False
+    # a short heading-like previous line never swallows the next line
+    if len(prev_text) <= 6 and not _ran_to_margin(last, text, pm, ocr):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- the reader
+
+def _ranges(numbers: list[int]) -> str:
+    """[1,2,3,7] -> 「1—3、7」"""
+    parts = []
+    nums = sorted(numbers)
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        parts.append(str(nums[i]) if i == j else f"{nums[i]}—{nums[j]}")
+        i = j + 1
+    return "、".join(parts)
+
+
+def _doc_language_checks(pages: list[PageText]) -> None:
+    """A page of Latin junk in a Chinese document is a garbled text layer."""
+    cjk_pages = [p for p in pages if getattr(p, "_nchars", 0) >= 20 and getattr(p, "_cjk_share", 0) > 0.3]
+    if not cjk_pages or len(cjk_pages) < 0.3 * len(pages):
+        return
+    for p in pages:
+        if getattr(p, "_nchars", 0) >= 20 and getattr(p, "_cjk_share", 1) < 0.05 and not p.garbled:
+            if _latin_junk(getattr(p, "_text", "")):
+                p.garbled = True
+
+
+def read(path: Path, rel: str, settings: PdfSettings = SETTINGS) -> Reading:
+    """Read one PDF into blocks (see module docstring)."""
+    path = Path(path)
+    warnings: list[str] = []
+    pdf = open_pdf(path)
+    pages: list[PageText] = []
+    try:
+        try:
+            n = len(pdf)
+        except Exception:
+            raise ReadError("PDF 文件无法解析（页面树损坏）") from None
+        if n <= 0:
+            raise ReadError("PDF 没有任何页面（文件可能已损坏）")
+        limit = min(n, settings.max_pages)
+        if n > limit:
+            warnings.append(f"PDF 共 {n} 页，只读取了前 {limit} 页，第{limit + 1}—{n}页未读取")
+        t0 = time.monotonic()
+        failed: list[int] = []
+        for i in range(limit):
+            if time.monotonic() - t0 > settings.time_budget:
+                warnings.append(f"读取超时：第{i + 1}—{limit}页未读取")
+                break
+            try:
+                pages.append(_read_page(pdf, i, settings))
+            except ReadError:
+                raise
+            except Exception as exc:
+                log.info("page %s of %s failed: %s", i + 1, rel, exc)
+                failed.append(i + 1)
+        if failed:
+            warnings.append(f"第{_ranges(failed)}页无法解析，已跳过")
+        if not pages:
+            raise ReadError("PDF 页面均无法解析（文件可能已损坏）")
+
+        _doc_language_checks(pages)
+        want_text = [p for p in pages if (p.garbled or p.suspicious) and not p.need_ocr]
+        want_tables = [p for p in pages if p.need_table_fallback and not p.need_ocr and not p.garbled]
+        _plumber_fix(path, pages, want_text, want_tables, warnings)
+        for p in pages:
+            if p.garbled:
+                p.need_ocr = True
+
+        scan_pages = [p for p in pages if p.need_ocr]
+        ocr_used = False
+        if scan_pages:
+            ocr_used = _ocr_pages(pdf, scan_pages, warnings)
+    finally:
+        pdf.close()
+
+    blocks = layout(pages, rel, settings)
+    if not any(b.kind not in ("header", "footer") for b in blocks):
+        if not any(p.need_ocr for p in pages):
+            warnings.append("PDF 中没有可提取的文字")
+    return Reading(blocks=blocks, pages=n, ocr=ocr_used, warnings=warnings)
+
+
+def _ocr_pages(pdf, scan_pages: list[PageText], warnings: list[str]) -> bool:
+    """OCR the scanned/garbled pages (up to the OCR page cap). Returns True if any was OCR'd."""
+    from extractors import ocr
+
+    cap = ocr.max_ocr_pages()
+    todo, skipped = scan_pages[:cap], scan_pages[cap:]
+    done: list[int] = []
+    empty: list[int] = []
+    for p in todo:
+        lines = ocr.ocr_pdf_page(pdf, p.number - 1)   # raises ReadError if OCR is unavailable
+        tables = [it for it in p.items if isinstance(it, Table)]
+        p.items = _merge_items(lines, tables)
+        p.ocr = True
+        (done if lines else empty).append(p.number)
+    garbled = [p.number for p in todo if p.garbled]
+    if done or empty:
+        what = "扫描页（无文字层）" if not garbled else "扫描页或文字层乱码页"
+        warnings.append(f"第{_ranges(done + empty)}页为{what}，已用 OCR 识别")
+    if empty:
+        warnings.append(f"第{_ranges(empty)}页 OCR 未识别到文字")
+    if skipped:
+        warnings.append(f"扫描页超过 OCR 上限（{cap} 页），第{_ranges([p.number for p in skipped])}页未识别")
+    return bool(todo)

@@ -1,0 +1,331 @@
+"""Charts (图表) as print-resolution PNGs, with Chinese labels that render on a fresh machine.
+
+The CJK font comes from the pip package ``mplfonts`` (a dependency) and is registered with
+matplotlib by file path — no OS font is relied on.  Three charts, each a plain function of
+plain data so the annual report can reuse them:
+
+* ``coverage_chart``  — evidence status per 二级指标 (stacked horizontal bars + coverage %);
+* ``threshold_chart`` — key figures against their thresholds (value ÷ bar, 100 % line);
+* ``status_chart``    — overall status breakdown (donut) and per group (stacked bars).
+
+``render(evidence, catalogue, out_dir)`` is the pipeline entry point: it assesses the evidence
+(expert overrides included) and writes the PNGs next to the other outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+from consortium_review.fileio import atomic_path
+
+log = logging.getLogger(__name__)
+
+DPI = 220                       # print resolution (≥ 200 dpi)
+FIG_WIDTH_IN = 6.2              # ≈ 157 mm, the GB/T 9704 text width
+STATUS_COLORS = {               # shared with the workbook fills (lighter there)
+    "found": "#3A9E5C",
+    "partial": "#E8B93A",
+    "conflict": "#E07B39",
+    "missing": "#C9474A",
+}
+STATUS_NAMES = {"found": "已找到", "partial": "部分佐证", "conflict": "数据冲突", "missing": "未见佐证"}
+STATUS_ORDER = ("found", "partial", "conflict", "missing")
+MET_COLORS = {True: "#3A9E5C", False: "#C9474A", None: "#9E9E9E"}
+
+#: output file names (inside the consortium's result folder)
+CHART_FILES = {
+    "status": "图表-佐证状态分布.png",
+    "coverage": "图表-各二级指标佐证覆盖.png",
+    "thresholds": "图表-门槛指标对照.png",
+}
+#: preferred fonts inside the mplfonts package, best first
+MPLFONTS_FILES = ("NotoSansCJKsc-Regular.otf", "SimHei.ttf", "SourceHanSerifSC-Regular.otf")
+
+_FONT: Optional[tuple[str, str]] = None   # (family name, file path) once registered
+
+
+class ChartFontError(RuntimeError):
+    """No CJK font available: charts would show boxes instead of Chinese."""
+
+
+def mplfonts_font_path() -> Path:
+    """The CJK font file shipped inside the installed ``mplfonts`` package."""
+    try:
+        import mplfonts
+    except ImportError:
+        raise ChartFontError("未安装 mplfonts，图表中的中文无法显示；请运行 pip install mplfonts") from None
+    base = Path(mplfonts.__file__).resolve().parent
+    for name in MPLFONTS_FILES:
+        hits = sorted(base.rglob(name))
+        if hits:
+            return hits[0]
+    hits = sorted(p for p in base.rglob("*") if p.suffix.lower() in (".otf", ".ttf"))
+    if not hits:
+        raise ChartFontError(f"mplfonts 包中没有找到字体文件（{base}）")
+    return hits[0]
+
+
+def setup_cjk_font() -> tuple[str, str]:
+    """Register the mplfonts CJK font with matplotlib (Agg) and make it the default.
+
+    Returns (family name, font file).  Idempotent.  The registered file is put first in the
+    font list so a same-named OS font can never shadow it.
+    """
+    global _FONT
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import font_manager as fm
+    from matplotlib import rcParams
+
+    if _FONT is None:
+        path = mplfonts_font_path()
+        fm.fontManager.addfont(str(path))
+        name = fm.FontProperties(fname=str(path)).get_name()
+        # move our entry to the front: findfont keeps the first of equally good matches
+        ours = [f for f in fm.fontManager.ttflist if Path(f.fname) == path]
+        rest = [f for f in fm.fontManager.ttflist if Path(f.fname) != path]
+        fm.fontManager.ttflist = ours + rest
+        cache_clear = getattr(getattr(fm.fontManager, "_findfont_cached", None), "cache_clear", None)
+        if cache_clear:
+            cache_clear()
+        _FONT = (name, str(path))
+    name = _FONT[0]
+    rcParams["font.family"] = "sans-serif"
+    sans = [f for f in rcParams["font.sans-serif"] if f != name]
+    rcParams["font.sans-serif"] = [name] + sans
+    rcParams["axes.unicode_minus"] = False
+    rcParams["svg.fonttype"] = "none"
+    return _FONT
+
+
+def _figure(height_in: float):
+    setup_cjk_font()
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(FIG_WIDTH_IN, height_in), dpi=DPI)
+    return fig
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08,
+                        facecolor="white", metadata={"Software": "consortium-review"})
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _short(label: str, n: int = 14) -> str:
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def _wrap(label: str, width: int = 13, lines: int = 2) -> str:
+    """Break a CJK label every ``width`` characters (at most ``lines`` lines, then 「…」)."""
+    parts = [label[i:i + width] for i in range(0, len(label), width)] or [""]
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][:-1] + "…"
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- chart functions
+
+@dataclass
+class CoverageRow:
+    """One bar: a label (「3.牵头企业」) and its status counts."""
+
+    label: str
+    counts: dict[str, int]
+    percent: float
+
+
+def coverage_chart(rows: Sequence[CoverageRow], path: Path) -> Optional[Path]:
+    """Stacked horizontal bars of point statuses per row, with the coverage % at the right."""
+    rows = [r for r in rows if sum(r.counts.values())]
+    if not rows:
+        return None
+    fig = _figure(0.95 + 0.3 * len(rows))
+    ax = fig.add_subplot(111)
+    labels = [_short(r.label, 16) for r in rows]
+    ys = list(range(len(rows)))[::-1]
+    lefts = [0] * len(rows)
+    max_total = max(sum(r.counts.get(s, 0) for s in STATUS_ORDER) for r in rows)
+    for status in STATUS_ORDER:
+        widths = [r.counts.get(status, 0) for r in rows]
+        ax.barh(ys, widths, left=lefts, color=STATUS_COLORS[status], height=0.62,
+                label=STATUS_NAMES[status], edgecolor="white", linewidth=0.6)
+        for y, left, w in zip(ys, lefts, widths):
+            if w and w >= 0.035 * max_total:
+                ax.text(left + w / 2, y, str(w), ha="center", va="center", fontsize=7, color="white")
+        lefts = [a + b for a, b in zip(lefts, widths)]
+    xmax = max(lefts)
+    for y, total, r in zip(ys, lefts, rows):
+        ax.text(total + xmax * 0.015, y, f"{r.percent:.0f}%", va="center", fontsize=8, color="#333333")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(labels, fontsize=8.5)
+    ax.set_xlim(0, xmax * 1.12)
+    ax.set_xlabel("观测点数（个）；右侧数字为佐证覆盖率", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(ncol=4, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.45, -0.1 - 0.3 / len(rows)))
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+@dataclass
+class ThresholdItem:
+    """A figure against its bar: value and threshold in the same unit."""
+
+    label: str                  # 「3.2.1 牵头企业总投入」
+    value: Optional[float]      # None when no evidence
+    threshold: float
+    op: str                     # ">=", ">", "<=", "<"
+    unit: str
+    rule: str                   # 「近三年累计≥100万元」
+    met: Optional[bool]
+
+
+def threshold_chart(items: Sequence[ThresholdItem], path: Path) -> Optional[Path]:
+    """Each figure as a percentage of its threshold; the 100 % line is the bar."""
+    from .assess import format_value
+
+    items = list(items)
+    if not items:
+        return None
+    fig = _figure(0.95 + 0.5 * len(items))
+    ax = fig.add_subplot(111)
+    ys = list(range(len(items)))[::-1]
+    cap = 300.0
+    ratios = []
+    for it in items:
+        if it.value is None or not it.threshold:
+            ratios.append(None)
+        else:
+            ratios.append(100.0 * it.value / it.threshold)
+    shown = [min(r, cap) if r is not None else 0 for r in ratios]
+    colors = [MET_COLORS[it.met] for it in items]
+    ax.barh(ys, shown, color=colors, height=0.55)
+    for y, r, it in zip(ys, ratios, items):
+        if r is None:
+            ax.text(3, y, f"未见可核实的数据（标准：{it.rule}）", va="center", fontsize=7.5, color="#666666")
+            continue
+        verdict = {True: "达标", False: "未达标", None: "待判定"}[it.met]
+        text = f"{format_value(it.value, it.unit)}（{verdict}；标准：{it.rule}）"
+        x = min(r, cap)
+        ax.text(x + 3, y, text, va="center", fontsize=7.5, color="#333333")
+    ax.axvline(100, color="#333333", linestyle="--", linewidth=0.9)
+    ax.text(103, len(items) - 0.5, "标准线（100%）", ha="left", va="bottom", fontsize=7.5, color="#333333")
+    ax.set_yticks(ys)
+    ax.set_yticklabels([_wrap(it.label, 13) for it in items], fontsize=8)
+    ax.set_xlim(0, cap * 1.45)
+    ax.set_ylim(-0.6, len(items) - 0.2)
+    ax.set_xlabel("材料数值占标准值的比例（%，超过300%按300%显示）", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def status_chart(overall: dict[str, int], groups: Sequence[tuple[str, dict[str, int]]], path: Path,
+                 percent: Optional[float] = None) -> Optional[Path]:
+    """Donut of the overall statuses and stacked bars per group."""
+    total = sum(overall.get(s, 0) for s in STATUS_ORDER)
+    if not total:
+        return None
+    fig = _figure(2.7)
+    ax1 = fig.add_axes((0.0, 0.08, 0.36, 0.84))
+    values = [overall.get(s, 0) for s in STATUS_ORDER]
+    nz = [(v, s) for v, s in zip(values, STATUS_ORDER) if v]
+    ax1.pie([v for v, _ in nz], colors=[STATUS_COLORS[s] for _, s in nz], startangle=90, counterclock=False,
+            wedgeprops={"width": 0.38, "edgecolor": "white"})
+    center = f"共{total}个\n观测点"
+    if percent is not None:
+        center += f"\n覆盖率{percent:.0f}%"
+    ax1.text(0, 0, center, ha="center", va="center", fontsize=8.5)
+    ax1.set_aspect("equal")
+    ax2 = fig.add_axes((0.5, 0.2, 0.48, 0.72))
+    labels = [_short(g, 8) for g, _ in groups]
+    xs = list(range(len(groups)))
+    bottoms = [0] * len(groups)
+    for s in STATUS_ORDER:
+        hs = [c.get(s, 0) for _, c in groups]
+        ax2.bar(xs, hs, bottom=bottoms, color=STATUS_COLORS[s], width=0.6, label=f"{STATUS_NAMES[s]} {overall.get(s, 0)}")
+        bottoms = [a + b for a, b in zip(bottoms, hs)]
+    ax2.set_xticks(xs)
+    ax2.set_xticklabels(labels, fontsize=8)
+    ax2.set_ylabel("观测点数（个）", fontsize=8)
+    ax2.tick_params(axis="y", labelsize=8)
+    for side in ("top", "right"):
+        ax2.spines[side].set_visible(False)
+    handles, leg_labels = ax2.get_legend_handles_labels()
+    fig.legend(handles, leg_labels, ncol=4, fontsize=8, frameon=False, loc="lower center",
+               bbox_to_anchor=(0.5, -0.02))
+    return _save(fig, path)
+
+
+# --------------------------------------------------------------------------- from an assessment
+
+def threshold_items(assessment) -> list[ThresholdItem]:
+    """Numeric thresholds (≥, >, ≤, <) with the assessed values (expert's where given)."""
+    out = []
+    for p in assessment.thresholds:
+        if p.threshold_op not in (">=", ">", "<=", "<") or p.threshold_value is None:
+            continue
+        value = p.value if isinstance(p.value, (int, float)) and not isinstance(p.value, bool) else None
+        if value is not None and p.threshold_unit and p.unit and p.unit != p.threshold_unit:
+            value = None            # never compare across units
+        if p.status == "missing" and not p.expert_value:
+            value = None
+        out.append(ThresholdItem(label=f"{p.code} {p.subject}", value=value, threshold=float(p.threshold_value),
+                                 op=p.threshold_op, unit=p.threshold_unit or p.unit or "",
+                                 rule=p.threshold_rule or "", met=p.threshold_met))
+    return out
+
+
+def charts_for(assessment, out_dir: Path) -> dict[str, Path]:
+    """Write every chart that has data; returns {key: path}. Stale charts are removed."""
+    out_dir = Path(out_dir)
+    made: dict[str, Optional[Path]] = {}
+    made["status"] = status_chart(
+        {s: assessment.coverage.count(s) for s in STATUS_ORDER},
+        [(g.name, {s: g.coverage.count(s) for s in STATUS_ORDER}) for g in assessment.groups],
+        out_dir / CHART_FILES["status"], percent=assessment.coverage.percent)
+    made["coverage"] = coverage_chart(
+        [CoverageRow(f"{l2.code}.{l2.name}", {s: l2.coverage.count(s) for s in STATUS_ORDER}, l2.coverage.percent)
+         for l2 in assessment.level2],
+        out_dir / CHART_FILES["coverage"])
+    made["thresholds"] = threshold_chart(threshold_items(assessment), out_dir / CHART_FILES["thresholds"])
+    for key, p in made.items():
+        if p is None:
+            stale = out_dir / CHART_FILES[key]
+            if stale.exists():
+                try:
+                    stale.unlink()
+                except OSError:
+                    pass
+    return {k: v for k, v in made.items() if v is not None}
+
+
+def render(evidence: dict, catalogue, out_dir: Path) -> list[Path]:
+    """Pipeline renderer: assess (with expert overrides) and write the chart PNGs.
+
+    The paths are also left in ``evidence["_rendered"]["charts"]`` so the opinion rendered later
+    in the same run embeds exactly these files.
+    """
+    from .assess import assess
+
+    a = assess(evidence, catalogue, evidence.get("assess_settings"))
+    made = charts_for(a, Path(out_dir))
+    evidence.setdefault("_rendered", {})["charts"] = {k: str(v) for k, v in made.items()}
+    return list(made.values())

@@ -39,14 +39,33 @@ class Matcher:
         for p in catalogue.points:
             kws = tuple(tuple(part.strip() for part in kw.split("&") if part.strip()) for kw in p.keywords)
             self.rules.append((p.code, kws, tuple(p.exclude)))
-        # first characters of every keyword part: a quick filter before the full scan
-        self._first_chars = {kw[0][0] for _, kws, _ in self.rules for kw in kws if kw and kw[0]}
+        # index every keyword part by its first two characters: a sentence only needs checking
+        # against the parts whose leading bigram it contains (a cheap Aho-Corasick stand-in)
+        self._by_bigram: dict[str, set[str]] = {}
+        self._keywords_of: dict[str, list[tuple[str, tuple[str, ...], tuple[str, ...]]]] = {}
+        for code, kws, excl in self.rules:
+            for parts in kws:
+                for part in parts:
+                    self._by_bigram.setdefault(part[:2], set()).add(part)
+                self._keywords_of.setdefault(parts[0], []).append((code, parts, excl))
+
+    def present_parts(self, sentence: str) -> set[str]:
+        grams = {sentence[i:i + 2] for i in range(len(sentence) - 1)}
+        found: set[str] = set()
+        for g in grams:
+            for part in self._by_bigram.get(g, ()):
+                if part in sentence:
+                    found.add(part)
+        return found
 
     def hits(self, sentence: str) -> list[Hit]:
         out: list[Hit] = []
-        for code, kws, excl in self.rules:
-            for parts in kws:
-                if not all(part in sentence for part in parts):
+        present = self.present_parts(sentence)
+        if not present:
+            return out
+        for first in present:
+            for code, parts, excl in self._keywords_of.get(first, ()):
+                if not all(part in present for part in parts):
                     continue
                 for hit in self._occurrences(code, parts, sentence):
                     c0, c1 = clause_bounds(sentence, hit.start)
@@ -116,6 +135,18 @@ def name_similarity(label: str, point: ObservationPoint) -> float:
 
 def best_point_for_label(matcher: Matcher, label: str) -> tuple[str | None, float]:
     """The observation point a table row's label names (code, confidence)."""
+    key = (id(matcher), label)
+    if key not in _LABEL_CACHE:
+        if len(_LABEL_CACHE) > 20000:
+            _LABEL_CACHE.clear()
+        _LABEL_CACHE[key] = _best_point_for_label(matcher, label)
+    return _LABEL_CACHE[key]
+
+
+_LABEL_CACHE: dict[tuple[int, str], tuple[str | None, float]] = {}
+
+
+def _best_point_for_label(matcher: Matcher, label: str) -> tuple[str | None, float]:
     hits = matcher.hits(label)
     codes = {h.code for h in hits}
     scored = sorted(((name_similarity(label, matcher.points[c]), c) for c in matcher.points), reverse=True)

@@ -25,6 +25,8 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
             for b in doc.blocks:
                 if b.kind in ("header", "footer"):
                     continue
+                if not any(t.split("&")[0] in b.text for t in item.triggers):
+                    continue
                 for _, sent in split_sentences(b.text):
                     trig = next((t for t in item.triggers if _contains(sent, t)), None)
                     if not trig:

@@ -40,10 +40,13 @@ def _reoffset(text: str, parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return out
 
 
-def clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
+_PREDICATE_SEP = re.compile(r"[，,：:]")
+
+
+def clause_bounds(sentence: str, pos: int, seps: re.Pattern = _CLAUSE_SEP) -> tuple[int, int]:
     """Start/end of the clause (between commas) around ``pos``."""
     start = 0
-    for m in _CLAUSE_SEP.finditer(sentence):
+    for m in seps.finditer(sentence):
         if m.end() <= pos:
             start = m.end()
         elif m.start() >= pos:
@@ -131,14 +134,15 @@ def number_modality(sentence: str, start: int, end: int, report_year: int) -> Mo
 
 def statement_modality(sentence: str, start: int, end: int, report_year: int) -> Modality:
     """Meaning of a statement (yes/no or text point) whose keyword is at sentence[start:end]."""
-    c0, c1 = clause_bounds(sentence, start)
+    # an enumeration 「A、B和C尚未建立」 shares one predicate: do not split on 、
+    c0, c1 = clause_bounds(sentence, start, _PREDICATE_SEP)
     # a negation may sit in the neighbouring clause: 「…的实施细则暂未出台」
     clause = sentence[c0:c1]
     m = Modality()
     scope = clause
     if not NEGATION.search(scope):
         # keyword in a subject clause, predicate in the next: 「人才培养方案仍由学校单方制定，尚未实现校企共同制定」
-        n0, n1 = clause_bounds(sentence, min(len(sentence), c1 + 1))
+        n0, n1 = clause_bounds(sentence, min(len(sentence), c1 + 1), _PREDICATE_SEP)
         nxt = sentence[n0:n1] if c1 < len(sentence) else ""
         if nxt and NEGATION.search(nxt[:8]):
             scope = clause + "，" + nxt

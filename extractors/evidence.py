@@ -166,21 +166,29 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         kind = "target"
                     score = 0.8 - min(pen, 40) / 100
                     out.append(Candidate(p.code, block, snippet, value=v, unit=unit, kind=kind, score=score))
-            elif p.type in ("yesno", "text", "category"):
-                m = statement_modality(sent, h.start, h.end, report_year)
-                kind = "target" if m.target else "achieved"
-                if kind == "achieved" and section_target and not re.search(r"已|了|实际|完成|现有", sent):
-                    kind = "target"
-                if p.type == "yesno":
-                    out.append(Candidate(p.code, block, snippet, value=not m.negated, kind=kind, score=0.6))
-                elif p.type == "text":
-                    if m.negated:
-                        continue
-                    out.append(Candidate(p.code, block, snippet, value=None, kind=kind, score=0.55))
-                else:
-                    cat = next((c for c in p.categories if c in sent), None)
-                    if cat:
-                        out.append(Candidate(p.code, block, snippet, value=cat, kind=kind, score=0.6))
+        # statements: one candidate per point and sentence; a denial anywhere in it wins
+        stated: dict[str, list[Hit]] = defaultdict(list)
+        for h in hits:
+            if matcher.points[h.code].type in ("yesno", "text", "category"):
+                stated[h.code].append(h)
+        for code, hs in stated.items():
+            p = matcher.points[code]
+            mods = [statement_modality(sent, h.start, h.end, report_year) for h in hs]
+            negated = any(m.negated for m in mods)
+            target = all(m.target for m in mods)
+            kind = "target" if target else "achieved"
+            if kind == "achieved" and section_target and not re.search(r"已|了|实际|完成|现有", sent):
+                kind = "target"
+            snippet = _snippet(sent, hs[0].start)
+            if p.type == "yesno":
+                out.append(Candidate(code, block, snippet, value=not negated, kind=kind, score=0.6))
+            elif p.type == "text":
+                if not negated:
+                    out.append(Candidate(code, block, snippet, value=None, kind=kind, score=0.55))
+            else:
+                cat = next((c for c in p.categories if c in sent), None)
+                if cat:
+                    out.append(Candidate(code, block, snippet, value=cat, kind=kind, score=0.6))
     return out
 
 

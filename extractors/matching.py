@@ -85,28 +85,36 @@ class Matcher:
                 res.append(Hit(code, i, i + len(kw), i + len(kw), kw))
                 i = sentence.find(kw, i + 1)
             return res
-        # all parts: take the occurrence of each part closest to the last part's first occurrence
+        # all parts: first occurrence of each; figures follow the last non-unit part
         positions = [(sentence.find(p), p) for p in parts]
         start = min(i for i, _ in positions)
         end = max(i + len(p) for i, p in positions)
         if end - start > 60:        # parts too far apart to be one statement
             return []
-        return [Hit(code, start, end, end, "&".join(parts))]
+        words = [(i, p) for i, p in positions if p not in UNIT_WORDS] or positions
+        anchor = max(i + len(p) for i, p in words)
+        return [Hit(code, start, end, anchor, "&".join(parts))]
+
+
+UNIT_WORDS = {"万元", "元", "亿元", "个", "门", "本", "项", "次", "份", "人", "名", "人次", "人月", "人日", "课时",
+              "小时", "%", "％", "家", "件", "篇", "期", "场"}
 
 
 def _prune(hits: list[Hit]) -> list[Hit]:
-    """Drop a hit lying inside a longer hit of another point; one hit per point and position."""
-    hits = sorted(set(hits), key=lambda h: (h.start, -(h.end - h.start)))
+    """Drop a hit lying inside a longer phrase hit of another point (「实训基地工位」 is not
+    「实训基地」); of overlapping hits of one point keep the one figures follow soonest."""
+    hits = sorted(set(hits), key=lambda h: (h.anchor, h.start))
+    phrases = [h for h in hits if "&" not in h.keyword]
     keep: list[Hit] = []
     for h in hits:
         inside = any(o.code != h.code and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
-                     for o in hits)
+                     for o in phrases)
         if inside:
             continue
         if any(k.code == h.code and not (h.end <= k.start or h.start >= k.end) for k in keep):
             continue
         keep.append(h)
-    return keep
+    return sorted(keep, key=lambda h: h.start)
 
 
 # ------------------------------------------------------------------ table labels

@@ -583,7 +583,7 @@ class _Numbering:
         text = re.sub(r"%([1-9])", repl, lv.text)
         if not text.strip():
             return ""
-        return text + {"tab": "\t", "space": " "}.get(lv.suff, "")
+        return text + ("" if lv.suff == "nothing" else " ")   # Word shows a tab or a space
 
 
 # --------------------------------------------------------------------------- text patterns
@@ -782,9 +782,11 @@ class _Walker:
 
     def paragraph(self, p, depth: int, kind: str = "paragraph", where: str = "") -> None:
         para = self.read_paragraph(p)
-        text = clean_text(para.text)
-        if text:
-            self.emit_paragraph(text, para, kind, where)
+        # a page break splits what the reader sees into two paragraphs (as in .doc files)
+        for piece in para.text.split("\f"):
+            text = clean_text(piece)
+            if text:
+                self.emit_paragraph(text, para, kind, where)
         self.boxes(para.boxes, depth, where)
 
     def emit_paragraph(self, text: str, para: _Para, kind: str, where: str) -> None:
@@ -896,7 +898,7 @@ class _Walker:
                     out.append("\t")
             elif n in ("w:br", "w:cr"):
                 if self.fields.visible:
-                    out.append("\n")
+                    out.append("\f" if n == "w:br" and _wattr(c, "type") == "page" else "\n")
             elif n == "w:noBreakHyphen":
                 out.append("-")
             elif n == "w:fldChar":
@@ -946,7 +948,7 @@ class _Walker:
                 out.append(b)
                 rows.append(b)
             out.extend(pending)
-        header = _header_row([b.cells for b in rows])
+        header = header_row([b.cells for b in rows])
         for b in rows:
             b.header = list(header)
         return out
@@ -989,7 +991,7 @@ class _Walker:
                     pending.extend(self.table(el, depth + 1))
                 continue
             para = self.read_paragraph(el)
-            t = clean_text(para.text)
+            t = clean_text(para.text.replace("\f", "\n"))
             if t:
                 lines.append(t)
             if para.boxes:
@@ -1060,7 +1062,7 @@ def _plain_lines(el) -> list[str]:
     return lines
 
 
-def _header_row(rows: list[list[str]]) -> list[str]:
+def header_row(rows: list[list[str]]) -> list[str]:
     """The header row: the first row, unless it is a one-cell title above a real header."""
     if not rows:
         return []

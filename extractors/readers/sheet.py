@@ -456,25 +456,96 @@ def _read_xlsx(path: Path, rel: str) -> Reading:
     return reading
 
 
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"                 # optional namespace prefix
+_EMPTY_CELL = re.compile(rb"<" + _P + rb"c(?=[\s/])[^<>]*/>")
+_EMPTY_ROW = re.compile(rb"<" + _P + rb"row(?=[\s/])[^<>]*/>")
+_WHOLE_ROW = re.compile(rb"<" + _P + rb"row(?=[\s>])[^<>]*>.*?</" + _P + rb"row\s*>", re.S)
+_ROW_START = re.compile(rb"<" + _P + rb"row(?=[\s>/])")
+_ROW_END = re.compile(rb"</" + _P + rb"row\s*>")
+_HAS_VALUE = re.compile(rb"<" + _P + rb"(?:v|is)(?=[\s>])")
+
+
+class _SheetXml(io.RawIOBase):
+    """A worksheet XML stream with the bulk that carries no text removed before parsing.
+
+    Self-closing ``<c .../>`` (formatted but empty cells) and ``<row .../>`` (formatted
+    empty rows) are dropped, so a sheet with a million formatted rows parses like a small
+    one. Once ``skip_rows`` is set (row cap reached) whole ``<row>`` elements are dropped
+    too — only noting whether they held values — so the merged ranges at the end of the
+    sheet are still reached quickly.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw = raw
+        self.pending = b""
+        self.out = b""
+        self.eof = False
+        self.skip_rows = False
+        self.dropped_values = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        while not self.out and not self.eof:
+            self._fill()
+        n = min(len(buf), len(self.out))
+        buf[:n] = self.out[:n]
+        self.out = self.out[n:]
+        return n
+
+    def _fill(self) -> None:
+        chunk = self.raw.read(self.CHUNK)
+        data = self.pending + chunk
+        if not chunk:
+            self.eof = True
+            head, self.pending = data, b""
+        elif self.skip_rows:
+            head, self.pending = self._split_outside_rows(data)
+        else:
+            cut = data.rfind(b"<")
+            head, self.pending = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+        if self.skip_rows:
+            head = _EMPTY_ROW.sub(b"", head)
+            if not self.dropped_values:
+                self.dropped_values = any(_HAS_VALUE.search(m.group(0)) for m in _WHOLE_ROW.finditer(head))
+            head = _WHOLE_ROW.sub(b"", head)
+        self.out = _EMPTY_ROW.sub(b"", _EMPTY_CELL.sub(b"", head))
+
+    @staticmethod
+    def _split_outside_rows(data: bytes) -> tuple[bytes, bytes]:
+        """Split so that the head holds only complete rows and tags (the tail waits for more)."""
+        last_end = None
+        for last_end in _ROW_END.finditer(data):
+            pass
+        start = last_end.end() if last_end else 0
+        open_row = _ROW_START.search(data, start)
+        if open_row:
+            return data[:open_row.start()], data[open_row.start():]
+        cut = data.rfind(b"<", start)
+        return (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+
+
 def _xlsx_grid(wb, ws, index: int, budget: _Budget, warnings: list[str]) -> _Grid:
     """Stream one worksheet's XML: cached values, formulas lacking a cache, merged ranges.
 
     Uses openpyxl's cell parser (shared strings, dates, types) but drives the XML walk
-    itself so merged ranges are seen in read-only mode and rows past the cap are skipped
-    without building cells.
+    itself, so merged ranges are seen in read-only mode and rows past the cap cost only a
+    regular-expression scan.
     """
     from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
     from openpyxl.utils.cell import column_index_from_string, range_boundaries
-    from openpyxl.worksheet._reader import FORMULA_TAG, MERGE_TAG, ROW_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
+    from openpyxl.xml.functions import iterparse   # defusedxml-backed when installed
 
     grid = _Grid(name=ws.title, index=index, hidden=ws.sheet_state != "visible")
     parser = WorkSheetParser(None, ws._shared_strings, data_only=True, epoch=wb.epoch,
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-    data_tag = f"{{{SHEET_MAIN_NS}}}sheetData"
     merge_cell_tag = f"{{{SHEET_MAIN_NS}}}mergeCell"
-    value_path = f"{{{SHEET_MAIN_NS}}}c/{{{SHEET_MAIN_NS}}}v"
     formats: dict[int, str] = {}
 
     def number_format(style_id: int) -> str:
@@ -491,46 +562,44 @@ def _xlsx_grid(wb, ws, index: int, budget: _Budget, warnings: list[str]) -> _Gri
     row_counter = 0
     cut_rows = cut_cols = timed_out = False
     unevaluated = 0
-    sheet_data = None
-    with wb._archive.open(ws._worksheet_path) as src:
-        for event, el in iterparse(src, events=("start", "end")):
-            if event == "start":
-                if el.tag == data_tag:
-                    sheet_data = el
-                continue
-            if el.tag == ROW_TAG:
-                rows_seen += 1
-                r_attr = el.get("r")
-                row_counter = int(float(r_attr)) if r_attr else row_counter + 1
-                if rows_seen > MAX_ROWS:
-                    if not cut_rows and el.find(value_path) is not None:
-                        cut_rows = True
-                elif rows_seen % 500 == 0 and budget.check():
-                    timed_out = True
-                    break
-                else:
-                    cells, kinds, wide, unev = _xlsx_row(el, row_counter, parser, number_format,
-                                                         column_index_from_string, FORMULA_TAG)
-                    cut_cols |= wide
-                    unevaluated += unev
-                    if cells:
-                        grid.rows.append((row_counter, cells, kinds))
-                el.clear()
-                if sheet_data is not None:
-                    del sheet_data[:]
-                if rows_seen > MAX_ROWS and rows_seen % 5000 == 0 and budget.check():
-                    timed_out = True
-                    break
-            elif el.tag == merge_cell_tag:
-                ref = el.get("ref")
-                if ref and ":" in ref:
+    with wb._archive.open(ws._worksheet_path) as raw:
+        stream = _SheetXml(raw)
+        try:
+            for _, el in iterparse(io.BufferedReader(stream, 1 << 16)):
+                tag = el.tag
+                if tag == ROW_TAG:
+                    rows_seen += 1
+                    r_attr = el.get("r")
                     try:
-                        c1, r1, c2, r2 = range_boundaries(ref)
-                        grid.merges.append((r1, c1, r2, min(c2, MAX_COLS)))
+                        row_counter = int(float(r_attr)) if r_attr else row_counter + 1
                     except ValueError:
-                        pass
-            elif el.tag == MERGE_TAG:
-                el.clear()
+                        row_counter += 1
+                    if rows_seen <= MAX_ROWS:
+                        cells, kinds, wide, unev = _xlsx_row(el, row_counter, parser, number_format,
+                                                             column_index_from_string, FORMULA_TAG)
+                        cut_cols |= wide
+                        unevaluated += unev
+                        if cells:
+                            grid.rows.append((row_counter, cells, kinds))
+                        if rows_seen == MAX_ROWS:
+                            stream.skip_rows = True
+                    elif not cut_rows and any(len(c) for c in el):
+                        cut_rows = True
+                    el.clear()
+                    if rows_seen % 1000 == 0 and budget.check():
+                        timed_out = True
+                        break
+                elif tag == merge_cell_tag:
+                    ref = el.get("ref")
+                    if ref and ":" in ref:
+                        try:
+                            c1, r1, c2, r2 = range_boundaries(ref)
+                            grid.merges.append((r1, c1, r2, min(c2, MAX_COLS)))
+                        except (ValueError, TypeError):
+                            pass
+        except SyntaxError:   # ParseError (and defusedxml's refusals) derive from it
+            warnings.append(f"工作表“{grid.name}”的内容不完整（文件可能已损坏），只读取了能读出的部分")
+        cut_rows = cut_rows or stream.dropped_values
     label = f"工作表“{grid.name}”"
     if cut_rows:
         warnings.append(f"{label}超过 {MAX_ROWS} 行，只读取了前 {MAX_ROWS} 行")
@@ -547,7 +616,6 @@ def _xlsx_grid(wb, ws, index: int, budget: _Budget, warnings: list[str]) -> _Gri
 
 def _xlsx_row(el, row_number: int, parser, number_format, col_index, formula_tag):
     """Formatted texts of one ``<row>``; returns (cells, kinds, wider_than_cap, unevaluated)."""
-    value_tag = formula_tag[:-2] + "v"          # '{ns}f' -> '{ns}v'
     parser.row_counter = row_number
     parser.col_counter = 0
     cells: list[str] = []
@@ -562,10 +630,9 @@ def _xlsx_row(el, row_number: int, parser, number_format, col_index, formula_tag
                 col = col_index(letters)
             except ValueError:
                 continue
-            if col > MAX_COLS:
-                if c.find(value_tag) is not None or c.get("t") == "inlineStr":
-                    wide = True
-                continue
+            if col > MAX_COLS:   # empty cells were filtered out: anything here holds content
+                wide = True
+                break
         elif parser.col_counter + 1 > MAX_COLS:
             wide = True
             break

@@ -56,7 +56,7 @@ def clause_bounds(sentence: str, pos: int, seps: re.Pattern = _CLAUSE_SEP) -> tu
 
 # Plan / target language: the figure is not achieved (yet).
 TARGET = re.compile(
-    r"计划|拟|预计|预期|力争|争取|目标|规划(?!教材)|有望|将(?:达到|实现|建成|新增|超过|建设|完成|打造|开展|建立|出台|制定|培养)|"
+    r"计划|拟|预计|预期|力争|争取|目标|有望|另行(?:制定|出台|研究)|适时|将(?:达到|实现|建成|新增|超过|建设|完成|打造|开展|建立|出台|制定|培养)|"
     r"到\s*20\d\d\s*年|至\s*20\d\d\s*年|20\d\d\s*年(?:底|末)?前|届时|预算|拟于|下一步|明年|下一年度|今后|未来三年|三年内|"
     r"不少于|不低于|以上为目标|确保")
 # Completion language: the statement is an achieved fact even if a target word is near.
@@ -146,6 +146,8 @@ def statement_modality(sentence: str, start: int, end: int, report_year: int) ->
         nxt = sentence[n0:n1] if c1 < len(sentence) else ""
         if nxt and NEGATION.search(nxt[:8]):
             scope = clause + "，" + nxt
+    # the keyword itself may contain 「目标」「规划」 (目标考核体系, 发展规划): judge the rest
+    clause = clause.replace(sentence[start:end], "＃")
     neg = NEGATION.search(scope)
     if neg and not DOUBLE_NEG.search(scope):
         m.negated = True

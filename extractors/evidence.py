@@ -123,7 +123,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         if re.search(r"[。；;]", gap):
                             continue
                         pen = dist + (8 if re.search(r"[，,]", gap) else 0)
-                    elif q.end <= h.start:
+                    elif q.start < h.start and q.end <= h.start + 1:
                         gap = sent[q.end:h.start]
                         if re.search(r"[，,。；;：:]", gap) or len(gap) > 12:
                             continue

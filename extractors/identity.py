@@ -13,7 +13,7 @@ from consortium_review.models import ConsortiumInfo, Document
 _NAME = re.compile(r"([\u4e00-\u9fff（）()·]{2,40}?(?:市域)?产教联合体)")
 _PARK = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?(?:开发区|高新区|产业园区|产业园|园区|新区|试验区|示范区|基地|工业园|经济区|自贸区|发展区|科学城))")
 _SCHOOL = re.compile(r"([\u4e00-\u9fff（）()]{2,30}?(?:职业技术大学|职业技术学院|职业学院|职业大学|高等专科学校|技师学院|大学|学院|学校))")
-_COMPANY = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团))")
+_COMPANY = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?(?:集团股份有限公司|集团有限责任公司|集团有限公司|股份有限公司|有限责任公司|有限公司|集团公司|集团))")
 _LEAD_IN = re.compile(r"^(?:由|依托|联合|会同|以|在|和|与|及|、|，|组建|牵头)+")
 KEYS = {
     "name": re.compile(r"^(?:联合体)?名称$|联合体名称"),

@@ -44,6 +44,8 @@ def one(text):
     ("对接活动6场", "次", 6),
     ("完成授课 2132 课时", "课时", 2132),
     ("完成授课 2132 学时", "课时", 2132),
+    ("累计443项次", "次", 443),
+    ("4门课程入选国家级课程", "门", 4),
 ])
 def test_normalised_to_catalogue_unit(text, unit, expected):
     q = one(text)

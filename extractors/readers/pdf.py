@@ -171,14 +171,20 @@ def _char_ok(ch: str) -> bool:
     return got
 
 
+_FAST_OK = re.compile(r"[\x21-\x7e\u4e00-\u9fa5\u3000-\u303f\uff01-\uff5e\u2010-\u2027]+")
+_CJK_RUN = re.compile(rf"[{_CJK_RE}]")
+_WS = re.compile(r"\s+")
+
+
 def text_quality(text: str) -> tuple[int, float, float]:
     """(non-space chars, share of odd chars, share of CJK ideographs) of a page's text."""
-    chars = [c for c in text if not c.isspace()]
-    n = len(chars)
+    text = _WS.sub("", text)
+    n = len(text)
     if not n:
         return 0, 0.0, 0.0
-    odd = sum(1 for c in chars if not _char_ok(c))
-    cjk = sum(1 for c in chars if _is_cjk(c))
+    rest = _FAST_OK.sub("", text)
+    odd = sum(1 for ch in rest if not _char_ok(ch))
+    cjk = len(_CJK_RUN.findall(text))
     return n, odd / n, cjk / n
 
 
@@ -258,108 +264,153 @@ def _page_transform(raw, page, width: float, height: float, rotation: int):
     return a, b, c, d, ox, oy
 
 
-def _extract_chars(raw, textpage, tf, settings: PdfSettings) -> tuple[list[_Char], bool]:
-    """All glyphs of a page, de-duplicated; ``brk`` marks pdfium's line starts."""
-    n = raw.FPDFText_CountChars(textpage)
+def _extract(raw, textpage, tf, settings: PdfSettings,
+             regions: list[tuple[float, float, float, float]]) -> tuple[list[Line], list[list[_Char]]]:
+    """One pass over a page's glyphs: body lines, plus the glyphs inside each table region.
+
+    Over-struck duplicates (the same glyph drawn again within ``dedupe_tolerance``: fake
+    bold) are dropped; ``Line.bold`` is set when most of a line was over-struck.
+    pdfium's own line breaks (generated CR/LF) start new lines; so does a jump in height.
+    """
+    h = textpage.raw
+    n = raw.FPDFText_CountChars(h)
+    lines: list[Line] = []
+    region_chars: list[list[_Char]] = [[] for _ in regions]
+    if n <= 0:
+        return lines, region_chars
+    # the whole text in one call is ~50x cheaper than one call per code point; trust it only
+    # when it lines up with pdfium's char indices (spot-checked)
+    text = textpage.get_text_range()
+    get_u = raw.FPDFText_GetUnicode
+    if len(text) == n and all(ord(text[i]) == get_u(h, i) for i in {0, n // 3, n // 2, n - 1}):
+        codes = text
+    else:
+        codes = None
     a, b, c, d, e, f = tf
     identity_like = abs(b) < 1e-9 and abs(c) < 1e-9
     rect = raw.FS_RECTF()
-    # loose boxes (font ascent/descent) keep one line's glyphs at one height: a tight box of
-    # 「一」 or 「、」 would look like a different line
-    get_u, get_box, get_size = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
-    out: list[_Char] = []
-    seen: dict[tuple, list[_Char]] = defaultdict(list)
+    get_box, get_size = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
     tol = settings.dedupe_tolerance
+    seen: dict[int, list] = {}
+
+    # current line state
+    parts: list[str] = []
+    lx0 = lx1 = ltop = lbot = 0.0
+    lsize = 0.0
+    nreal = ndup = 0
+    ptop = pbot = 0.0          # previous real glyph's vertical extent
+    have_prev = False
     brk = True
     size = 0.0
-    deduped = False
+    was_in_region = False
+
+    def flush():
+        nonlocal parts, nreal, ndup, have_prev
+        if nreal:
+            lines.append(Line("".join(parts), lx0, lx1, ltop, lbot, lsize, ndup > 0.5 * (nreal + ndup)))
+        parts = []
+        nreal = ndup = 0
+        have_prev = False
+
     for i in range(n):
-        u = get_u(textpage, i)
-        if u in (10, 13):
+        ch = codes[i] if codes is not None else None
+        if ch is None:
+            u = get_u(h, i)
+            if u == 0 or u == 0xFFFE or u > 0x10FFFF:
+                continue
+            ch = chr(u)
+        if ch == "\n" or ch == "\r":
             brk = True
             continue
-        if u == 0 or u == 0xFFFE:
+        if ch == "\x00" or ch == "\ufffe":
             continue
-        try:
-            ch = chr(u)
-        except ValueError:
-            continue
-        get_box(textpage, i, rect)
+        get_box(h, i, rect)
         rl, rr, rb, rt = rect.left, rect.right, rect.bottom, rect.top
         if identity_like:
-            xa, xb = a * rl + e, a * rr + e
-            ya, yb = d * rt + f, d * rb + f
+            x0, x1 = a * rl + e, a * rr + e
+            top, bottom = d * rt + f, d * rb + f
         else:
-            xa, ya = a * rl + c * rt + e, b * rl + d * rt + f
-            xb, yb = a * rr + c * rb + e, b * rr + d * rb + f
-        x0, x1 = (xa, xb) if xa <= xb else (xb, xa)
-        top, bottom = (ya, yb) if ya <= yb else (yb, ya)
-        if brk or not out:
-            size = get_size(textpage, i)
-        if ch != " ":
-            key = (ch, int(x0 // 2), int(top // 2))
-            dup = False
-            kx, ky = key[1], key[2]
-            for kk in ((ch, kx, ky), (ch, kx - 1, ky), (ch, kx + 1, ky), (ch, kx, ky - 1),
-                       (ch, kx, ky + 1), (ch, kx - 1, ky - 1), (ch, kx + 1, ky + 1),
-                       (ch, kx - 1, ky + 1), (ch, kx + 1, ky - 1)):
-                for o in seen.get(kk, ()):
-                    w = min(x1 - x0, o.x1 - o.x0)
-                    if abs(o.x0 - x0) <= tol and abs(o.top - top) <= tol and abs(o.x0 - x0) < 0.6 * w + 0.05:
+            x0, top = a * rl + c * rt + e, b * rl + d * rt + f
+            x1, bottom = a * rr + c * rb + e, b * rr + d * rb + f
+        if x0 > x1:
+            x0, x1 = x1, x0
+        if top > bottom:
+            top, bottom = bottom, top
+        if brk:
+            size = get_size(h, i)
+        if regions:
+            cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+            hit = -1
+            for k, (rx0, rtop, rx1, rbot) in enumerate(regions):
+                if rx0 - 1 <= cx <= rx1 + 1 and rtop - 1 <= cy <= rbot + 1:
+                    hit = k
+                    break
+            if hit >= 0:
+                if ch != " ":
+                    region_chars[hit].append(_Char(ch, x0, x1, top, bottom, size, brk))
+                brk = False
+                was_in_region = True
+                continue
+            if was_in_region:
+                brk = True  # text after a table starts a new line
+                was_in_region = False
+        if ch == " ":
+            if nreal and not brk:
+                parts.append(" ")
+            continue
+        # fake bold: the same glyph again at (almost) the same place
+        kx, ky = int(x0 * 0.5), int(top * 0.5)
+        nx = kx + (1 if x0 * 0.5 - kx >= 0.5 else -1)
+        ny = ky + (1 if top * 0.5 - ky >= 0.5 else -1)
+        dup = False
+        for key in (kx * 65536 + ky, nx * 65536 + ky, kx * 65536 + ny, nx * 65536 + ny):
+            lst = seen.get(key)
+            if lst:
+                for (och, ox0, otop, ow) in lst:
+                    if och == ch and abs(ox0 - x0) <= tol and abs(otop - top) <= tol \
+                            and abs(ox0 - x0) < 0.6 * min(ow, x1 - x0) + 0.05:
                         dup = True
-                        o.dup = True
                         break
                 if dup:
                     break
-            if dup:
-                deduped = True
-                continue
-            ch_obj = _Char(ch, x0, x1, top, bottom, size, brk)
-            seen[key].append(ch_obj)
+        if dup:
+            ndup += 1
+            continue
+        key = kx * 65536 + ky
+        lst = seen.get(key)
+        if lst is None:
+            seen[key] = [(ch, x0, top, x1 - x0)]
         else:
-            ch_obj = _Char(ch, x0, x1, top, bottom, size, brk)
-        out.append(ch_obj)
-        brk = False
-    return out, deduped
-
-
-def _chars_to_lines(chars: list[_Char]) -> list[Line]:
-    """Split pdfium's char stream into lines at its line breaks (and at big jumps)."""
-    lines: list[Line] = []
-    cur: list[_Char] = []
-
-    def flush():
-        if not cur:
-            return
-        text = "".join(ch.ch for ch in cur)
-        if not text.strip():
-            cur.clear()
-            return
-        real = [ch for ch in cur if ch.ch != " "]
-        x0 = min(ch.x0 for ch in real)
-        x1 = max(ch.x1 for ch in real)
-        top = min(ch.top for ch in real)
-        bottom = max(ch.bottom for ch in real)
-        sizes = Counter(round(ch.size, 1) for ch in real)
-        size = sizes.most_common(1)[0][0]
-        bold = sum(1 for ch in real if ch.dup) > 0.5 * len(real)
-        lines.append(Line(text, x0, x1, top, bottom, size, bold))
-        cur.clear()
-
-    prev: Optional[_Char] = None
-    for ch in chars:
-        if ch.brk:
+            lst.append((ch, x0, top, x1 - x0))
+        if brk:
             flush()
-        elif prev is not None and ch.ch != " " and prev.ch != " ":
-            # pdfium sometimes keeps going on a new visual line without a break
-            h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
-            if ch.top > prev.bottom + 0.3 * h or ch.bottom < prev.top - 0.3 * h:
+            brk = False
+        elif have_prev:
+            hh = max(pbot - ptop, bottom - top, 1.0)
+            if top > pbot + 0.3 * hh or bottom < ptop - 0.3 * hh:
                 flush()
-        cur.append(ch)
-        if ch.ch != " ":
-            prev = ch
+        if nreal == 0:
+            # drop a leading space carried over
+            if parts and parts[-1] == " ":
+                parts.pop()
+            lx0, lx1, ltop, lbot, lsize = x0, x1, top, bottom, size
+        else:
+            if x0 < lx0:
+                lx0 = x0
+            if x1 > lx1:
+                lx1 = x1
+            if top < ltop:
+                ltop = top
+            if bottom > lbot:
+                lbot = bottom
+        parts.append(ch)
+        nreal += 1
+        ptop, pbot = top, bottom
+        have_prev = True
     flush()
-    return lines
+    for ln in lines:
+        ln.text = ln.text.rstrip()
+    return lines, region_chars
 
 
 # --------------------------------------------------------------------------- ruling lines & grids
@@ -573,37 +624,21 @@ def _grids(segs: list[_Seg], tol: float) -> list[tuple[list[float], list[float],
 
 
 def _cell_text(chars: list[_Char]) -> str:
-    """Text of the chars of one cell: visual lines joined like wrapped sentence pieces."""
+    """Text of one cell: its glyphs in content order, wrapped lines joined.
+
+    Content order (not a geometric sort) keeps rotated or vertical header text readable.
+    """
     if not chars:
         return ""
-    lines: list[list[_Char]] = []
-    for ch in sorted(chars, key=lambda c: ((c.top + c.bottom) / 2, c.x0)):
-        if ch.ch == " ":
-            continue
-        mid = (ch.top + ch.bottom) / 2
-        h = max(ch.bottom - ch.top, 1.0)
-        if lines:
-            last = lines[-1]
-            lmid = sum((c.top + c.bottom) / 2 for c in last) / len(last)
-            lh = max(max(c.bottom - c.top for c in last), h)
-            if abs(mid - lmid) <= 0.45 * lh:
-                last.append(ch)
-                continue
-        lines.append([ch])
-    texts = []
-    for ln in lines:
-        ln.sort(key=lambda c: c.x0)
-        parts = [ln[0].ch]
-        for prev, cur in zip(ln, ln[1:]):
-            gap = cur.x0 - prev.x1
-            sz = max(prev.size, cur.size, prev.bottom - prev.top, 1.0)
-            if gap > 0.25 * sz and not (_is_cjkish(prev.ch) and _is_cjkish(cur.ch)):
-                parts.append(" ")
-            parts.append(cur.ch)
-        texts.append(tidy("".join(parts)))
+    pieces: list[list[_Char]] = []
+    for ch in chars:
+        if pieces and not ch.brk and not _jumped(pieces[-1][-1], ch):
+            pieces[-1].append(ch)
+        else:
+            pieces.append([ch])
     text = ""
-    for t in texts:
-        text = join_text(text, t)
+    for piece in pieces:
+        text = join_text(text, tidy(_pieces_text(piece)))
     return tidy(text)
 
 
@@ -667,51 +702,40 @@ def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
     pdfium = _pdfium()
     raw = pdfium.raw
     page = pdf[index]
+    tables: list[Table] = []
     try:
         width, height = page.get_size()
         rotation = page.get_rotation()
         tf = _page_transform(raw, page, width, height, rotation)
         pt = PageText(number=index + 1, width=width, height=height)
+        segs, n_paths, image_area, _ = _collect_segments(raw, page, tf, settings)
+        grids = []
+        merged: list[_Seg] = []
+        if segs:
+            merged = _merge_segments(segs, settings.snap_tolerance)
+            grids = _grids(merged, settings.snap_tolerance)
+        regions = [(xs[0], ys[0], xs[-1], ys[-1]) for xs, ys, _, _ in grids]
         textpage = page.get_textpage()
         try:
-            chars, _ = _extract_chars(raw, textpage, tf, settings)
+            lines, region_chars = _extract(raw, textpage, tf, settings, regions)
         finally:
             textpage.close()
-        segs, n_paths, image_area, _ = _collect_segments(raw, page, tf, settings)
     finally:
         page.close()
 
-    tables: list[Table] = []
-    if segs:
-        merged = _merge_segments(segs, settings.snap_tolerance)
-        grids = _grids(merged, settings.snap_tolerance)
-        for xs, ys, hsegs, vsegs in grids:
-            inside = [ch for ch in chars
-                      if xs[0] - 1 <= (ch.x0 + ch.x1) / 2 <= xs[-1] + 1
-                      and ys[0] - 1 <= (ch.top + ch.bottom) / 2 <= ys[-1] + 1]
-            tb = _grid_table(xs, ys, hsegs, vsegs, inside, settings.snap_tolerance)
-            if tb is not None:
-                tb.page = pt.number
-                tables.append(tb)
-        if not tables and _looks_like_table(merged):
-            pt.need_table_fallback = True
-    if tables:
-        def in_table(ch: _Char) -> bool:
-            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-            return any(t.x0 - 1 <= cx <= t.x1 + 1 and t.top - 1 <= cy <= t.bottom + 1 for t in tables)
-
-        body_chars = []
-        was_in = False
-        for ch in chars:
-            if in_table(ch):
-                was_in = True
-                continue
-            if was_in:
-                ch.brk = True  # text after a table starts a new line
-                was_in = False
-            body_chars.append(ch)
-        chars = body_chars
-    lines = _chars_to_lines(chars)
+    leftover: list[_Char] = []
+    for (xs, ys, hsegs, vsegs), chars in zip(grids, region_chars):
+        tb = _grid_table(xs, ys, hsegs, vsegs, chars, settings.snap_tolerance)
+        if tb is not None:
+            tb.page = pt.number
+            tables.append(tb)
+        else:
+            leftover.extend(chars)
+    if leftover:
+        # a ruled box that is no table (framed note, one-cell layout): its text is body text
+        lines = _merge_lines_by_order(lines, _chars_as_lines(leftover))
+    if not tables and merged and _looks_like_table(merged):
+        pt.need_table_fallback = True
     pt.items = _merge_items(lines, tables)
 
     text = "".join(ln.text for ln in lines)
@@ -729,6 +753,50 @@ def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
     pt._nchars = n  # type: ignore[attr-defined]
     pt._text = text if (pt.garbled or pt.suspicious or cjk < 0.05) else ""  # type: ignore[attr-defined]
     return pt
+
+
+def _chars_as_lines(chars: list[_Char]) -> list[Line]:
+    """Glyphs (in stream order) -> lines, breaking where pdfium broke or the height jumps."""
+    out: list[Line] = []
+    cur: list[_Char] = []
+
+    def flush():
+        if cur:
+            text = _pieces_text(cur)
+            if text:
+                out.append(Line(text, min(c.x0 for c in cur), max(c.x1 for c in cur),
+                                min(c.top for c in cur), max(c.bottom for c in cur), cur[0].size))
+            cur.clear()
+
+    for ch in chars:
+        if cur and (ch.brk or _jumped(cur[-1], ch)):
+            flush()
+        cur.append(ch)
+    flush()
+    return out
+
+
+def _merge_lines_by_order(a: list[Line], b: list[Line]) -> list[Line]:
+    if not a:
+        return b
+    return sorted(a + b, key=lambda ln: (ln.top, ln.x0)) if b else a
+
+
+def _jumped(prev: _Char, ch: _Char) -> bool:
+    hh = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
+    return ch.top > prev.bottom + 0.3 * hh or ch.bottom < prev.top - 0.3 * hh
+
+
+def _pieces_text(chars: list[_Char]) -> str:
+    """Glyphs of one visual line -> text, with a space where a gap separates Latin words."""
+    parts = [chars[0].ch]
+    for prev, cur in zip(chars, chars[1:]):
+        gap = cur.x0 - prev.x1
+        sz = max(prev.size, cur.size, 1.0)
+        if gap > 0.2 * sz and not (_is_cjkish(prev.ch) and _is_cjkish(cur.ch)):
+            parts.append(" ")
+        parts.append(cur.ch)
+    return "".join(parts)
 
 
 def _looks_like_table(segs: list[_Seg]) -> bool:

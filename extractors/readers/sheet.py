@@ -500,6 +500,8 @@ class _SheetXml(io.RawIOBase):
     def _fill(self) -> None:
         chunk = self.raw.read(self.CHUNK)
         data = self.pending + chunk
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:   # never in a real worksheet
+            raise ReadError("Excel 文件内容异常（工作表含有 DTD/实体声明），已拒绝读取")
         if not chunk:
             self.eof = True
             head, self.pending = data, b""
@@ -540,7 +542,7 @@ def _xlsx_grid(wb, ws, index: int, budget: _Budget, warnings: list[str]) -> _Gri
     from openpyxl.utils.cell import column_index_from_string, range_boundaries
     from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse   # defusedxml-backed when installed
+    from xml.etree.ElementTree import iterparse    # C parser; DTDs are refused by _SheetXml
 
     grid = _Grid(name=ws.title, index=index, hidden=ws.sheet_state != "visible")
     parser = WorkSheetParser(None, ws._shared_strings, data_only=True, epoch=wb.epoch,

@@ -140,11 +140,12 @@ def statement_modality(sentence: str, start: int, end: int, report_year: int) ->
     clause = sentence[c0:c1]
     m = Modality()
     scope = clause
-    if not NEGATION.search(scope):
-        # keyword in a subject clause, predicate in the next: 「人才培养方案仍由学校单方制定，尚未实现校企共同制定」
+    if not NEGATION.search(scope) and not ACHIEVED.search(clause):
+        # keyword in a subject clause, predicate in the next: 「…的实施细则，目前尚未出台」 — but
+        # not across a contrast (「已纳入A，但仍未纳入B」 speaks of B in its second clause)
         n0, n1 = clause_bounds(sentence, min(len(sentence), c1 + 1), _PREDICATE_SEP)
         nxt = sentence[n0:n1] if c1 < len(sentence) else ""
-        if nxt and NEGATION.search(nxt[:8]):
+        if nxt and NEGATION.search(nxt[:8]) and not re.match(r"\s*(?:但|而|却|不过|同时|另)", nxt):
             scope = clause + "，" + nxt
     # the keyword itself may contain 「目标」「规划」 (目标考核体系, 发展规划): judge the rest
     clause = clause.replace(sentence[start:end], "＃")

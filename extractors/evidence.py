@@ -118,7 +118,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         dist = len(gap)
                         # another point's keyword between them takes the figure
                         if any(o.start >= h.anchor and o.end <= q.start and o.code != h.code
-                               and _numeric_units(matcher.points[o.code]) for o in hits):
+                               and any(to_unit(q, u) is not None for u in _numeric_units(matcher.points[o.code]))
+                               for o in hits):
                             continue
                         if re.search(r"[。；;]", gap):
                             continue

@@ -50,7 +50,7 @@ class Matcher:
                 self._keywords_of.setdefault(parts[0], []).append((code, parts, excl))
 
     def present_parts(self, sentence: str) -> set[str]:
-        grams = {sentence[i:i + 2] for i in range(len(sentence) - 1)}
+        grams = {sentence[i:i + 2] for i in range(len(sentence) - 1)} | set(sentence)
         found: set[str] = set()
         for g in grams:
             for part in self._by_bigram.get(g, ()):
@@ -85,15 +85,23 @@ class Matcher:
                 res.append(Hit(code, i, i + len(kw), i + len(kw), kw))
                 i = sentence.find(kw, i + 1)
             return res
-        # all parts: first occurrence of each; figures follow the last non-unit part
-        positions = [(sentence.find(p), p) for p in parts]
-        start = min(i for i, _ in positions)
-        end = max(i + len(p) for i, p in positions)
-        if end - start > 60:        # parts too far apart to be one statement
-            return []
-        words = [(i, p) for i, p in positions if p not in UNIT_WORDS] or positions
-        anchor = max(i + len(p) for i, p in words)
-        return [Hit(code, start, end, anchor, "&".join(parts))]
+        # all parts: the tightest window holding one occurrence of each part;
+        # figures follow the last non-unit part
+        occ = {p: [m.start() for m in re.finditer(re.escape(p), sentence)] for p in parts}
+        windows = set()
+        for i0 in occ[parts[0]]:
+            positions = tuple([(i0, parts[0])] + [(min(occ[p], key=lambda i: abs(i - i0)), p) for p in parts[1:]])
+            windows.add(positions)
+        out = []
+        for positions in windows:
+            start = min(i for i, _ in positions)
+            end = max(i + len(p) for i, p in positions)
+            if end - start > 60:        # parts too far apart to be one statement
+                continue
+            words = [(i, p) for i, p in positions if p not in UNIT_WORDS] or list(positions)
+            anchor = max(i + len(p) for i, p in words)
+            out.append(Hit(code, start, end, anchor, "&".join(parts)))
+        return out
 
 
 UNIT_WORDS = {"万元", "元", "亿元", "个", "门", "本", "项", "次", "份", "人", "名", "人次", "人月", "人日", "课时",

@@ -55,6 +55,8 @@ def iter_files(folder: Path) -> Iterable[Path]:
             continue
         if p.name.lower() in IGNORED_NAMES:
             continue
+        if p.name.lower() in ("readme.md", "readme.txt") and p.parent == folder:
+            continue            # a note describing the folder, not submitted material
         yield p
 
 

@@ -42,6 +42,13 @@ class Block:
     header: list[str] = field(default_factory=list)  # table_row: the header cells of its table
     sheet: Optional[str] = None     # spreadsheet sheet name
     section: str = ""               # nearest heading text above this block (context)
+    page_breaks: list[int] = field(default_factory=list)  # offsets in text where the next page starts
+
+    def page_at(self, offset: int) -> Optional[int]:
+        """Page of the character at ``offset`` (a paragraph may run over a page break)."""
+        if self.page is None:
+            return None
+        return self.page + sum(1 for b in self.page_breaks if b <= offset)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

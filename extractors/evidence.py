@@ -42,12 +42,14 @@ class Candidate:
     kind: str = "achieved"         # achieved | target | previous | other | mention
     score: float = 0.5
     source: str = "sentence"       # table-code | table-name | sentence
+    offset: int = 0                # position of the figure/statement in the block's text
 
     def evidence(self) -> Evidence:
         b = self.block
+        page = b.page_at(self.offset) if b.page_breaks else b.page
         value = to_number(self.value) if isinstance(self.value, Decimal) else self.value
         qs = [{"value": to_number(v), "unit": u} for v, u in self.quantities]
-        return Evidence(file=b.file, page=b.page, locator=b.locator, snippet=self.snippet,
+        return Evidence(file=b.file, page=page, locator=b.locator, snippet=self.snippet,
                         value=value, unit=self.unit, kind=self.kind, score=round(self.score, 3), quantities=qs)
 
 
@@ -158,7 +160,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                     out.append(Candidate(p.code, block, snippet, value=qs[first][0], unit=first,
                                          quantities=[(v, u) for u, (v, _, _) in qs.items()],
                                          kind="target" if section_target else "achieved",
-                                         score=0.75 - min(qs[first][2], 40) / 100))
+                                         score=0.75 - min(qs[first][2], 40) / 100, offset=offset + qs[first][1].start))
                     continue
                 for q, unit, v, pen in figs:
                     m = number_modality(sent, q.start, q.end, report_year)
@@ -166,7 +168,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                     if kind == "achieved" and section_target and not re.search(r"已|实际|完成|累计|现有", sent):
                         kind = "target"
                     score = 0.8 - min(pen, 40) / 100
-                    out.append(Candidate(p.code, block, snippet, value=v, unit=unit, kind=kind, score=score))
+                    out.append(Candidate(p.code, block, snippet, value=v, unit=unit, kind=kind, score=score,
+                                         offset=offset + q.start))
         # statements: one candidate per point and sentence; a denial anywhere in it wins
         stated: dict[str, list[Hit]] = defaultdict(list)
         for h in hits:
@@ -181,15 +184,16 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
             if kind == "achieved" and section_target and not re.search(r"已|了|实际|完成|现有", sent):
                 kind = "target"
             snippet = _snippet(sent, hs[0].start)
+            at = offset + hs[0].start
             if p.type == "yesno":
-                out.append(Candidate(code, block, snippet, value=not negated, kind=kind, score=0.6))
+                out.append(Candidate(code, block, snippet, value=not negated, kind=kind, score=0.6, offset=at))
             elif p.type == "text":
                 if not negated:
-                    out.append(Candidate(code, block, snippet, value=None, kind=kind, score=0.55))
+                    out.append(Candidate(code, block, snippet, value=None, kind=kind, score=0.55, offset=at))
             else:
                 cat = next((c for c in p.categories if c in sent), None)
                 if cat:
-                    out.append(Candidate(code, block, snippet, value=cat, kind=kind, score=0.6))
+                    out.append(Candidate(code, block, snippet, value=cat, kind=kind, score=0.6, offset=at))
     return out
 
 

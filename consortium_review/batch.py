@@ -47,8 +47,9 @@ from .cache import (CACHE_DIRNAME, ReadCache, ResultStore, consortium_fingerprin
 
 log = logging.getLogger("consortium_review.batch")
 
-#: Fault injection for the reliability suite: "folder:raise" or "folder:exit" (";"-separated).
-#: "raise" makes that consortium's worker raise, "exit" kills the worker process outright.
+#: Fault injection for the reliability suite: "folder:raise", "folder:exit" or "folder:sleep=S"
+#: (";"-separated). "raise" makes that consortium's worker raise, "exit" kills the worker
+#: process outright, "sleep=S" makes it hang S seconds first (interruption tests).
 FAULT_ENV = "CONSORTIUM_REVIEW_INJECT_FAULT"
 #: Largest exit code (the number of failed consortia).
 MAX_EXIT = 100
@@ -68,6 +69,7 @@ class Job:
     out_dir: str
     files: list[tuple[str, int, str]]
     fingerprint: str
+    parts: dict[str, Any] = field(default_factory=dict)    # fingerprint parts (not sent to workers)
 
     @property
     def size(self) -> int:
@@ -119,10 +121,14 @@ def _inject_fault(name: str) -> None:
     spec = os.environ.get(FAULT_ENV, "")
     for item in filter(None, (s.strip() for s in spec.split(";"))):
         target, _, kind = item.rpartition(":")
-        if target == name:
-            if kind == "exit" and multiprocessing.current_process().name != "MainProcess":
-                os._exit(70)        # simulate a worker killed mid-run (segfault, OOM killer)
-            raise RuntimeError(f"注入的故障（{FAULT_ENV}）")
+        if target != name:
+            continue
+        if kind.startswith("sleep="):     # a reader that hangs (for interruption tests)
+            time.sleep(float(kind.split("=", 1)[1]))
+            return
+        if kind == "exit" and multiprocessing.current_process().name != "MainProcess":
+            os._exit(70)        # simulate a worker killed mid-run (segfault, OOM killer)
+        raise RuntimeError(f"注入的故障（{FAULT_ENV}）")
 
 
 def _peak_rss_kb() -> Optional[int]:
@@ -551,15 +557,17 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
                 continue
             t0 = time.perf_counter()
             files = input_files(sub)
-            fp = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS)
-            stored = None if force else store.lookup(name, fp, out_dir)
+            fp, parts = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS)
+            stored, reasons = (None, ["强制重新评审（--force）"]) if force else store.lookup(name, fp, out_dir, parts)
             if stored is not None:
                 entries[name] = _entry(name, out_dir, stored["result"], reused=True)
                 result.reused.append(name)
                 runlog.write(f"材料、指标体系与程序均未变化，沿用上次结果（核对 {len(files)} 个文件用时 "
                              f"{time.perf_counter() - t0:.2f} 秒）", name)
                 continue
-            jobs.append(Job(name=name, folder=str(sub), out_dir=str(out_dir), files=files, fingerprint=fp))
+            runlog.write(f"需要评审：{'；'.join(reasons)}", name)
+            jobs.append(Job(name=name, folder=str(sub), out_dir=str(out_dir), files=files, fingerprint=fp,
+                            parts=parts))
         if result.reused:
             display.message(f"{len(result.reused)} 个联合体未变化，沿用上次结果；需要评审 {len(jobs)} 个")
         # --workers 1: in this process (debugging); otherwise worker processes, even for a
@@ -586,7 +594,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
                 runlog.write("错误详情：\n" + res["traceback"], job.name)
             if _reusable(res):
                 try:
-                    store.save(job.name, job.fingerprint, Path(job.out_dir), res)
+                    store.save(job.name, job.fingerprint, Path(job.out_dir), res, job.parts)
                 except OSError as exc:
                     runlog.write(f"无法保存结果缓存：{exc}", job.name)
             else:

@@ -26,7 +26,7 @@ HEATMAP_PNG = "汇总_覆盖率热力图.png"
 
 #: Weight of each point status in the coverage share of a 二级指标.
 COVERAGE_WEIGHTS = {"found": 1.0, "conflict": 1.0, "partial": 0.5, "missing": 0.0}
-COVERAGE_NOTE = ("覆盖率 = 该二级指标下（已找到 + 冲突 + 0.5 × 部分）观测点数 ÷ 观测点总数；"
+COVERAGE_NOTE = ("覆盖率 =（已找到 + 数据冲突 + 0.5 × 部分佐证）÷ 观测点总数，按二级指标分别计算；"
                  "只说明材料中是否找到佐证，不代表达标。")
 
 STATUS_LABEL = {"ok": "完成", "warn": "需关注", "failed": "失败", "interrupted": "已中断"}
@@ -74,83 +74,84 @@ def _threshold_counts(evidence: dict[str, Any]) -> dict[str, int]:
     return {"met": met, "unmet": unmet, "unknown": unknown}
 
 
-def _assess_conclusion(evidence: dict[str, Any], catalogue) -> Optional[str]:
-    """The conclusion of ``generator.assess`` when that module offers one, else None."""
+def _assessment(evidence: dict[str, Any], catalogue):
+    """``generator.assess.assess`` (expert overrides, stated conclusion rule) when available."""
     try:
-        from generator import assess as assess_mod  # type: ignore
+        from generator.assess import assess
     except ImportError:
         return None
-    fn = getattr(assess_mod, "assess", None)
-    if fn is None:
-        return None
     try:
-        res = fn(evidence, catalogue)
-    except TypeError:
-        return None
+        return assess(evidence, catalogue)
     except Exception:
-        log.warning("generator.assess 失败，改用简单结论", exc_info=True)
+        log.warning("generator.assess 失败，汇总改用简单规则", exc_info=True)
         return None
-    for attr in ("conclusion", "suggested_conclusion"):
-        v = res.get(attr) if isinstance(res, dict) else getattr(res, attr, None)
-        if isinstance(v, dict):
-            v = v.get("label") or v.get("text")
-        if isinstance(v, str) and v.strip():
-            return v.strip()
-    return None
 
 
 def simple_conclusion(statuses: dict[str, int], thresholds: dict[str, int], flags: list[str],
-                      coverage: dict[str, Optional[float]], docs_ok: int) -> str:
-    """A first-pass suggestion for the expert group (not a verdict)."""
-    if docs_ok == 0:
-        return "无法评审：没有可读取的材料"
+                      coverage_percent: float, docs_ok: int) -> str:
+    """Fallback first-pass suggestion when ``generator.assess`` is unavailable (not a verdict)."""
     if flags:
-        return "需重点核查：疑似触及负面清单"
-    total = sum(statuses.values()) or 1
-    found_share = (statuses.get("found", 0) + statuses.get("conflict", 0)) / total
-    if thresholds.get("unmet"):
-        return "存在未达标观测点，建议整改后复核"
-    if statuses.get("conflict"):
-        return "材料数据存在冲突，建议核实"
-    low = [c for c, v in coverage.items() if v is not None and v < 30]
-    if found_share < 0.5 or low:
-        return "佐证材料不足，建议补充材料"
-    return "佐证较完整，建议专家组复核后认定"
+        return "不予通过"
+    if thresholds.get("unmet") or coverage_percent < 60:
+        return "整改后复核"
+    return "建议通过"
 
 
 def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any]) -> dict[str, Any]:
-    """Everything the summary shows for one reviewed consortium (plain JSON)."""
+    """Everything the summary shows for one reviewed consortium (plain JSON).
+
+    Statuses, coverage, thresholds, flags and the conclusion come from ``generator.assess``
+    (so expert overrides from the evidence workbook count); without it, from evidence.json.
+    """
     cons = evidence.get("consortium") or {}
     docs = evidence.get("documents") or []
     failed = [{"file": d.get("file"), "error": d.get("error") or d.get("status")}
               for d in docs if d.get("status") in ("error", "skipped")]
     docs_ok = sum(1 for d in docs if d.get("status") in ("ok", "ocr"))
-    statuses = {k: 0 for k in COVERAGE_WEIGHTS}
-    for p in evidence.get("points") or []:
-        statuses[p.get("status")] = statuses.get(p.get("status"), 0) + 1
     neg_names = {n.code: n.name for n in catalogue.negative_list}
-    flags = [n.get("code") for n in evidence.get("negative_list") or [] if n.get("flagged")]
-    coverage = coverage_by_level2(evidence, catalogue)
-    thresholds = _threshold_counts(evidence)
-    conclusion = _assess_conclusion(evidence, catalogue)
-    source = "generator.assess"
-    if conclusion is None:
-        conclusion = simple_conclusion(statuses, thresholds, flags, coverage, docs_ok)
-        source = "simple"
-    roster = cons.get("roster") or None
+    a = _assessment(evidence, catalogue)
+    if a is not None:
+        statuses = {k: a.coverage.count(k) for k in COVERAGE_WEIGHTS}
+        coverage = {code: None for code, _ in level2_columns(catalogue)}
+        coverage.update({l2.code: round(l2.coverage.percent, 1) for l2 in a.level2 if l2.coverage.total})
+        thresholds = {"met": sum(1 for p in a.thresholds if p.threshold_met is True),
+                      "unmet": sum(1 for p in a.thresholds if p.threshold_met is False),
+                      "unknown": sum(1 for p in a.thresholds if p.threshold_met is None)}
+        flags = [{"code": n.code, "name": n.name} for n in a.flagged]
+        overall = round(a.coverage.percent, 1)
+        conclusion, reasons, source = a.conclusion.label, list(a.conclusion.reasons), "generator.assess"
+        rule = a.conclusion.rule
+    else:
+        statuses = {k: 0 for k in COVERAGE_WEIGHTS}
+        for p in evidence.get("points") or []:
+            statuses[p.get("status")] = statuses.get(p.get("status"), 0) + 1
+        coverage = coverage_by_level2(evidence, catalogue)
+        thresholds = _threshold_counts(evidence)
+        flags = [{"code": n.get("code"), "name": neg_names.get(n.get("code"), n.get("name") or "")}
+                 for n in evidence.get("negative_list") or [] if n.get("flagged")]
+        total = sum(statuses.values()) or 1
+        overall = round(100 * sum(COVERAGE_WEIGHTS.get(k, 0) * v for k, v in statuses.items()) / total, 1)
+        conclusion = simple_conclusion(statuses, thresholds, [f["code"] for f in flags], overall, docs_ok)
+        reasons, source = [], "simple"
+        rule = "负面清单疑似触发的为“不予通过”；门槛未达标或佐证覆盖率低于60%的为“整改后复核”；其余为“建议通过”。"
+    if docs_ok == 0:
+        conclusion, reasons = "无法评审：没有可读取的材料", ["所有材料均无法读取或文件夹为空"]
     return {
         "name": cons.get("name"),
-        "roster": roster,
+        "roster": cons.get("roster") or None,
         "documents": len(docs),
         "documents_ok": docs_ok,
         "documents_failed": failed,
         "pages": sum(d.get("pages") or 0 for d in docs),
         "statuses": statuses,
         "coverage": coverage,
+        "coverage_overall": overall,
         "thresholds": thresholds,
-        "flags": [{"code": c, "name": neg_names.get(c, "")} for c in flags],
+        "flags": flags,
         "conclusion": conclusion,
+        "conclusion_reasons": reasons,
         "conclusion_source": source,
+        "conclusion_rule": rule,
         "errors": list(summary.get("errors") or []),
     }
 
@@ -221,7 +222,7 @@ def render_heatmap(rows: list[dict[str, Any]], catalogue, target: Path) -> Optio
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     cmap = LinearSegmentedColormap.from_list("cov", ["#d7301f", "#fdcc8a", "#f7f7b0", "#78c679", "#238443"])
-    cmap.set_bad("#dddddd")
+    cmap = cmap.with_extremes(bad="#dddddd")
     im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(cols)))
     ax.set_xticklabels([f"{c} {n}" for c, n in cols], rotation=45, ha="right", fontproperties=fp, fontsize=8)
@@ -270,9 +271,10 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
     ws = wb.active
     ws.title = "汇总"
     head = (["序号", "文件夹", "联合体名称", "名单匹配", "处理状态", "材料数", "读取成功", "读取失败",
-             "已找到", "部分", "缺失", "冲突"]
+             "已找到", "部分", "缺失", "冲突", "总体覆盖率(%)"]
             + [f"{c} {n}覆盖率(%)" for c, n in cols]
-            + ["达标", "未达标", "无法判定", "负面清单（疑似触发）", "建议结论（自动初判）", "问题说明", "结果文件夹"])
+            + ["门槛达标", "门槛未达标", "门槛无法判定", "负面清单（疑似触发）", "建议结论（自动初判）", "结论依据",
+               "处理问题", "结果文件夹"])
     bold = Font(bold=True)
     for j, h in enumerate(head, 1):
         c = _put(ws, 1, j, h)
@@ -290,18 +292,20 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
         values = ([i - 1, e["folder"], r.get("name") or "（未识别）", _roster_text(r.get("roster")) if r else "",
                    STATUS_LABEL.get(e["status"], e["status"]) + ("（沿用上次结果）" if e.get("reused") else ""),
                    docs, r.get("documents_ok"), len(failed) if failed is not None else None,
-                   st.get("found"), st.get("partial"), st.get("missing"), st.get("conflict")]
+                   st.get("found"), st.get("partial"), st.get("missing"), st.get("conflict"),
+                   r.get("coverage_overall")]
                   + [cov.get(c) for c, _ in cols]
                   + [th.get("met"), th.get("unmet"), th.get("unknown"),
                      "；".join(f"{f['code']} {f['name']}" for f in r.get("flags") or []) or ("无" if r else ""),
-                     r.get("conclusion") or "", "；".join(e.get("problems") or []), e.get("out_dir") or ""])
+                     r.get("conclusion") or "", "；".join(r.get("conclusion_reasons") or []),
+                     "；".join(e.get("problems") or []), e.get("out_dir") or ""])
         for j, v in enumerate(values, 1):
             c = _put(ws, i, j, v)
             if e["status"] in fills and j == 5:
                 c.fill = fills[e["status"]]
     widths = {1: 5, 2: 24, 3: 26, 4: 14, 5: 12}
     for j in range(1, len(head) + 1):
-        ws.column_dimensions[get_column_letter(j)].width = widths.get(j, 9 if j < len(head) - 6 else 22)
+        ws.column_dimensions[get_column_letter(j)].width = widths.get(j, 9 if j < len(head) - 5 else 24)
     ws.row_dimensions[1].height = 48
     ws.freeze_panes = "D2"
 
@@ -323,10 +327,12 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
         ws2.column_dimensions[get_column_letter(j)].width = w
 
     ws3 = wb.create_sheet("说明")
+    rules = sorted({(e.get("row") or {}).get("conclusion_rule") for e in entries} - {None, ""})
     notes = [f"生成时间：{_dt.datetime.now():%Y-%m-%d %H:%M}",
              f"指标体系：{catalogue.title}（{catalogue.id}）",
              COVERAGE_NOTE,
-             "“建议结论”为程序根据证据自动给出的初步判断，须由专家组复核确认。",
+             "“建议结论”为程序根据证据自动给出的初步判断，须由专家组复核确认。"
+             + (f"规则：{rules[0]}" if rules else ""),
              "“沿用上次结果”：该联合体的材料、指标体系与程序版本均未变化，直接使用上次的评审结果。",
              "每个联合体的详细结果（evidence.json、证据清单、评审意见）在“结果文件夹”一列所示位置。"]
     for i, t in enumerate(notes, 1):
@@ -441,7 +447,9 @@ def write_summary(out: Path, entries: list[dict[str, Any]], catalogue, stats: Op
     out = Path(out)
     written: list[Path] = []
     heat = None
-    rows = [dict(e["row"], label=(e["row"].get("name") or e["folder"])) for e in entries if e.get("row")]
+    # consortia with nothing readable have no coverage to show (they are listed as failed)
+    rows = [dict(e["row"], label=(e["row"].get("name") or e["folder"])) for e in entries
+            if e.get("row") and e["row"].get("documents_ok")]
     try:
         heat = render_heatmap(rows, catalogue, out / HEATMAP_PNG)
         if heat:

@@ -62,7 +62,7 @@ def hash_tree(paths: Iterable[Path], h: Optional["hashlib._Hash"] = None) -> str
         root = Path(root)
         if root.is_file():
             files = [root]
-            base = root.parent
+            base = root.parent.parent
         elif root.is_dir():
             files = sorted((p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
                             and p.suffix.lower() in CODE_SUFFIXES and not p.name.startswith((".", "~$"))),
@@ -78,12 +78,76 @@ def hash_tree(paths: Iterable[Path], h: Optional["hashlib._Hash"] = None) -> str
     return h.hexdigest()
 
 
+def _module_file(name: str) -> Optional[Path]:
+    spec = importlib.util.find_spec(name) if name else None
+    if spec is None or not spec.origin or spec.origin in ("built-in", "frozen"):
+        return None
+    return Path(spec.origin)
+
+
+def import_closure(modules: Iterable[str], packages: tuple[str, ...] = ("extractors", "consortium_review")
+                   ) -> list[Path]:
+    """Source files of ``modules`` and of every module of ``packages`` they import (statically,
+    including imports inside functions), transitively."""
+    import ast
+
+    seen: dict[str, Path] = {}
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        if name in seen or name.split(".")[0] not in packages:
+            continue
+        try:
+            path = _module_file(name)
+        except (ImportError, ValueError):
+            path = None
+        if path is None or path.suffix != ".py":
+            continue
+        seen[name] = path
+        if path.name == "__init__.py":
+            pkg = name
+        else:
+            pkg = name.rpartition(".")[0]
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = pkg.split(".")
+                    base = base[: len(base) - node.level + 1]
+                    mod = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    mod = node.module or ""
+                todo.append(mod)
+                todo += [f"{mod}.{a.name}" for a in node.names]     # "from pkg import module"
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages run too
+    return sorted(seen.values())
+
+
 @functools.lru_cache(maxsize=None)
 def reader_code_version() -> str:
-    """Hash of the code that turns files into ``Document`` s (the extractors package + models)."""
-    here = Path(__file__).resolve().parent
-    roots = [p for p in (_package_dir("extractors"),) if p] + [here / "models.py", here / "fileio.py"]
-    return hash_tree(roots)[:24]
+    """Hash of the code that turns files into ``Document`` s.
+
+    That is ``extractors.read``, every reader module, and everything inside the project they
+    import (textclean, sniff, models, fileio ...) — but not the extraction code, so improving
+    the matching never forces slow files (OCR) to be read again.
+    """
+    readers_dir = _package_dir("extractors.readers")
+    start = ["extractors.read", "extractors.readers"]
+    if readers_dir is not None:
+        start += [f"extractors.readers.{p.stem}" for p in sorted(readers_dir.glob("*.py")) if p.stem != "__init__"]
+    from . import __version__
+
+    files = import_closure(start)
+    if not files:          # no sources to hash (frozen build): fall back to the whole package
+        files = [p for p in (_package_dir("extractors"),) if p]
+    h = hashlib.sha256(f"consortium-review {__version__}\0".encode())
+    return hash_tree(files, h)[:24]
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,9 +155,11 @@ def package_code_version() -> str:
     """Hash of all code and templates that shape a consortium's outputs."""
     from . import TEMPLATES_DIR
 
+    from . import __version__
+
     roots = [p for p in (_package_dir(n) for n in ("consortium_review", "extractors", "generator")) if p]
     roots.append(Path(TEMPLATES_DIR))
-    return hash_tree(roots)[:24]
+    return hash_tree(roots, hashlib.sha256(f"consortium-review {__version__}\0".encode()))[:24]
 
 
 def reader_settings() -> dict[str, Any]:
@@ -264,14 +330,46 @@ def input_files(folder: Path) -> list[tuple[str, int, str]]:
 
 
 def consortium_fingerprint(files: list[tuple[str, int, str]], catalogue, *, render: bool,
-                           renderers: Optional[list[str]] = None) -> str:
-    """Everything that decides a consortium's outputs, as one hash (inputs, catalogue, code)."""
-    parts = [f"format={CACHE_FORMAT}", f"code={package_code_version()}",
-             f"reader={reader_code_version()}", f"settings={json.dumps(reader_settings(), sort_keys=True)}",
-             f"catalogue={catalogue_hash(catalogue)}", f"render={bool(render)}",
-             f"renderers={json.dumps(renderers)}"]
-    parts += [f"file={rel}\t{sha}" for rel, _size, sha in files]
-    return _key(*parts)
+                           renderers: Optional[list[str]] = None) -> tuple[str, dict[str, Any]]:
+    """Everything that decides a consortium's outputs, as one hash plus its parts.
+
+    The parts (code/reader/settings/catalogue/render hashes and the file hashes) are stored
+    with the result so that a re-run can say *why* a consortium is reviewed again.
+    """
+    parts: dict[str, Any] = {
+        "format": CACHE_FORMAT, "code": package_code_version(), "reader": reader_code_version(),
+        "settings": _key(json.dumps(reader_settings(), sort_keys=True))[:16],
+        "catalogue": catalogue_hash(catalogue),
+        "render": _key(str(bool(render)), json.dumps(renderers))[:16],
+        "files": {rel: sha for rel, _size, sha in files},
+    }
+    return _key(json.dumps(parts, sort_keys=True, ensure_ascii=False)), parts
+
+
+def change_reasons(old: Optional[dict[str, Any]], new: dict[str, Any]) -> list[str]:
+    """Chinese reasons why ``new`` fingerprint parts differ from ``old`` (for run.log)."""
+    if not old:
+        return ["首次评审"]
+    reasons = []
+    of, nf = old.get("files") or {}, new.get("files") or {}
+    added = [f for f in nf if f not in of]
+    removed = [f for f in of if f not in nf]
+    changed = [f for f in nf if f in of and of[f] != nf[f]]
+    for label, items in (("新增文件", added), ("文件已修改", changed), ("文件已删除", removed)):
+        if items:
+            more = f" 等 {len(items)} 个" if len(items) > 3 else ""
+            reasons.append(f"{label}：{'、'.join(items[:3])}{more}")
+    if old.get("catalogue") != new.get("catalogue"):
+        reasons.append("指标体系已变化")
+    if old.get("reader") != new.get("reader") or old.get("settings") != new.get("settings"):
+        reasons.append("读取程序或其设置已更新")
+    elif old.get("code") != new.get("code"):
+        reasons.append("程序或模板已更新")
+    if old.get("render") != new.get("render"):
+        reasons.append("输出设置已变化")
+    if old.get("format") != new.get("format"):
+        reasons.append("缓存格式已更新")
+    return reasons
 
 
 def output_hashes(out_dir: Path, names: Iterable[str]) -> dict[str, Optional[str]]:
@@ -305,19 +403,25 @@ class ResultStore:
             return None
         return data
 
-    def lookup(self, name: str, fingerprint: str, out_dir: Path) -> Optional[dict[str, Any]]:
-        """The stored result when nothing that decides the outputs has changed, else None."""
+    def lookup(self, name: str, fingerprint: str, out_dir: Path,
+               parts: Optional[dict[str, Any]] = None) -> tuple[Optional[dict[str, Any]], list[str]]:
+        """(stored result, []) when nothing that decides the outputs changed, else (None, reasons)."""
         data = self.load(name)
-        if not data or data.get("fingerprint") != fingerprint:
-            return None
+        if not data:
+            return None, ["首次评审"]
+        if data.get("fingerprint") != fingerprint:
+            return None, change_reasons(data.get("parts"), parts or {}) or ["评审条件已变化"]
         recorded = data.get("outputs") or {}
-        if not recorded or output_hashes(out_dir, recorded) != recorded:
-            return None   # an output was edited (expert workbook) or deleted: run again
-        return data
+        now = output_hashes(out_dir, recorded)
+        if not recorded or now != recorded:
+            touched = [n for n in recorded if now.get(n) != recorded[n]]
+            return None, [f"输出文件被修改或删除：{'、'.join(touched[:3]) or '（全部）'}"]
+        return data, []
 
-    def save(self, name: str, fingerprint: str, out_dir: Path, result: dict[str, Any]) -> None:
+    def save(self, name: str, fingerprint: str, out_dir: Path, result: dict[str, Any],
+             parts: Optional[dict[str, Any]] = None) -> None:
         names = (result.get("summary") or {}).get("outputs") or []
-        data = {"format": CACHE_FORMAT, "name": name, "fingerprint": fingerprint,
+        data = {"format": CACHE_FORMAT, "name": name, "fingerprint": fingerprint, "parts": parts,
                 "outputs": output_hashes(out_dir, names), "result": result}
         write_json_atomic(self._path(name), data)
 

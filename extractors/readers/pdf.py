@@ -54,6 +54,7 @@ class PdfSettings:
     min_scan_image_share: float = 0.35  # page area covered by images for a scan
     min_text_chars: int = 12         # fewer letters than this on an image page = scan
     max_path_segments: int = 20000   # per page; beyond this the page is a drawing, not a table
+    max_plumber_pages: int = 30      # pages per file re-read with pdfplumber (tables / garbled)
     ruling_max_thickness: float = 3.0  # pt: a filled rect thinner than this is a ruling line
     snap_tolerance: float = 2.5      # pt: ruling lines closer than this are the same line
     heading_max_chars: int = 40
@@ -75,6 +76,8 @@ class Line:
     bottom: float
     size: float = 0.0       # font size (pt); for OCR the box height
     bold: bool = False
+    # pieces separated by wide gaps (x0, x1, text): table columns without ruling lines
+    segs: Optional[list] = None
 
 
 @dataclass(slots=True)
@@ -304,13 +307,22 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
     size = 0.0
     was_in_region = False
 
+    seg_bounds: list[list] = []   # [x0, x1, start index in parts] per wide-gap piece
+    px1 = 0.0                     # previous real glyph's right edge
+
     def flush():
-        nonlocal parts, nreal, ndup, have_prev
+        nonlocal parts, nreal, ndup, have_prev, seg_bounds
         if nreal:
-            lines.append(Line("".join(parts), lx0, lx1, ltop, lbot, lsize, ndup > 0.5 * (nreal + ndup)))
+            ln = Line("".join(parts), lx0, lx1, ltop, lbot, lsize, ndup > 0.5 * (nreal + ndup))
+            if len(seg_bounds) > 1:
+                ends = [sb[2] for sb in seg_bounds[1:]] + [len(parts)]
+                ln.segs = [(sb[0], sb[1], "".join(parts[sb[2]:end]).strip())
+                           for sb, end in zip(seg_bounds, ends)]
+            lines.append(ln)
         parts = []
         nreal = ndup = 0
         have_prev = False
+        seg_bounds = []
 
     for i in range(n):
         ch = codes[i] if codes is not None else None
@@ -336,7 +348,10 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
             x0, x1 = x1, x0
         if top > bottom:
             top, bottom = bottom, top
-        if brk:
+        # the loose box spans the font's ascent..descent, i.e. about one em: the size as
+        # drawn (FPDFText_GetFontSize ignores the CTM and can say 360 for 12 pt text)
+        size = bottom - top
+        if size <= 0.5:
             size = get_size(h, i)
         if regions:
             cx, cy = (x0 + x1) / 2, (top + bottom) / 2
@@ -394,7 +409,14 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
             if parts and parts[-1] == " ":
                 parts.pop()
             lx0, lx1, ltop, lbot, lsize = x0, x1, top, bottom, size
+            seg_bounds = [[x0, x1, 0]]
         else:
+            if size > lsize:
+                lsize = size
+            if x0 - px1 > 1.2 * max(size, 4.0):
+                seg_bounds.append([x0, x1, len(parts)])
+            else:
+                seg_bounds[-1][1] = x1
             if x0 < lx0:
                 lx0 = x0
             if x1 > lx1:
@@ -406,6 +428,7 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
         parts.append(ch)
         nreal += 1
         ptop, pbot = top, bottom
+        px1 = x1
         have_prev = True
     flush()
     for ln in lines:
@@ -736,6 +759,9 @@ def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
         lines = _merge_lines_by_order(lines, _chars_as_lines(leftover))
     if not tables and merged and _looks_like_table(merged):
         pt.need_table_fallback = True
+    lines = order_lines(lines)
+    lines, loose_tables = aligned_tables(lines, pt.number)
+    tables.extend(loose_tables)
     pt.items = _merge_items(lines, tables)
 
     text = "".join(ln.text for ln in lines)
@@ -799,23 +825,158 @@ def _pieces_text(chars: list[_Char]) -> str:
     return "".join(parts)
 
 
+def _multi(ln: Line) -> bool:
+    return bool(ln.segs) and len(ln.segs) >= 2
+
+
+def aligned_tables(lines: list[Line], page_no: int, min_rows: int = 3) -> tuple[list[Line], list[Table]]:
+    """Tables without ruling lines: runs of lines whose pieces line up in columns.
+
+    A run is ≥ ``min_rows`` consecutive lines that each have a wide gap; a short single
+    piece inside a run (a wrapped cell) joins the row above. Columns are the x ranges that
+    (almost) no line of the run covers.
+    """
+    out: list[Line] = []
+    tables: list[Table] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        if not _multi(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i + 1
+        run_x0 = lines[i].x0
+        while j < n:
+            ln, prev = lines[j], lines[j - 1]
+            if ln.top < prev.top - 1 or ln.top - prev.bottom > 2.5 * max(ln.size, prev.size, 4.0):
+                break
+            if _multi(ln):
+                j += 1
+                continue
+            # a lone piece not at the left edge, followed by more rows: a wrapped cell
+            if ln.x0 > run_x0 + 2 * max(ln.size, 4.0) and j + 1 < n and _multi(lines[j + 1]):
+                j += 1
+                continue
+            break
+        run = lines[i:j]
+        tb = _run_table(run, page_no) if sum(1 for ln in run if _multi(ln)) >= min_rows else None
+        if tb is not None:
+            tables.append(tb)
+        else:
+            out.extend(run)
+        i = j
+    return out, tables
+
+
+def _run_table(run: list[Line], page_no: int) -> Optional[Table]:
+    sizes = sorted(max(ln.size, 4.0) for ln in run)
+    size = sizes[len(sizes) // 2]
+    x0 = min(ln.x0 for ln in run)
+    x1 = max(ln.x1 for ln in run)
+    width = int(x1 - x0) + 2
+    if width <= 0 or width > 5000:
+        return None
+    cover = [0] * width
+    multi = [ln for ln in run if _multi(ln)]
+    for ln in multi:
+        for sx0, sx1, _t in ln.segs:
+            for k in range(max(0, int(sx0 - x0)), min(width, int(sx1 - x0) + 1)):
+                cover[k] += 1
+    allowed = len(multi) // 10
+    seps: list[float] = []
+    k = 0
+    while k < width:
+        if cover[k] <= allowed:
+            start = k
+            while k < width and cover[k] <= allowed:
+                k += 1
+            if start > 0 and k < width and (k - start) >= 0.6 * size:
+                seps.append(x0 + (start + k) / 2)
+        else:
+            k += 1
+    if not seps:
+        return None
+    ncols = len(seps) + 1
+    rows: list[list[str]] = []
+    for ln in run:
+        pieces = ln.segs if _multi(ln) else [(ln.x0, ln.x1, ln.text.strip())]
+        cells = [""] * ncols
+        for sx0, sx1, t in pieces:
+            col = bisect.bisect_left(seps, (sx0 + sx1) / 2)
+            if any(sx0 < sp < sx1 for sp in seps):
+                col = bisect.bisect_left(seps, sx0 + 1)
+            cells[col] = join_text(cells[col], t) if not cells[col] else cells[col] + " " + t
+        if not _multi(ln) and rows:
+            # wrapped cell text continues the row above
+            prev = rows[-1]
+            for c, t in enumerate(cells):
+                if t:
+                    prev[c] = join_text(prev[c], t)
+            continue
+        rows.append([tidy(c) for c in cells])
+    good = sum(1 for r in rows if sum(1 for c in r if c) >= 2)
+    if len(rows) < 3 or good < 0.6 * len(rows):
+        return None
+    return Table(rows=rows, x0=x0, x1=x1, top=min(ln.top for ln in run), bottom=max(ln.bottom for ln in run),
+                 cols=[x0] + seps + [x1], page=page_no)
+
+
 def _looks_like_table(segs: list[_Seg]) -> bool:
-    """Several long parallel rulings: probably a table whose grid we could not build."""
-    hs = [s for s in segs if s.horizontal and s.b - s.a >= 60]
-    return len(hs) >= 3
+    """Horizontal and vertical rulings that did not form a grid: let pdfplumber try."""
+    hs = [s for s in segs if s.horizontal and s.b - s.a >= 40]
+    vs = [s for s in segs if not s.horizontal and s.b - s.a >= 10]
+    return len(hs) >= 2 and len(vs) >= 2
+
+
+def order_lines(lines: list[Line]) -> list[Line]:
+    """Reading order: pdfium's content order, sorted top-down when the page is one column.
+
+    Generators often draw tables, headers or boxes out of visual order; a single-column
+    page is safely read top to bottom. Pages with text side by side keep content order.
+    """
+    if len(lines) < 2:
+        return lines
+    by_top = sorted(lines, key=lambda ln: ln.top)
+    if all(a.top <= b.top + 0.5 for a, b in zip(lines, lines[1:])):
+        return lines
+    side_by_side = 0
+    for a, b in zip(by_top, by_top[1:]):
+        overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
+        if overlap > 0.5 * min(a.bottom - a.top, b.bottom - b.top) and (a.x1 < b.x0 or b.x1 < a.x0):
+            side_by_side += 1
+    if side_by_side >= 3:
+        return lines
+    # same visual row: left to right
+    rows: list[list[Line]] = []
+    for ln in by_top:
+        if rows:
+            last = rows[-1][0]
+            if ln.top < last.bottom - 0.5 * (last.bottom - last.top) and abs(ln.top - last.top) < 0.5 * max(ln.size, last.size, 4.0):
+                rows[-1].append(ln)
+                continue
+        rows.append([ln])
+    out: list[Line] = []
+    for row in rows:
+        out.extend(sorted(row, key=lambda ln: ln.x0))
+    return out
 
 
 def _merge_items(lines: list[Line], tables: list[Table]) -> list:
-    """Put each table before the first line (in reading order) that lies below its top."""
+    """Put each table right after the last line that lies above it."""
     if not tables:
         return list(lines)
-    items: list = []
-    pending = sorted(tables, key=lambda t: t.top)
-    for ln in lines:
-        while pending and ln.top >= pending[0].top - 1:
-            items.append(pending.pop(0))
+    slots: dict[int, list[Table]] = defaultdict(list)
+    for tb in sorted(tables, key=lambda t: t.top):
+        pos = -1
+        for k, ln in enumerate(lines):
+            if ln.bottom <= tb.top + 2 and (pos < 0 or ln.bottom >= lines[pos].bottom - 0.5):
+                pos = k
+        slots[pos].append(tb)
+    items: list = list(slots.get(-1, []))
+    for k, ln in enumerate(lines):
         items.append(ln)
-    items.extend(pending)
+        items.extend(slots.get(k, []))
     return items
 
 
@@ -833,6 +994,9 @@ def _plumber_fix(path: Path, pages: list[PageText], want_text: list[PageText],
     numbers = sorted({p.number for p in want_text} | {p.number for p in want_tables})
     if not numbers:
         return
+    numbers = numbers[:SETTINGS.max_plumber_pages]
+    want_text = [p for p in want_text if p.number in numbers]
+    want_tables = [p for p in want_tables if p.number in numbers]
     try:
         pl = _plumber_pages(path, numbers)
     except Exception as exc:  # pdfminer may choke where pdfium did not
@@ -916,7 +1080,7 @@ _PAGE_NO = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?|[-—–－]?\s*[ivxlcIVXLC]{1,6}\s*[-—–－]?)\s*$",
     re.I)
 _HEADING_PATTERNS = [
-    (re.compile(r"^第[一二三四五六七八九十百零〇\d]+[章部篇]"), 1),
+    (re.compile(r"^第[一二三四五六七八九十百零〇\d]+[章部篇节]"), 1),
     (re.compile(r"^[一二三四五六七八九十百]+\s*[、.．]"), 1),
     (re.compile(r"^[（(]\s*[一二三四五六七八九十]+\s*[)）]"), 2),
     (re.compile(r"^\d{1,2}\s*[.．、](?!\d)"), 3),
@@ -924,6 +1088,7 @@ _HEADING_PATTERNS = [
 ]
 _CAPTION = re.compile(r"^(?:表|图|附表|续表)\s*[0-9０-９一二三四五六七八九十]+(?:[-—.．][0-9]+)?(?=\s|[^0-9]|$)")
 _SENTENCE_END = tuple("。！？；：!?;:")
+_DATE_ONLY = re.compile(r"^\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?$|^\d{4}[-./]\d{1,2}([-./]\d{1,2})?$")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -976,7 +1141,7 @@ class _Metrics:
 
 def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _Metrics:
     long_lines = [ln for ln in lines if len(ln.text) >= 8]
-    if len(long_lines) < 3:
+    if len(long_lines) < 5:
         if fallback is not None:
             return fallback
         long_lines = lines or [Line("", 0.1 * width, 0.9 * width, 0, 0, 10.0)]
@@ -994,6 +1159,8 @@ def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _
         left = min(left, fallback.left) if abs(fallback.left - left) < 3 * body else left
     gaps = sorted(b.top - a.bottom for a, b in zip(body_lines, body_lines[1:]) if 0 <= b.top - a.bottom < 3 * body)
     gap = gaps[len(gaps) // 2] if gaps else 0.5 * body
+    if fallback is not None:
+        body = fallback.body_size   # font size is a property of the document, not the page
     return _Metrics(body, left, right, gap)
 
 
@@ -1001,7 +1168,7 @@ def _heading_level(text: str, ln: Line, m: _Metrics, settings: PdfSettings) -> O
     t = text.strip()
     if not t or len(t) > settings.heading_max_chars:
         return None
-    if t[-1] in "，,、；;" or _PAGE_NO.match(t):
+    if t[-1] in "，,、；;" or _PAGE_NO.match(t) or _DATE_ONLY.match(t):
         return None
     if t[-1] in "。." and len(t) > 16:
         return None

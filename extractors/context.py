@@ -95,8 +95,12 @@ def future_year(text: str, report_year: int) -> bool:
     return False
 
 
-def number_modality(sentence: str, start: int, end: int, report_year: int) -> Modality:
-    """Meaning of the figure at sentence[start:end]."""
+def number_modality(sentence: str, start: int, end: int, report_year: int, share_ok: bool = False) -> Modality:
+    """Meaning of the figure at sentence[start:end].
+
+    ``share_ok``: a ratio introduced by 「其中」 is still the point's own figure (「其中用于技能
+    人才培训的比例为65%」), whereas a count after 「其中」 is a part of a total.
+    """
     c0, c1 = clause_bounds(sentence, start)
     clause = sentence[c0:c1]
     before = sentence[max(c0, start - 12):start]
@@ -117,9 +121,10 @@ def number_modality(sentence: str, start: int, end: int, report_year: int) -> Mo
         m.delta = True
     # other entities' figures and reference values
     if re.search(r"全省|全国|省内|国家规定|规定的|标准的|要求的|全区|行业平均|平均水平", before) or \
+            re.search(r"全国|全省|省内|全行业", sentence[c0:start]) or \
             re.search(r"下限|上限|的标准|的要求", after):
         m.other = True
-    if re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before) or re.search(r"总数为|在校生|总人数|总量为", before):
+    if (not share_ok and (re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before))) or re.search(r"总数为|在校生|总人数|总量为", before):
         m.other = True
     # targets
     if TARGET.search(clause) and not re.search(r"实际|已|超额", clause):

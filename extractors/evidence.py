@@ -131,6 +131,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         if re.search(r"[，,。；;：:]", gap) or len(gap) > 12:
                             continue
                         pen = len(gap) + 6
+                    elif h.start <= q.start and q.end <= h.end:
+                        pen = 4        # the figure sits inside the phrase: 「企业126家参加对接」
                     else:
                         continue
                     if is_weak(unit, q.unit):
@@ -163,7 +165,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                                          score=0.75 - min(qs[first][2], 40) / 100, offset=offset + qs[first][1].start))
                     continue
                 for q, unit, v, pen in figs:
-                    m = number_modality(sent, q.start, q.end, report_year)
+                    m = number_modality(sent, q.start, q.end, report_year, share_ok=unit == "%")
                     kind = _kind(m)
                     if kind == "achieved" and section_target and not re.search(r"已|实际|完成|累计|现有", sent):
                         kind = "target"

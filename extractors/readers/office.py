@@ -1,0 +1,343 @@
+"""Legacy word-processor files: .doc (Word 97-2003, also written by WPS), .wps and .rtf.
+
+Preferred path: LibreOffice converts the file to .docx in a private temporary directory
+(own user profile, time limit, the whole process group killed on timeout) and the .docx reader
+reads the result, so tables, text boxes and headings come out exactly as for .docx.
+
+Without LibreOffice (or when it fails) a pure-Python path still yields the text:
+``extractors.readers.msdoc`` for Word 97-2003 binaries and ``striprtf`` for RTF; the reading
+then carries a warning that layout and tables may be simplified.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from consortium_review.models import Block
+from extractors.readers import ReadError, Reading
+from extractors.readers import msdoc
+from extractors.textclean import clean_text
+
+#: Seconds one LibreOffice conversion may take before its process group is killed.
+CONVERT_TIMEOUT = 120
+#: Largest RTF we hand to the pure-Python parser (it holds the whole text in memory).
+MAX_RTF_BYTES = 64 * 1024 * 1024
+
+INSTALL_HINT = "无法读取 .doc/.wps 文件：请安装 LibreOffice（https://www.libreoffice.org）后重试"
+FALLBACK_WARNING = "未使用 LibreOffice，已用内置解析读取；版式、表格和文本框位置可能被简化"
+_ENCRYPTED = "文件已加密（需要密码），无法读取；请提交未加密的版本"
+
+_WINDOWS_CANDIDATES = (
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+)
+_MAC_CANDIDATES = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",)
+
+
+def find_soffice() -> Optional[str]:
+    """Path of the LibreOffice executable, or None when it is not installed."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    candidates = list(_WINDOWS_CANDIDATES) + list(_MAC_CANDIDATES)
+    for env in ("PROGRAMFILES", "PROGRAMFILES(X86)"):
+        base = os.environ.get(env)
+        if base:
+            candidates.append(str(Path(base) / "LibreOffice" / "program" / "soffice.exe"))
+    for c in candidates:
+        if Path(c).is_file():
+            return c
+    return None
+
+
+class ConversionError(Exception):
+    """LibreOffice could not convert the file (str: Chinese reason)."""
+
+
+def read(path: Path, rel: str, *, use_libreoffice: Optional[bool] = None) -> Reading:
+    """Read a .doc/.wps/.rtf file. ``use_libreoffice=False`` forces the pure-Python path."""
+    path = Path(path)
+    kind = _kind(path)
+    if kind == "ole":
+        _preflight_ole(path)            # encrypted / corrupt: fail fast, before any conversion
+    elif kind == "zip":
+        from extractors.readers import docx
+
+        return docx.read(path, rel)     # a .docx saved with a .doc/.wps name
+    soffice = find_soffice() if use_libreoffice is not False else None
+    problem = ""
+    if soffice:
+        try:
+            return _via_libreoffice(soffice, path, rel)
+        except ConversionError as exc:
+            problem = str(exc)
+    reading = _fallback(path, rel, kind)
+    if reading is None:
+        if problem:
+            raise ReadError(f"无法读取该文件：{problem}")
+        raise ReadError(INSTALL_HINT)
+    if problem:
+        reading.warnings.insert(0, f"LibreOffice 转换失败（{problem}），已改用内置解析")
+    return reading
+
+
+def _kind(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise ReadError(f"无法打开文件（{exc.strerror or type(exc).__name__}）") from None
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if path.suffix.lower() == ".rtf" and head.lstrip().startswith(b"{\\rtf"):
+        return "rtf"
+    return "other"
+
+
+def _preflight_ole(path: Path) -> None:
+    try:
+        msdoc.check_encrypted(path)
+    except msdoc.MsDocEncrypted:
+        raise ReadError(_ENCRYPTED) from None
+    except msdoc.MsDocError as exc:
+        raise ReadError(str(exc)) from None
+
+
+# --------------------------------------------------------------------------- LibreOffice
+
+def _via_libreoffice(soffice: str, path: Path, rel: str) -> Reading:
+    from extractors.readers import docx
+
+    with tempfile.TemporaryDirectory(prefix="cr-office-") as tmp:
+        tmpdir = Path(tmp)
+        # an ASCII copy: the input is never touched, and Chinese names never reach the command line
+        src = tmpdir / ("input" + (path.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", path.suffix.lower())
+                                   else ".doc"))
+        shutil.copyfile(path, src)
+        outdir = tmpdir / "out"
+        outdir.mkdir()
+        profile = (tmpdir / "profile").as_uri()
+        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
+               "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML",
+               "--outdir", str(outdir), str(src)]
+        _run(cmd, CONVERT_TIMEOUT, cwd=tmpdir)
+        produced = outdir / (src.stem + ".docx")
+        if not produced.is_file() or produced.stat().st_size == 0:
+            raise ConversionError("没有生成转换结果，文件可能已损坏或格式不受支持")
+        try:
+            reading = docx.read(produced, rel)
+        except ReadError as exc:
+            raise ConversionError(str(exc)) from None
+    for b in reading.blocks:
+        b.file = rel
+    return reading
+
+
+def _run(cmd: list[str], timeout: float, cwd: Path) -> None:
+    kwargs: dict = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "stdin": subprocess.DEVNULL,
+                    "cwd": str(cwd)}
+    if sys.platform == "win32":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    else:
+        kwargs["start_new_session"] = True   # own process group: a timeout kills oosplash + soffice.bin
+    try:
+        proc = subprocess.Popen(cmd, **kwargs)
+    except OSError as exc:
+        raise ConversionError(f"无法启动 LibreOffice（{exc.strerror or type(exc).__name__}）") from None
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise ConversionError(f"LibreOffice 转换超时（超过 {timeout:.0f} 秒）") from None
+    if proc.returncode != 0:
+        raise ConversionError(f"LibreOffice 转换失败（退出码 {proc.returncode}）")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        if sys.platform == "win32":
+            subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=30)
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+    except (OSError, subprocess.SubprocessError):
+        proc.kill()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+# --------------------------------------------------------------------------- pure Python
+
+def _fallback(path: Path, rel: str, kind: str) -> Optional[Reading]:
+    if kind == "rtf":
+        reading = _read_rtf(path, rel)
+    elif kind == "ole" and msdoc.has_word_stream(path):
+        reading = _read_msdoc(path, rel)
+    else:
+        return None
+    reading.warnings.append(FALLBACK_WARNING)
+    return reading
+
+
+def _read_msdoc(path: Path, rel: str) -> Reading:
+    from extractors.readers.docx import is_caption, numbered_heading_level
+
+    try:
+        parsed = msdoc.parse(path)
+    except msdoc.MsDocEncrypted:
+        raise ReadError(_ENCRYPTED) from None
+    except msdoc.MsDocError as exc:
+        raise ReadError(str(exc)) from None
+    out = _Builder(rel)
+    for item in parsed.body:
+        if isinstance(item, msdoc.DocRow):
+            out.row(item.table, item.cells)
+        else:
+            text = clean_text(item.text)
+            if text:
+                level = item.level or numbered_heading_level(text)
+                out.paragraph(text, level, "caption" if not level and is_caption(text) else "paragraph")
+    for text in parsed.textboxes:
+        for line in text.split("\n"):
+            if clean_text(line):
+                out.blocks.append(Block(text=clean_text(line), file=rel, kind="textbox", locator="文本框",
+                                        section=out.section))
+    out.stories(parsed.headers, "header", "页眉")
+    out.stories(parsed.footers, "footer", "页脚")
+    for i, text in enumerate(parsed.footnotes, 1):
+        out.blocks.append(Block(text=clean_text(text), file=rel, kind="footnote", locator=f"脚注{i}"))
+    for i, text in enumerate(parsed.endnotes, 1):
+        out.blocks.append(Block(text=clean_text(text), file=rel, kind="footnote", locator=f"尾注{i}"))
+    reading = Reading(blocks=out.finish())
+    if parsed.deletions:
+        reading.warnings.append("文档含有修订标记，已按“接受全部修订”后的内容读取")
+    if not out.blocks:
+        reading.warnings.append("文档正文为空（没有可读取的文字）")
+    return reading
+
+
+_RTF_CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
+
+
+def _read_rtf(path: Path, rel: str) -> Reading:
+    from striprtf.striprtf import rtf_to_text
+
+    from extractors.readers.docx import is_caption, numbered_heading_level
+
+    if path.stat().st_size > MAX_RTF_BYTES:
+        raise ReadError("RTF 文件过大，内置解析无法读取；" + INSTALL_HINT.split("：", 1)[1])
+    raw = path.read_bytes()
+    m = _RTF_CODEPAGE.search(raw[:4096])
+    encoding = f"cp{int(m.group(1))}" if m else "cp1252"
+    try:
+        "".encode(encoding)
+    except LookupError:
+        encoding = "cp1252"
+    try:
+        text = rtf_to_text(raw.decode("latin-1"), encoding=encoding, errors="ignore")
+    except Exception as exc:  # striprtf is a regex machine; a bad file must not crash the batch
+        raise ReadError(f"RTF 文件无法解析（{type(exc).__name__}）") from None
+    out = _Builder(rel)
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        if line.rstrip().endswith("|") and "|" in line:
+            # striprtf writes a table row as "cell|cell|" — one line per row
+            rows.append([c.strip() for c in line.rstrip()[:-1].split("|")])
+            continue
+        if rows:
+            out.table(rows)
+            rows = []
+        t = clean_text(line)
+        if t:
+            level = numbered_heading_level(t)
+            out.paragraph(t, level, "caption" if not level and is_caption(t) else "paragraph")
+    if rows:
+        out.table(rows)
+    return Reading(blocks=out.finish())
+
+
+class _Builder:
+    """Blocks with the same conventions as the .docx reader (locators, sections, table headers)."""
+
+    def __init__(self, rel: str):
+        self.rel = rel
+        self.blocks: list[Block] = []
+        self.paragraphs = 0
+        self.tables = 0
+        self.headings: list[tuple[int, str]] = []
+        self._table_ids: dict = {}
+        self._row_counts: dict[int, int] = {}
+
+    @property
+    def section(self) -> str:
+        return self.headings[-1][1] if self.headings else ""
+
+    def paragraph(self, text: str, level: Optional[int], kind: str = "paragraph") -> None:
+        self.paragraphs += 1
+        loc = f"第{self.paragraphs}段"
+        if level:
+            while self.headings and self.headings[-1][0] >= level:
+                self.headings.pop()
+            parent = self.section
+            self.headings.append((level, text))
+            self.blocks.append(Block(text=text, file=self.rel, kind="heading", level=level, locator=loc,
+                                     section=parent))
+        else:
+            self.blocks.append(Block(text=text, file=self.rel, kind=kind, locator=loc, section=self.section))
+
+    def row(self, table, cells: list[str]) -> None:
+        """One row of table number ``table`` (numbers of one file; mapped to this reading's ids)."""
+        if table not in self._table_ids:
+            self.tables += 1
+            self._table_ids[table] = self.tables
+        tid = self._table_ids[table]
+        self._row_counts[tid] = self._row_counts.get(tid, 0) + 1
+        r = self._row_counts[tid]
+        cells = [clean_text(c) for c in cells]
+        text = " | ".join(c for c in cells if c)
+        if text:
+            self.blocks.append(Block(text=text, file=self.rel, kind="table_row", table=tid, row=r, cells=cells,
+                                     locator=f"表{tid}第{r}行", section=self.section))
+
+    def table(self, rows: list[list[str]]) -> None:
+        key = ("t", len(self._table_ids))
+        for cells in rows:
+            self.row(key, cells)
+
+    def finish(self) -> list[Block]:
+        """Set each table's header row on its rows; returns the blocks."""
+        from extractors.readers.docx import header_row
+
+        by_table: dict[int, list[Block]] = {}
+        for b in self.blocks:
+            if b.kind == "table_row":
+                by_table.setdefault(b.table, []).append(b)
+        for rows in by_table.values():
+            header = header_row([b.cells for b in rows])
+            for b in rows:
+                b.header = list(header)
+        return self.blocks
+
+    def stories(self, texts: list[str], kind: str, label: str) -> None:
+        seen: list[str] = []
+        for text in texts:
+            t = clean_text(text)
+            if t and re.search(r"[^\W\d_]", t) and t not in seen:
+                seen.append(t)
+                loc = label if len(seen) == 1 else f"{label}{len(seen)}"
+                self.blocks.append(Block(text=t, file=self.rel, kind=kind, locator=loc))

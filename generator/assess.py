@@ -132,10 +132,22 @@ class AssessSettings:
                 f"其余为“{self.pass_label}”。{self.coverage_formula()}。")
 
 
+#: environment variable naming a YAML rules file, used when nothing else is given
+SETTINGS_ENV = "CONSORTIUM_REVIEW_RULES"
+
+
 def load_settings(source: Any = None) -> AssessSettings:
-    """Settings from an ``AssessSettings``, a dict, a YAML path, or None (defaults)."""
+    """Settings from an ``AssessSettings``, a dict, a YAML path, or None.
+
+    None means: the YAML file named by the environment variable ``CONSORTIUM_REVIEW_RULES``
+    if set, else the defaults.  (Renderers pass ``evidence.get("assess_settings")``, so a
+    caller can also put a path or a dict there.)
+    """
     if source is None:
-        return AssessSettings()
+        import os
+
+        env = os.environ.get(SETTINGS_ENV, "").strip()
+        return AssessSettings.from_yaml(env) if env else AssessSettings()
     if isinstance(source, AssessSettings):
         return source
     if isinstance(source, dict):
@@ -353,6 +365,13 @@ class Coverage:
             got = c.found + c.conflict * settings.conflict_weight + c.partial * settings.partial_weight
             c.percent = round(100.0 * got / c.total, 1)
         return c
+
+    @property
+    def brief(self) -> str:
+        """'共4个观测点，已找到2个、数据冲突1个、未见佐证1个' (zero counts left out)."""
+        names = {"found": "已找到", "partial": "部分佐证", "conflict": "数据冲突", "missing": "未见佐证"}
+        parts = [f"{names[s]}{self.count(s)}个" for s in STATUS_ORDER if self.count(s)]
+        return f"共{self.total}个观测点，" + "、".join(parts) if parts else f"共{self.total}个观测点"
 
     @property
     def summary(self) -> str:

@@ -153,7 +153,7 @@ def coverage_chart(rows: Sequence[CoverageRow], path: Path) -> Optional[Path]:
     rows = [r for r in rows if sum(r.counts.values())]
     if not rows:
         return None
-    fig = _figure(0.95 + 0.3 * len(rows))
+    fig = _figure(1.1 + 0.32 * len(rows))
     ax = fig.add_subplot(111)
     labels = [_short(r.label, 16) for r in rows]
     ys = list(range(len(rows)))[::-1]
@@ -165,19 +165,19 @@ def coverage_chart(rows: Sequence[CoverageRow], path: Path) -> Optional[Path]:
                 label=STATUS_NAMES[status], edgecolor="white", linewidth=0.6)
         for y, left, w in zip(ys, lefts, widths):
             if w and w >= 0.035 * max_total:
-                ax.text(left + w / 2, y, str(w), ha="center", va="center", fontsize=7, color="white")
+                ax.text(left + w / 2, y, str(w), ha="center", va="center", fontsize=8, color="white")
         lefts = [a + b for a, b in zip(lefts, widths)]
     xmax = max(lefts)
     for y, total, r in zip(ys, lefts, rows):
-        ax.text(total + xmax * 0.015, y, f"{r.percent:.0f}%", va="center", fontsize=8, color="#333333")
+        ax.text(total + xmax * 0.015, y, f"{r.percent:.0f}%", va="center", fontsize=9, color="#333333")
     ax.set_yticks(ys)
-    ax.set_yticklabels(labels, fontsize=8.5)
+    ax.set_yticklabels(labels, fontsize=9.5)
     ax.set_xlim(0, xmax * 1.12)
-    ax.set_xlabel("观测点数（个）；右侧数字为佐证覆盖率", fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel("观测点数（个）；右侧数字为佐证覆盖率", fontsize=9)
+    ax.tick_params(axis="x", labelsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(ncol=4, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.45, -0.1 - 0.3 / len(rows)))
+    ax.legend(ncol=4, fontsize=9, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()
     return _save(fig, path)
 
@@ -217,20 +217,20 @@ def threshold_chart(items: Sequence[ThresholdItem], path: Path) -> Optional[Path
     ax.barh(ys, shown, color=colors, height=0.55)
     for y, r, it in zip(ys, ratios, items):
         if r is None:
-            ax.text(3, y, f"未见可核实的数据（标准：{it.rule}）", va="center", fontsize=7.5, color="#666666")
+            ax.text(3, y, f"未见可核实的数据（标准：{it.rule}）", va="center", fontsize=8.5, color="#666666")
             continue
         verdict = {True: "达标", False: "未达标", None: "待判定"}[it.met]
         text = f"{format_value(it.value, it.unit)}（{verdict}；标准：{it.rule}）"
         x = min(r, cap)
-        ax.text(x + 3, y, text, va="center", fontsize=7.5, color="#333333")
+        ax.text(x + 3, y, text, va="center", fontsize=8.5, color="#333333")
     ax.axvline(100, color="#333333", linestyle="--", linewidth=0.9)
-    ax.text(103, len(items) - 0.5, "标准线（100%）", ha="left", va="bottom", fontsize=7.5, color="#333333")
+    ax.text(103, len(items) - 0.5, "标准线（100%）", ha="left", va="bottom", fontsize=8.5, color="#333333")
     ax.set_yticks(ys)
-    ax.set_yticklabels([_wrap(it.label, 13) for it in items], fontsize=8)
+    ax.set_yticklabels([_wrap(it.label, 12) for it in items], fontsize=9)
     ax.set_xlim(0, cap * 1.45)
     ax.set_ylim(-0.6, len(items) - 0.2)
-    ax.set_xlabel("材料数值占标准值的比例（%，超过300%按300%显示）", fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel("材料数值占标准值的比例（%，超过300%按300%显示）", fontsize=9)
+    ax.tick_params(axis="x", labelsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
@@ -252,7 +252,7 @@ def status_chart(overall: dict[str, int], groups: Sequence[tuple[str, dict[str, 
     center = f"共{total}个\n观测点"
     if percent is not None:
         center += f"\n覆盖率{percent:.0f}%"
-    ax1.text(0, 0, center, ha="center", va="center", fontsize=8.5)
+    ax1.text(0, 0, center, ha="center", va="center", fontsize=10)
     ax1.set_aspect("equal")
     ax2 = fig.add_axes((0.5, 0.2, 0.48, 0.72))
     labels = [_short(g, 8) for g, _ in groups]
@@ -263,13 +263,13 @@ def status_chart(overall: dict[str, int], groups: Sequence[tuple[str, dict[str, 
         ax2.bar(xs, hs, bottom=bottoms, color=STATUS_COLORS[s], width=0.6, label=f"{STATUS_NAMES[s]} {overall.get(s, 0)}")
         bottoms = [a + b for a, b in zip(bottoms, hs)]
     ax2.set_xticks(xs)
-    ax2.set_xticklabels(labels, fontsize=8)
-    ax2.set_ylabel("观测点数（个）", fontsize=8)
-    ax2.tick_params(axis="y", labelsize=8)
+    ax2.set_xticklabels(labels, fontsize=9)
+    ax2.set_ylabel("观测点数（个）", fontsize=9)
+    ax2.tick_params(axis="y", labelsize=9)
     for side in ("top", "right"):
         ax2.spines[side].set_visible(False)
     handles, leg_labels = ax2.get_legend_handles_labels()
-    fig.legend(handles, leg_labels, ncol=4, fontsize=8, frameon=False, loc="lower center",
+    fig.legend(handles, leg_labels, ncol=4, fontsize=9, frameon=False, loc="lower center",
                bbox_to_anchor=(0.5, -0.02))
     return _save(fig, path)
 

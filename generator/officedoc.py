@@ -94,6 +94,8 @@ STYLE_TABLE_TEXT = "表格文字"      # 小四仿宋，单倍行距
 STYLE_TABLE_HEAD = "表格表头"      # 小四黑体，居中
 STYLE_TABLE_TEXT_SMALL = "表格文字（小）"   # 五号仿宋（附件长表）
 STYLE_TABLE_HEAD_SMALL = "表格表头（小）"   # 五号黑体
+STYLE_TABLE_TEXT_LARGE = "表格文字（大）"   # 四号仿宋（首页信息表）
+STYLE_TABLE_HEAD_LARGE = "表格表头（大）"   # 四号黑体
 STYLE_FOOTER = "Footer"           # 页码所在段落
 
 # ASCII style ids so every Word/WPS version resolves them (names stay Chinese).
@@ -103,6 +105,7 @@ _STYLE_IDS = {
     STYLE_SIGNATURE: "GwSignature", STYLE_FIGURE: "GwFigure", STYLE_CAPTION: "GwCaption",
     STYLE_TABLE_TEXT: "GwTableText", STYLE_TABLE_HEAD: "GwTableHead",
     STYLE_TABLE_TEXT_SMALL: "GwTableTextSmall", STYLE_TABLE_HEAD_SMALL: "GwTableHeadSmall",
+    STYLE_TABLE_TEXT_LARGE: "GwTableTextLarge", STYLE_TABLE_HEAD_LARGE: "GwTableHeadLarge",
 }
 
 MISSING_MARK = "【未见佐证材料】"
@@ -506,13 +509,17 @@ def setup_styles(doc: DocxDocument) -> None:
          first_line_chars=None, line_exact=None)
     para(STYLE_TABLE_HEAD_SMALL, size=SIZE_5, font=FONT_HEADING1, align=WD_ALIGN_PARAGRAPH.CENTER,
          first_line_chars=None, line_exact=None)
+    para(STYLE_TABLE_TEXT_LARGE, size=SIZE_4, font=FONT_BODY, align=WD_ALIGN_PARAGRAPH.LEFT,
+         first_line_chars=None, line_exact=None)
+    para(STYLE_TABLE_HEAD_LARGE, size=SIZE_4, font=FONT_HEADING1, align=WD_ALIGN_PARAGRAPH.CENTER,
+         first_line_chars=None, line_exact=None)
     footer = _get_or_add_style(doc, STYLE_FOOTER)
     footer.base_style = normal
     _paragraph_format(footer, size=SIZE_4, font=FONT_PAGE_NUMBER, align=WD_ALIGN_PARAGRAPH.CENTER,
                       first_line_chars=None, line_exact=None)
     # table text sits on single spacing: drop the grid snap so rows stay compact
     for name in (STYLE_TABLE_TEXT, STYLE_TABLE_HEAD, STYLE_TABLE_TEXT_SMALL, STYLE_TABLE_HEAD_SMALL,
-                 STYLE_FIGURE, STYLE_CAPTION, STYLE_FOOTER):
+                 STYLE_TABLE_TEXT_LARGE, STYLE_TABLE_HEAD_LARGE, STYLE_FIGURE, STYLE_CAPTION, STYLE_FOOTER):
         ppr = styles[name].element.get_or_add_pPr()
         snap = OxmlElement("w:snapToGrid")
         snap.set(qn("w:val"), "0")
@@ -710,6 +717,30 @@ def set_table_borders(table: Table, size_eighths: int = 4) -> None:
         el.set(qn("w:color"), "000000")
 
 
+def set_cant_split(row) -> None:
+    """Keep a table row on one page."""
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:cantSplit")
+    trpr.insert(0, el)
+
+
+def set_cell_margins(table: Table, left_right_mm: float = 1.0, top_bottom_mm: float = 0.4) -> None:
+    """Narrower cell padding than Word's 1.9 mm default, so codes like 13.1.1 fit one line."""
+    tblpr = table._element.tblPr
+    mar = tblpr.find(qn("w:tblCellMar"))
+    if mar is None:
+        mar = OxmlElement("w:tblCellMar")
+        tblpr.append(mar)
+    for edge, mm in (("top", top_bottom_mm), ("left", left_right_mm), ("bottom", top_bottom_mm),
+                     ("right", left_right_mm)):
+        el = mar.find(qn(f"w:{edge}"))
+        if el is None:
+            el = OxmlElement(f"w:{edge}")
+            mar.append(el)
+        el.set(qn("w:w"), str(_twips(mm)))
+        el.set(qn("w:type"), "dxa")
+
+
 def set_repeat_header(row) -> None:
     """Repeat this table row at the top of every page."""
     trpr = row._tr.get_or_add_trPr()
@@ -742,27 +773,31 @@ def set_column_widths(table: Table, widths_mm: Sequence[float]) -> None:
 
 
 def add_table(container, header: Optional[Sequence[object]], rows: Iterable[Sequence[object]],
-              widths_mm: Sequence[float], *, small: bool = False,
+              widths_mm: Sequence[float], *, small: bool = False, large: bool = False,
               fills: Optional[Sequence[Optional[str]]] = None) -> Table:
     """A bordered table with a repeated header row; every cell text is sanitised.
 
-    ``small`` uses 五号 (for long appendix tables), otherwise 小四.  ``fills`` gives an optional
-    background colour (hex) per body row.
+    Text is 小四 by default, 五号 with ``small`` (long appendix tables), 四号 with ``large``
+    (the information table on page 1).  Rows never split across pages.  ``fills`` gives an
+    optional background colour (hex) per body row.
     """
-    head_style = STYLE_TABLE_HEAD_SMALL if small else STYLE_TABLE_HEAD
-    text_style = STYLE_TABLE_TEXT_SMALL if small else STYLE_TABLE_TEXT
+    head_style = STYLE_TABLE_HEAD_SMALL if small else STYLE_TABLE_HEAD_LARGE if large else STYLE_TABLE_HEAD
+    text_style = STYLE_TABLE_TEXT_SMALL if small else STYLE_TABLE_TEXT_LARGE if large else STYLE_TABLE_TEXT
     rows = [list(r) for r in rows]
     ncols = len(widths_mm)
     table = container.add_table(rows=0, cols=ncols)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     set_table_borders(table)
+    set_cell_margins(table)
     if header:
         cells = table.add_row().cells
         for c, text in zip(cells, header):
             _set_cell_text(c, text, head_style)
         set_repeat_header(table.rows[0])
     for i, row in enumerate(rows):
-        cells = table.add_row().cells
+        new_row = table.add_row()
+        set_cant_split(new_row)
+        cells = new_row.cells
         for c, text in zip(cells, row):
             _set_cell_text(c, text, text_style)
             if fills and i < len(fills) and fills[i]:

@@ -1,0 +1,567 @@
+"""The draft review opinion (评审意见) — 「<联合体名称>-评审意见.docx」 from the docxtpl template.
+
+``render(evidence, catalogue, out_dir)`` assesses the evidence (``generator.assess``, the
+expert's workbook edits included), builds the template context and renders
+``templates/评审意见模板.docx``.  This module only turns findings into Chinese sentences and
+context values; the layout lives in the template (editable in Word/WPS) and ``officedoc``.
+
+Rules kept here:
+* every figure in the text comes from the evidence dict or from the expert's entry (marked
+  「专家确认」) — counts and coverage percentages are computed from the statuses;
+* untrusted text (snippets, file names, values) reaches the template only as escaped context
+  values (``RichRuns`` / ``xml_text``) and rendering uses ``autoescape=True``;
+* missing evidence is marked inline with a highlighted 「【未见佐证材料】」 and listed in 附件1.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from consortium_review.fileio import atomic_path
+
+from . import officedoc as od
+from .assess import (Assessment, PointFinding, STATUS_LABELS, assess, format_value, point_subject,
+                     source_of, _num)
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+OPINION_TEMPLATE = TEMPLATES_DIR / "评审意见模板.docx"
+FILE_SUFFIX = "评审意见"
+MISSING = od.MISSING_MARK                       # 【未见佐证材料】
+PARTIAL_MARK = "【佐证不完整】"
+CONFLICT_MARK = "【数据冲突，待核实】"
+EXPERT_MARK = "（专家确认）"
+UNKNOWN_MARK = "【材料中未识别】"
+HL = "yellow"
+SNIPPET_CHARS = 160                              # appendix excerpt length (the workbook has all)
+ORDINALS = "一二三四五六七八九十"
+FIG_WIDTHS_MM = {"status": 150, "coverage": 150, "thresholds": 150}
+FIG_CAPTIONS = {"status": "佐证状态分布", "coverage": "各二级指标佐证覆盖情况", "thresholds": "门槛指标对照"}
+
+
+class TemplateMissingError(FileNotFoundError):
+    pass
+
+
+def opinion_path(evidence: dict, out_dir: Path) -> Path:
+    """「<联合体名称>-评审意见.docx」 (folder name when the name is unknown), Windows-safe."""
+    cons = evidence.get("consortium") or {}
+    stem = od.safe_filename(cons.get("name") or evidence.get("folder") or "", fallback="联合体")
+    return Path(out_dir) / f"{stem}-{FILE_SUFFIX}.docx"
+
+
+# --------------------------------------------------------------------------- sentences
+
+def R(text: object = None, **kw) -> od.RichRuns:
+    return od.RichRuns(text, **kw)
+
+
+def _src(p: PointFinding) -> str:
+    """「（来源：…）」 for a point's best evidence, or 「（专家确认）」."""
+    if p.expert_value:
+        base = f"（来源：{source_of(p.evidence[0])}；" if p.evidence else "（"
+        return base + "专家确认）"
+    if p.evidence:
+        return f"（来源：{source_of(p.evidence[0])}）"
+    return ""
+
+
+def yesno_statement(subject: str, value: bool) -> str:
+    """「是否召开相关会议」 + True -> 「已召开相关会议」; False -> 「未召开相关会议」."""
+    if subject.count("是否") != 1:
+        return f"{subject}：{'是' if value else '否'}"
+    before, after = subject.split("是否", 1)
+    if after.startswith("为"):
+        verb, after = ("为" if value else "不是"), after[1:]
+    elif after.startswith(("完备", "健全", "齐全", "可操作", "完善")):
+        verb = "" if value else "不"
+    else:
+        verb = "已" if value else "未"
+    return before + verb + after
+
+
+def _threshold_clause(p: PointFinding) -> str:
+    if not p.has_threshold:
+        return ""
+    if p.threshold_met is True:
+        return f"，达到“{p.threshold_rule}”的要求"
+    if p.threshold_met is False:
+        return f"，未达到“{p.threshold_rule}”的要求"
+    return f"，是否达到“{p.threshold_rule}”尚无法判定"
+
+
+def _excerpt(text: object, n: int = 60) -> str:
+    s = od.sanitize_text(text).replace("\n", " ").strip()
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def describe_found(p: PointFinding) -> od.RichRuns:
+    """One sentence for a point with evidence (found, or confirmed by the expert)."""
+    subject = p.subject
+    r = R(f"{p.code} ")
+    if p.type == "yesno" and isinstance(p.value, bool):
+        r.add(yesno_statement(subject, p.value))
+    elif p.type == "category" and p.value not in (None, ""):
+        head = subject.split("：")[0].split(":")[0]
+        r.add(f"{head}为{format_value(p.value)}")
+    elif p.value_text:
+        if p.type == "text" or isinstance(p.value, str):
+            r.add(f"{subject}：“{_excerpt(p.value_text, 80)}”")
+        else:
+            r.add(f"{subject}为{p.value_text}")
+    elif p.evidence:
+        r.add(f"{subject}：材料载有“{_excerpt(p.evidence[0].get('snippet'))}”")
+    else:
+        r.add(subject)
+    r.add(_src(p))
+    r.add(_threshold_clause(p))
+    if p.expert_status and not p.expert_value:
+        r.add(EXPERT_MARK)
+    if p.expert_comment:
+        r.add(f"，专家意见：{p.expert_comment}")
+    return r
+
+
+def describe_partial(p: PointFinding) -> od.RichRuns:
+    r = R(f"{p.code} {p.subject}")
+    if p.evidence:
+        r.add(f"仅见相关表述“{_excerpt(p.evidence[0].get('snippet'))}”{_src(p)}")
+    if p.note:
+        r.add(f"（{od.sanitize_text(p.note)}）")
+    r.mark(PARTIAL_MARK)
+    if p.expert_status:
+        r.add(EXPERT_MARK)
+    if p.expert_comment:
+        r.add(f"，专家意见：{p.expert_comment}")
+    return r
+
+
+def conflict_sources(p: PointFinding, sep: str = "与") -> str:
+    parts = []
+    for e in p.evidence:
+        v = format_value(e.get("value"), e.get("unit") or p.unit, e.get("quantities"))
+        parts.append(f"{v or '（未给出数值）'}（{source_of(e)}）")
+    return sep.join(parts)
+
+
+def describe_conflict(p: PointFinding) -> od.RichRuns:
+    r = R(f"{p.code} {p.subject}各材料表述不一致：{conflict_sources(p)}")
+    r.mark(CONFLICT_MARK)
+    if p.expert_status:
+        r.add(EXPERT_MARK)
+    if p.expert_comment:
+        r.add(f"，专家意见：{p.expert_comment}")
+    return r
+
+
+def describe_missing(p: PointFinding) -> od.RichRuns:
+    r = R(f"{p.code} {p.subject}")
+    r.mark(MISSING)
+    if p.expert_status:
+        r.add(EXPERT_MARK)
+    if p.expert_comment:
+        r.add(f"（专家意见：{p.expert_comment}）")
+    return r
+
+
+def _join(pieces: list[od.RichRuns], sep: str = "；", end: str = "。") -> od.RichRuns:
+    out = R()
+    for i, piece in enumerate(pieces):
+        if i:
+            out.add(sep)
+        out.add(piece)
+    if pieces:
+        out.add(end)
+    return out
+
+
+def level2_paragraph(l2) -> od.RichRuns:
+    """A paragraph on one 二级指标: what the documents show, then what is partial/conflicting/missing."""
+    found = [p for p in l2.points if p.status == "found"]
+    partial = [p for p in l2.points if p.status == "partial"]
+    conflict = [p for p in l2.points if p.status == "conflict"]
+    missing = [p for p in l2.points if p.status == "missing"]
+    r = R(f"{l2.code}.{l2.name}。", bold=True)
+    r.add(f"{l2.coverage.brief}。")
+    if found:
+        r.add("材料显示：")
+        r.add(_join([describe_found(p) for p in found]))
+    if partial:
+        r.add("佐证不完整的：")
+        r.add(_join([describe_partial(p) for p in partial]))
+    if conflict:
+        r.add("数据冲突的：")
+        r.add(_join([describe_conflict(p) for p in conflict]))
+    if missing:
+        r.add("未见佐证材料的：")
+        r.add(_join([describe_missing(p) for p in missing]))
+    return r
+
+
+def group_paragraphs(g) -> list[od.RichRuns]:
+    cov = g.coverage
+    intro = R(f"本部分{cov.brief}，佐证覆盖率{_num(cov.percent)}%。")
+    met = [p for p in g.points if p.has_threshold]
+    if met:
+        ok = sum(1 for p in met if p.threshold_met is True)
+        bad = sum(1 for p in met if p.threshold_met is False)
+        unknown = len(met) - ok - bad
+        intro.add(f"涉及门槛要求的观测点{len(met)}个，达标{ok}个、未达标{bad}个、无法判定{unknown}个。")
+    return [intro] + [level2_paragraph(l2) for l2 in g.level2]
+
+
+def overall_paragraphs(a: Assessment, standard_title: str) -> list[od.RichRuns]:
+    c = a.consortium
+    out = []
+    first = R()
+    if a.name_known:
+        first.add(a.name)
+    else:
+        first.add(f"该联合体（材料中未识别出联合体名称，以文件夹名称“{a.name}”代称")
+        first.mark(UNKNOWN_MARK)
+        first.add("）")
+    bits = []
+    if c.get("park"):
+        bits.append(f"依托{c['park']}")
+    if c.get("lead_school"):
+        bits.append(f"牵头学校为{c['lead_school']}")
+    if c.get("lead_enterprise"):
+        bits.append(f"牵头企业为{c['lead_enterprise']}")
+    first.add("，".join([""] + bits) + "。" if bits else "。")
+    docs = a.documents
+    ok_docs = [d for d in docs if d.get("status") not in ("error", "skipped")]
+    first.add(f"本次共审阅材料{len(docs)}份")
+    if a.pages_total:
+        first.add(f"（可计页材料合计{a.pages_total}页）")
+    ocr = [d for d in ok_docs if d.get("status") == "ocr"]
+    if ocr:
+        first.add(f"，其中{len(ocr)}份为扫描件，经文字识别（OCR）读取")
+    failed = a.failed_documents
+    if failed:
+        first.add(f"；{len(failed)}份无法读取（{'、'.join(str(d.get('file')) for d in failed)}），其内容未纳入评审")
+        first.mark("【请补交可读文件】")
+    first.add("。")
+    out.append(first)
+
+    cov = a.coverage
+    second = R(f"对照《{standard_title}》，逐项查找{cov.total}个观测点的佐证：已找到{cov.found}个、"
+               f"部分佐证{cov.partial}个、数据冲突{cov.conflict}个、未见佐证材料{cov.missing}个，"
+               f"佐证覆盖率{_num(cov.percent)}%。")
+    if a.groups:
+        second.add("分部分看，" + "，".join(f"{g.title}{_num(g.coverage.percent)}%" for g in a.groups) + "。")
+    out.append(second)
+
+    third = R()
+    basic = a.basic_thresholds
+    if basic:
+        ok = [p for p in basic if p.threshold_met is True]
+        bad = [p for p in basic if p.threshold_met is False]
+        unknown = [p for p in basic if p.threshold_met is None]
+        third.add(f"基础性指标中设有门槛要求的{len(basic)}项，达标{len(ok)}项、未达标{len(bad)}项、"
+                  f"无法判定{len(unknown)}项")
+        if bad:
+            third.add("（未达标：" + "、".join(f"{p.code} {p.subject}" for p in bad) + "）")
+        if unknown:
+            third.add("（无法判定：" + "、".join(f"{p.code}" for p in unknown) + "）")
+        third.add("。")
+    flagged = a.flagged
+    if flagged:
+        third.add(f"负面清单疑似触发{len(flagged)}项（" + "、".join(f"{n.code} {n.name}" for n in flagged) + "）")
+        third.mark("【请专家核实】")
+        third.add("。")
+    else:
+        third.add(f"负面清单{len(a.negatives)}项均未发现触发情形。" if a.negatives else "")
+    experts = [p for p in a.points if p.expert_confirmed] + [n for n in a.negatives if n.expert_confirmed]
+    if experts:
+        third.add(f"其中{len(experts)}项的判定或取值已由评审专家在证据清单中确认，文中标注“专家确认”。")
+    third.add(f"按评审规则，建议结论为“{a.conclusion.label}”。")
+    out.append(third)
+    return out
+
+
+def negative_paragraphs(a: Assessment) -> list[od.RichRuns]:
+    if not a.negatives:
+        return [R("本指标体系未设负面清单。")]
+    flagged = a.flagged
+    out = []
+    if not flagged:
+        r = R(f"对照负面清单{len(a.negatives)}项（{a.negatives[0].code}—{a.negatives[-1].code}）逐项核查，"
+              f"材料中未发现触发情形。")
+        cleared = [n for n in a.negatives if n.expert_confirmed]
+        if cleared:
+            r.add("其中" + "、".join(n.code for n in cleared) + "经评审专家确认未触发。")
+        r.add("以上核查以申报材料为限，是否存在材料未反映的情形，请评审专家结合实地核查确认。")
+        out.append(r)
+        return out
+    out.append(R(f"对照负面清单{len(a.negatives)}项逐项核查，疑似触发{len(flagged)}项，具体如下："))
+    for n in flagged:
+        r = R(f"{n.code} {n.name}：", bold=True)
+        if n.evidence:
+            e = n.evidence[0]
+            r.add(f"材料载有“{_excerpt(e.get('snippet'), 100)}”（来源：{source_of(e)}）")
+        elif n.expert_confirmed:
+            r.add("经评审专家确认触发")
+        r.add("。")
+        if n.expert_confirmed:
+            r.add(EXPERT_MARK)
+        else:
+            r.mark("【疑似触发，请专家核实】")
+        if n.expert and n.expert.get("comment"):
+            r.add(f"专家意见：{od.sanitize_text(n.expert.get('comment'))}")
+        out.append(r)
+    return out
+
+
+def _numbered(items, start: int = 1) -> list[od.RichRuns]:
+    return [R(f"{i}．{it.text}") for i, it in enumerate(items, start)]
+
+
+def conclusion_paragraphs(a: Assessment) -> list[od.RichRuns]:
+    c = a.conclusion
+    first = R("建议结论：", bold=True)
+    first.add(c.label, bold=True)
+    first.add("。")
+    out = [first]
+    if c.reasons:
+        out.append(R("主要依据：" + "；".join(c.reasons) + "。"))
+    out.append(R(f"结论规则：{c.rule}"))
+    out.append(R("本意见由评审助手根据申报材料自动生成初稿，所引数据均注明出处；标注“【未见佐证材料】”的观测点"
+                  "需补充材料，最终结论由评审专家核定。"))
+    return out
+
+
+# --------------------------------------------------------------------------- tables
+
+def threshold_rows(a: Assessment) -> list[dict]:
+    rows = []
+    for p in a.thresholds:
+        value = R()
+        if p.status == "missing" and not p.expert_value:
+            value.mark(MISSING)
+        elif p.status == "conflict" and not p.expert_value:
+            value.add(conflict_sources(p, "；"))
+        else:
+            value.add(p.value_text or "（见材料表述）")
+            value.add(_src(p))
+        verdict = R()
+        if p.threshold_met is True:
+            verdict.add("达标")
+        elif p.threshold_met is False:
+            verdict.add("未达标", highlight=HL, bold=True)
+        else:
+            verdict.add("无法判定", highlight=HL)
+        if p.expert_confirmed:
+            verdict.add(EXPERT_MARK)
+        rows.append({"code": od.xml_text(p.code), "name": od.xml_text(p.subject),
+                     "rule": od.xml_text(p.threshold_rule), "value": value, "verdict": verdict})
+    return rows
+
+
+def _status_rt(p: PointFinding) -> od.RichRuns:
+    label = STATUS_LABELS.get(p.status, p.status)
+    r = R()
+    if p.status in ("missing", "partial", "conflict"):
+        r.add(label, highlight=HL)
+    else:
+        r.add(label)
+    if p.expert_status or p.expert_value:
+        r.add(EXPERT_MARK)
+    return r
+
+
+def gap_rows(a: Assessment) -> list[dict]:
+    rows = []
+    for i, p in enumerate(a.gaps, 1):
+        hint = p.hint
+        if p.status == "partial" and p.note:
+            hint = f"{hint}（现有材料：{od.sanitize_text(p.note)}）"
+        rows.append({"no": str(i), "code": od.xml_text(p.code), "name": od.xml_text(p.subject),
+                     "status": R("未见佐证" if p.status == "missing" else "佐证不完整", highlight=HL),
+                     "hint": od.xml_text(hint)})
+    return rows
+
+
+def conflict_rows(a: Assessment) -> list[dict]:
+    rows = []
+    for p in a.conflicts:
+        sources = R()
+        for i, e in enumerate(p.evidence):
+            if i:
+                sources.add("\n")
+            v = format_value(e.get("value"), e.get("unit") or p.unit, e.get("quantities"))
+            sources.add(f"{'①②③④⑤⑥⑦⑧⑨⑩'[i] if i < 10 else str(i + 1) + '.'}{v or '（未给出数值）'}"
+                        f"（{source_of(e)}）：“{_excerpt(e.get('snippet'), 60)}”")
+        note = R(od.sanitize_text(p.note) if p.note else "")
+        if p.expert_confirmed:
+            note.add(f"专家判定：{STATUS_LABELS.get(p.status, p.status)}"
+                     + (f"，取值{p.value_text}" if p.expert_value else ""))
+        rows.append({"code": od.xml_text(p.code), "name": od.xml_text(p.subject), "sources": sources, "note": note})
+    return rows
+
+
+def evidence_rows(a: Assessment) -> list[dict]:
+    rows = []
+    for p in a.points:
+        value = R()
+        if p.expert_value:
+            value.add(p.value_text)
+            value.add(EXPERT_MARK)
+        elif p.status == "conflict":
+            value.add("；".join(format_value(e.get("value"), e.get("unit") or p.unit, e.get("quantities"))
+                                or "—" for e in p.evidence))
+        elif p.value_text:
+            value.add(p.value_text)
+        sources = "\n".join(source_of(e) for e in p.evidence)
+        if len(p.evidence) > 1:
+            snippet = "\n".join(f"{'①②③④⑤⑥⑦⑧⑨⑩'[i] if i < 10 else str(i + 1) + '.'}"
+                                f"{_snip(e.get('snippet'))}" for i, e in enumerate(p.evidence))
+        else:
+            snippet = _snip(p.evidence[0].get("snippet")) if p.evidence else ""
+        if p.expert_comment:
+            snippet = (snippet + "\n" if snippet else "") + f"专家意见：{p.expert_comment}"
+        rows.append({"code": od.xml_text(p.code), "name": od.xml_text(p.subject), "status": _status_rt(p),
+                     "value": value, "source": od.xml_text(sources), "snippet": od.xml_text(snippet)})
+    for n in a.negatives:
+        rows.append({"code": od.xml_text(n.code), "name": od.xml_text(n.name),
+                     "status": R(n.label, highlight=HL if n.flagged else None).add(EXPERT_MARK if n.expert_confirmed else ""),
+                     "value": R(), "source": od.xml_text("\n".join(source_of(e) for e in n.evidence)),
+                     "snippet": od.xml_text("\n".join(_snip(e.get("snippet")) for e in n.evidence))})
+    return rows
+
+
+def _snip(text: object) -> str:
+    return od.sanitize_text(text, max_len=SNIPPET_CHARS)
+
+
+# --------------------------------------------------------------------------- context & render
+
+@dataclass
+class Figure:
+    image: Any
+    caption: Any
+
+
+def _materials(a: Assessment) -> od.RichRuns:
+    r = R()
+    if not a.documents:
+        r.mark("【未收到材料】")
+        return r
+    for i, d in enumerate(a.documents, 1):
+        if i > 1:
+            r.add("\n")
+        r.add(f"{i}．{d.get('file')}")
+        pages = d.get("pages")
+        status = d.get("status")
+        if status in ("error", "skipped"):
+            r.add(f"（无法读取：{d.get('error') or '原因不明'}）", highlight=HL)
+            continue
+        extra = []
+        if pages:
+            extra.append(f"{pages}页")
+        if status == "ocr":
+            extra.append("扫描件，经OCR识别")
+        if extra:
+            r.add("（" + "，".join(extra) + "）")
+    return r
+
+
+def _value_or_mark(value: Optional[str]) -> od.RichRuns:
+    return R(value) if value else R().mark(UNKNOWN_MARK)
+
+
+def build_context(a: Assessment, catalogue, tpl=None, charts: Optional[dict[str, Path]] = None,
+                  review_date: Optional[_dt.date] = None) -> dict[str, Any]:
+    """The template context (see templates/README.md); ``tpl`` is needed only for images."""
+    c = a.consortium
+    date = review_date or _dt.date.today()
+    standard_title = catalogue.title or "建设标准"
+    ctx: dict[str, Any] = {
+        "title": od.xml_text(f"{a.name}评审意见"),
+        "consortium_name": od.xml_text(a.name),
+        "consortium_name_rt": R(a.name) if a.name_known else R(a.name).mark(UNKNOWN_MARK),
+        "park_rt": _value_or_mark(c.get("park")),
+        "lead_school_rt": _value_or_mark(c.get("lead_school")),
+        "lead_enterprise_rt": _value_or_mark(c.get("lead_enterprise")),
+        "materials_rt": _materials(a),
+        "standard_rt": R(f"《{standard_title}》" + (f"（{catalogue.source}）" if catalogue.source else "")),
+        "review_date_rt": R(f"{date.year}年{date.month}月{date.day}日"),
+        "overall": overall_paragraphs(a, standard_title),
+        "groups": [{"heading": od.xml_text(f"（{ORDINALS[i] if i < 10 else i + 1}）{g.title}"),
+                    "paragraphs": group_paragraphs(g)} for i, g in enumerate(a.groups)],
+        "threshold_paragraphs": [R(f"建设标准对以下{len(a.thresholds)}个观测点设有门槛要求，"
+                                   "逐项对照如下（“无法判定”表示材料中未见可核实的数据）。")] if a.thresholds
+        else [R("本指标体系未设门槛要求。")],
+        "thresholds": threshold_rows(a),
+        "negative_paragraphs": negative_paragraphs(a),
+        "problems": _numbered(a.problems) or [R("未发现需要指出的主要问题。")],
+        "suggestions": _numbered(a.suggestions) or [R("无。")],
+        "conclusion_paragraphs": conclusion_paragraphs(a),
+        "gaps_intro": [R(f"以下{len(a.gaps)}个观测点未见佐证材料或佐证不完整，请联合体按“建议补充的佐证材料”"
+                         "一栏补充，并注明材料名称和页码。")] if a.gaps else [R("全部观测点均已找到佐证材料。")],
+        "gaps": gap_rows(a),
+        "conflicts_intro": [R(f"以下{len(a.conflicts)}个观测点在不同材料中的取值不一致，请联合体核实并以经审核的数据为准。")]
+        if a.conflicts else [R("未发现不同材料之间的数据冲突。")],
+        "conflicts": conflict_rows(a),
+        "evidence_intro": [R(f"下表列出全部{len(a.points)}个观测点及负面清单的识别结果（摘录最多{SNIPPET_CHARS}字，"
+                             "完整内容见证据清单工作簿）。")],
+        "evidence_rows": evidence_rows(a),
+        "fig_status": None, "fig_coverage": None, "fig_thresholds": None,
+    }
+    if tpl is not None and charts:
+        from docx.shared import Mm
+        from docxtpl import InlineImage
+
+        n = 0
+        for key in ("status", "coverage", "thresholds"):
+            path = charts.get(key)
+            if path and Path(path).is_file():
+                n += 1
+                ctx[f"fig_{key}"] = Figure(InlineImage(tpl, str(path), width=Mm(FIG_WIDTHS_MM[key])),
+                                           od.xml_text(f"图{n}　{FIG_CAPTIONS[key]}"))
+    return ctx
+
+
+def _charts_for_run(evidence: dict, a: Assessment, out_dir: Path) -> dict[str, Path]:
+    """The charts written earlier in this run, or fresh ones; {} when charts cannot be drawn."""
+    made = (evidence.get("_rendered") or {}).get("charts")
+    if made is not None:
+        return {k: Path(v) for k, v in made.items() if Path(v).is_file()}
+    try:
+        from .charts import charts_for
+
+        return charts_for(a, out_dir)
+    except Exception as exc:  # charts are optional in the opinion; say why in the log
+        log.warning("图表生成失败，评审意见中不插入图表：%s", exc)
+        return {}
+
+
+def render_opinion(evidence: dict, catalogue, out_dir: Path, *, settings: Any = None,
+                   template: Optional[Path] = None, review_date: Optional[_dt.date] = None) -> Path:
+    from docxtpl import DocxTemplate
+
+    template = Path(template) if template else OPINION_TEMPLATE
+    if not template.is_file():
+        raise TemplateMissingError(f"找不到评审意见模板：{template}（可运行 python templates/build_templates.py 重新生成）")
+    out_dir = Path(out_dir)
+    a = assess(evidence, catalogue, settings if settings is not None else evidence.get("assess_settings"))
+    tpl = DocxTemplate(str(template))
+    ctx = build_context(a, catalogue, tpl, _charts_for_run(evidence, a, out_dir), review_date)
+    tpl.render(ctx, autoescape=True)
+    # document properties are set after rendering, never through the template engine
+    props = tpl.docx.core_properties
+    props.title = od.sanitize_text(f"{a.name}评审意见", max_len=250)
+    props.subject = "市域产教联合体评审意见（初稿）"
+    target = opinion_path(evidence, out_dir)
+    with atomic_path(target) as tmp:
+        tpl.save(str(tmp))
+    return target
+
+
+def render(evidence: dict, catalogue, out_dir: Path) -> list[Path]:
+    """Pipeline renderer: 「<联合体名称>-评审意见.docx」 in ``out_dir``."""
+    return [render_opinion(evidence, catalogue, out_dir)]

@@ -28,7 +28,7 @@ import zipfile
 from zlib import error as zlib_error
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Iterator, Optional
 
 from lxml import etree
 
@@ -93,11 +93,6 @@ def _name(tag) -> str:
 def _wattr(el, local: str) -> Optional[str]:
     v = el.get(f"{{{_W_NS[0]}}}{local}")
     return v if v is not None else el.get(f"{{{_W_NS[1]}}}{local}")
-
-
-def _rid(el) -> Optional[str]:
-    v = el.get(f"{{{_R_NS[0]}}}id")
-    return v if v is not None else el.get(f"{{{_R_NS[1]}}}id")
 
 
 def _child(el, name: str):
@@ -437,7 +432,7 @@ def _letters(n: int) -> str:
 def _format_number(n: int, fmt: str) -> str:
     fmt = (fmt or "decimal")
     if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
-               "koreanCounting"):
+               "taiwaneseCountingThousand", "koreanCounting"):
         return _chinese_count(n)
     if fmt in ("chineseLegalSimplified", "ideographLegalTraditional", "japaneseLegal"):
         return _chinese_count(n, _CN_LEGAL, "拾佰仟")

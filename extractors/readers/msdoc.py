@@ -41,6 +41,8 @@ _IX_PLCFBTEPAPX = 13
 _IX_CLX = 33
 _IX_PLCFENDTXT = 47
 _IX_PLCFTXBXTXT = 56
+_IX_PLFLST = 73
+_IX_PLFLFO = 74
 
 _SPRM_P_IN_TABLE = 0x2416
 _SPRM_P_TTP = 0x2417
@@ -48,6 +50,8 @@ _SPRM_P_ITAP = 0x6649
 _SPRM_P_INNER_CELL = 0x244B
 _SPRM_P_INNER_TTP = 0x244C
 _SPRM_P_OUTLINE = 0x2640
+_SPRM_P_ILFO = 0x460B
+_SPRM_P_ILVL = 0x260A
 _SPRM_C_RMARK_DEL = 0x0800
 _SPRM_T_DEF_TABLE = 0xD608
 _SPRM_P_CHG_TABS = 0xC615
@@ -95,6 +99,8 @@ class _Props:
     istd: int = 0
     outline: Optional[int] = None
     tap: Optional["_Tap"] = None        # row geometry, on a row-end paragraph
+    ilfo: int = 0                       # 1-based list (LFO) of an auto-numbered paragraph
+    ilvl: int = 0
 
 
 @dataclass
@@ -165,6 +171,10 @@ def _para_props(istd: int, grpprl: bytes) -> _Props:
             p.outline = op[0]
         elif sprm == _SPRM_T_DEF_TABLE and len(op) >= 3:
             p.tap = _parse_tap(op)
+        elif sprm == _SPRM_P_ILFO and len(op) >= 2:
+            p.ilfo = struct.unpack_from("<h", op, 0)[0]
+        elif sprm == _SPRM_P_ILVL and op:
+            p.ilvl = min(op[0], 8)
     return p
 
 
@@ -194,6 +204,121 @@ class _Piece:
     prm: int
 
 
+#: MSONFC number formats -> the .docx names understood by ``docx._format_number``.
+_NFC = {0: "decimal", 1: "upperRoman", 2: "lowerRoman", 3: "upperLetter", 4: "lowerLetter", 5: "decimal",
+        6: "decimal", 7: "decimal", 10: "ideographDigital", 11: "japaneseCounting", 14: "decimalFullWidth",
+        16: "japaneseLegal", 17: "ideographDigital", 18: "decimalEnclosedCircle", 19: "decimalFullWidth",
+        22: "decimalZero", 23: "bullet", 26: "decimalEnclosedFullstop", 27: "decimalEnclosedParen",
+        28: "decimalEnclosedCircleChinese", 30: "ideographTraditional", 31: "ideographZodiac",
+        33: "taiwaneseCounting", 34: "ideographLegalTraditional", 35: "taiwaneseCountingThousand",
+        36: "taiwaneseDigital", 37: "chineseCounting", 38: "chineseLegalSimplified", 39: "chineseCountingThousand",
+        255: "none"}
+
+
+@dataclass
+class _Lvl:
+    start: int
+    fmt: str
+    xst: str            # number text; characters 0-8 stand for the level numbers
+    follow: int         # 0 tab, 1 space, 2 nothing
+
+
+class _Lists:
+    """Automatic numbering (PlfLst + PlfLfo) so list labels such as 「（一）」 are rendered."""
+
+    def __init__(self, table: bytes, fclcb):
+        self.lists: dict[int, list[_Lvl]] = {}
+        self.lfos: list[tuple[int, dict[int, int], dict[int, _Lvl]]] = []
+        self.counters: dict[int, list[Optional[int]]] = {}
+        try:
+            self._parse(table, fclcb)
+        except (struct.error, IndexError, ValueError, UnicodeDecodeError):
+            self.lists, self.lfos = {}, []          # numbering is a nicety: never fail the text for it
+
+    @staticmethod
+    def _lvl(t: bytes, o: int) -> tuple[_Lvl, int]:
+        start = struct.unpack_from("<i", t, o)[0]
+        nfc, follow = t[o + 4], t[o + 15]
+        cb_chpx, cb_papx = t[o + 24], t[o + 25]
+        o += 28 + cb_papx + cb_chpx
+        cch = _u16(t, o)
+        xst = t[o + 2:o + 2 + 2 * cch].decode("utf-16-le", errors="replace")
+        return _Lvl(start, _NFC.get(nfc, "decimal"), xst, follow), o + 2 + 2 * cch
+
+    def _parse(self, t: bytes, fclcb) -> None:
+        fc, lcb = fclcb(_IX_PLFLST)
+        if lcb < 2 or fc + lcb > len(t):
+            return
+        count = struct.unpack_from("<h", t, fc)[0]
+        heads = []
+        for i in range(max(count, 0)):
+            o = fc + 2 + 28 * i
+            heads.append((_i32(t, o), t[o + 26] & 1))
+        o = fc + lcb                                   # the LVLs follow the PlfLst
+        for lsid, simple in heads:
+            levels = []
+            for _ in range(1 if simple else 9):
+                lvl, o = self._lvl(t, o)
+                levels.append(lvl)
+            self.lists[lsid] = levels
+        fc, lcb = fclcb(_IX_PLFLFO)
+        if lcb < 4 or fc + lcb > len(t):
+            return
+        n = _i32(t, fc)
+        lfos = []
+        for i in range(max(n, 0)):
+            o = fc + 4 + 16 * i
+            lfos.append((_i32(t, o), t[o + 12]))
+        o = fc + 4 + 16 * len(lfos)
+        for lsid, clfolvl in lfos:
+            starts: dict[int, int] = {}
+            formats: dict[int, _Lvl] = {}
+            o += 4                                     # LFOData.cp
+            for _ in range(clfolvl):
+                start, grf = _i32(t, o), _u32(t, o + 4)
+                o += 8
+                ilvl = grf & 0x0F
+                if grf & 0x20:                          # fFormatting: a whole LVL follows
+                    formats[ilvl], o = self._lvl(t, o)
+                if grf & 0x10:                          # fStartAt
+                    starts[ilvl] = start
+            self.lfos.append((lsid, starts, formats))
+
+    def label(self, ilfo: int, ilvl: int) -> str:
+        if ilfo <= 0 or ilfo > len(self.lfos):
+            return ""
+        lsid, starts, formats = self.lfos[ilfo - 1]
+        levels = self.lists.get(lsid)
+        if not levels:
+            return ""
+        ilvl = min(ilvl, len(levels) - 1)
+
+        def level(k: int) -> _Lvl:
+            return formats.get(k) or levels[min(k, len(levels) - 1)]
+
+        counters = self.counters.setdefault(ilfo, [None] * 9)
+        lv = level(ilvl)
+        counters[ilvl] = starts.get(ilvl, lv.start) if counters[ilvl] is None else counters[ilvl] + 1
+        for deeper in range(ilvl + 1, 9):
+            counters[deeper] = None
+        if lv.fmt in ("bullet", "none"):
+            return ""
+        from extractors.readers.docx import _format_number
+
+        out = []
+        for ch in lv.xst:
+            k = ord(ch)
+            if k < 9:
+                value = counters[k] if counters[k] is not None else starts.get(k, level(k).start)
+                out.append(_format_number(value, level(k).fmt))
+            else:
+                out.append(ch)
+        text = "".join(out)
+        if not text.strip():
+            return ""
+        return text + ("" if lv.follow == 2 else " ")
+
+
 class _Doc:
     def __init__(self, word: bytes, table: bytes, fib: dict):
         self.word = word
@@ -208,6 +333,7 @@ class _Doc:
         self.papx: list[tuple[int, int, _Props]] = []
         self.papx_ok = self._read_papx()
         self.deleted = self._deleted_cp_ranges()
+        self.lists = _Lists(table, fib["fclcb"])
         self._deleted_starts = [d[0] for d in self.deleted]
 
     # ----- piece table
@@ -723,6 +849,10 @@ def _main_story(doc: _Doc, start: int, end: int) -> list:
             continue
         carry = ""
         para = _clean_para(ff.feed(seg)).strip()
+        if para and mark != "\x0c" and doc.papx_ok:
+            lp = doc.props_at(mark_cp)
+            if lp.ilfo > 0:
+                para = doc.lists.label(lp.ilfo, lp.ilvl) + para
         if mark == "\x0c":
             # page/section break: ends the paragraph (outside tables)
             if para:

@@ -299,6 +299,22 @@ def test_textbox_read_once_from_one_branch_where_anchored(tmp_path):
     assert got.blocks[2].locator == "第2段文本框"
 
 
+def test_textbox_in_a_table_cell_follows_its_row(tmp_path):
+    doc = Document()
+    add_xml(doc, "<w:tbl NSDECL><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid>"
+                 "<w:tr><w:tc><w:p>" + r("架构") + "</w:p></w:tc><w:tc><w:p>" + r("见图") + TEXTBOX + "</w:p></w:tc></w:tr>"
+                 "<w:tr><w:tc><w:p>" + r("下一行") + "</w:p></w:tc><w:tc><w:p/></w:tc></w:tr></w:tbl>")
+    path = tmp_path / "tb-cell.docx"
+    doc.save(path)
+    got = read(path)
+    assert [(b.kind, b.locator, b.text) for b in got.blocks] == [
+        ("table_row", "表1第1行", "架构 | 见图"),
+        ("textbox", "表1第1行文本框", "理事会"),
+        ("textbox", "表1第1行文本框", "秘书处（文本框）"),
+        ("table_row", "表1第2行", "下一行"),
+    ]
+
+
 def test_unknown_choice_takes_the_fallback(tmp_path):
     doc = Document()
     xml = p_xml(r("笑脸") + '<w:r><mc:AlternateContent xmlns:w16se="http://schemas.microsoft.com/office/word/2015/'

@@ -935,7 +935,7 @@ class _Walker:
                 self.revisions += 1
                 continue
             row_no += 1
-            cells, pending = self.row(tr, trpr, depth)
+            cells, pending = self.row(tr, trpr, depth, f"表{tid}第{row_no}行文本框")
             text = " | ".join(c for c in cells if c)
             if text:
                 b = Block(text=text, file=self.rel, kind="table_row", table=tid, row=row_no, cells=cells,
@@ -948,7 +948,7 @@ class _Walker:
             b.header = list(header)
         return out
 
-    def row(self, tr, trpr, depth: int) -> tuple[list[str], list[Block]]:
+    def row(self, tr, trpr, depth: int, where: str) -> tuple[list[str], list[Block]]:
         cells: list[str] = []
         pending: list[Block] = []
         before = after = 0
@@ -969,13 +969,13 @@ class _Walker:
                         merged_away = (_wattr(c, "val") or "continue") == "continue"
                     elif n == "w:cellDel":
                         merged_away = True
-            text = self.cell(tc, depth, pending)
+            text = self.cell(tc, depth, pending, where)
             cells.append("" if merged_away else text)
             cells.extend([""] * (span - 1))
         cells.extend([""] * after)
         return cells, pending
 
-    def cell(self, tc, depth: int, pending: list[Block]) -> str:
+    def cell(self, tc, depth: int, pending: list[Block], where: str) -> str:
         """The cell's own text; nested tables and text boxes go to ``pending``."""
         lines: list[str] = []
         for el in _flatten(tc, "w:p", "w:tbl"):
@@ -992,7 +992,7 @@ class _Walker:
             if para.boxes:
                 # text boxes anchored in a cell follow the row, like nested tables
                 saved, self.blocks = self.blocks, []
-                self.boxes(para.boxes, depth + 1, "表格内文本框")
+                self.boxes(para.boxes, depth + 1, where)
                 pending.extend(self.blocks)
                 self.blocks = saved
         return "\n".join(lines)

@@ -40,15 +40,18 @@ JUNK_DIRS = {"__macosx"}
 
 BOMB_MESSAGE = "疑似压缩炸弹"
 _UNICODE_PATH_EXTRA = 0x7075
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 
 
 @dataclass
 class _Budget:
     """What is left for the outermost archive and everything nested in it."""
 
-    bytes_left: int = MAX_TOTAL_BYTES
-    members_left: int = MAX_MEMBERS
+    bytes_left: int
+    members_left: int
+
+    @classmethod
+    def fresh(cls) -> "_Budget":
+        return cls(bytes_left=MAX_TOTAL_BYTES, members_left=MAX_MEMBERS)
 
 
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("archive_depth", default=0)
@@ -82,13 +85,15 @@ def eocd_entry_count(path: Path) -> Optional[int]:
     return total
 
 
-def check_zip_limits(zf: zipfile.ZipFile, max_members: int = MAX_MEMBERS,
-                     max_total: int = MAX_TOTAL_BYTES) -> None:
+def check_zip_limits(zf: zipfile.ZipFile, max_members: Optional[int] = None,
+                     max_total: Optional[int] = None) -> None:
     """Raise ``ReadError`` when a zip container (zip, xlsx, docx ...) looks like a bomb.
 
     Declared sizes are trustworthy upper bounds: ``zipfile`` never yields more than a
     member's declared ``file_size`` bytes.
     """
+    max_members = MAX_MEMBERS if max_members is None else max_members
+    max_total = MAX_TOTAL_BYTES if max_total is None else max_total
     infos = zf.infolist()
     if len(infos) > max_members:
         raise ReadError(f"压缩包内文件过多（{len(infos)} 个，上限 {max_members} 个），{BOMB_MESSAGE}，未展开")
@@ -103,9 +108,10 @@ def check_zip_limits(zf: zipfile.ZipFile, max_members: int = MAX_MEMBERS,
                         f"{max_total // 1048576} MB），未展开")
 
 
-def open_zip_checked(path: Path, max_members: int = MAX_MEMBERS,
-                     max_total: int = MAX_TOTAL_BYTES) -> zipfile.ZipFile:
+def open_zip_checked(path: Path, max_members: Optional[int] = None,
+                     max_total: Optional[int] = None) -> zipfile.ZipFile:
     """Open a zip container after the cheap entry-count check; raise ``ReadError`` if unusable."""
+    max_members = MAX_MEMBERS if max_members is None else max_members
     count = eocd_entry_count(path)
     if count is not None and count > max_members:
         raise ReadError(f"压缩包内文件过多（{count} 个，上限 {max_members} 个），{BOMB_MESSAGE}，未展开")
@@ -232,7 +238,7 @@ def read_archive(path: Path, rel: str, doc: Document) -> list[Document]:
     if depth > MAX_DEPTH:
         raise ReadError(f"压缩包嵌套超过 {MAX_DEPTH} 层，未展开")
     outer = _budget.get() is None
-    budget = _budget.get() or _Budget()
+    budget = _budget.get() or _Budget.fresh()
     doc.format = "zip"
     doc.pages = None
 

@@ -762,7 +762,7 @@ def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
     lines = order_lines(lines)
     lines, loose_tables = aligned_tables(lines, pt.number)
     tables.extend(loose_tables)
-    pt.items = _merge_items(lines, tables)
+    pt.items = merge_items(lines, tables)
 
     text = "".join(ln.text for ln in lines)
     n, odd, cjk = text_quality(text)
@@ -962,7 +962,7 @@ def order_lines(lines: list[Line]) -> list[Line]:
     return out
 
 
-def _merge_items(lines: list[Line], tables: list[Table]) -> list:
+def merge_items(lines: list[Line], tables: list[Table]) -> list:
     """Put each table right after the last line that lies above it."""
     if not tables:
         return list(lines)
@@ -1019,7 +1019,7 @@ def _plumber_fix(path: Path, pages: list[PageText], want_text: list[PageText],
             n_new, odd_new, _ = text_quality(new)
             if n_new >= 0.5 * n_old and odd_new < 0.5 * odd_old and odd_new <= 0.1:
                 tables = [it for it in pt.items if isinstance(it, Table)]
-                pt.items = _merge_items(lines, tables)
+                pt.items = merge_items(lines, tables)
                 pt.garbled = False
                 pt.suspicious = False
         for pt in want_tables:
@@ -1060,7 +1060,7 @@ def _plumber_tables(ppage, pt: PageText) -> None:
     lines = [it for it in pt.items if isinstance(it, Line)
              and not any(t.x0 - 1 <= (it.x0 + it.x1) / 2 <= t.x1 + 1 and t.top - 1 <= (it.top + it.bottom) / 2 <= t.bottom + 1
                          for t in tables)]
-    pt.items = _merge_items(lines, tables)
+    pt.items = merge_items(lines, tables)
 
 
 def join_cell(text: Optional[str]) -> str:
@@ -1141,7 +1141,8 @@ class _Metrics:
 
 def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _Metrics:
     long_lines = [ln for ln in lines if len(ln.text) >= 8]
-    if len(long_lines) < 5:
+    few = len(long_lines) < 5
+    if few:
         if fallback is not None:
             return fallback
         long_lines = lines or [Line("", 0.1 * width, 0.9 * width, 0, 0, 10.0)]
@@ -1149,7 +1150,7 @@ def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _
     for ln in long_lines:
         sizes[round(ln.size * 2) / 2] += len(ln.text)
     body = sizes.most_common(1)[0][0] or 10.0
-    body_lines = [ln for ln in long_lines if abs(ln.size - body) <= 1.0] or long_lines
+    body_lines = [ln for ln in long_lines if abs(ln.size - body) <= max(1.0, 0.15 * body)] or long_lines
     lefts = Counter(round(ln.x0 / 3) * 3 for ln in body_lines)
     left = min(v for v, cnt in lefts.items() if cnt >= max(1, lefts.most_common(1)[0][1] // 3))
     rights = sorted(ln.x1 for ln in body_lines)
@@ -1161,6 +1162,8 @@ def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _
     gap = gaps[len(gaps) // 2] if gaps else 0.5 * body
     if fallback is not None:
         body = fallback.body_size   # font size is a property of the document, not the page
+    elif few:
+        right = max(right, 0.8 * width)   # too few lines to know the margin: be strict
     return _Metrics(body, left, right, gap)
 
 
@@ -1260,6 +1263,12 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
             if rows and [_norm_running(c) for c in rows[0]] == [_norm_running(c) for c in header]:
                 rows = rows[1:]  # header repeated on the new page
             row_no = last_table["rows"]
+            prev = blocks[-1] if blocks and blocks[-1].kind == "table_row" and blocks[-1].table == tid else None
+            if rows and prev is not None and _split_row(prev.cells, rows[0]):
+                # the page break cut a row in two: its rest joins the row on the previous page
+                prev.cells = [join_text(a, b) for a, b in zip(prev.cells, rows[0])]
+                prev.text = tidy(" | ".join(c for c in prev.cells if c))
+                rows = rows[1:]
         else:
             table_no += 1
             tid = table_no
@@ -1324,6 +1333,14 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
     return blocks
 
 
+def _split_row(prev: list[str], frag: list[str]) -> bool:
+    """Is ``frag`` (first row on the new page) the rest of row ``prev`` cut by the page break?"""
+    if len(prev) != len(frag) or frag[0]:
+        return False
+    filled = [i for i, c in enumerate(frag) if c]
+    return bool(filled) and len(filled) <= len(frag) // 2 and all(prev[i] for i in filled)
+
+
 def _same_columns(a: list[float], b: list[float]) -> bool:
     if len(a) != len(b):
         return False
@@ -1365,6 +1382,9 @@ def _continues(cur: dict, ln: Line, pt: PageText, m: _Metrics, settings: PdfSett
     else:
         if cur["page_last"] != pt.number - 1:
             return False
+    # a centred or right-aligned first line (title, signature, date) stands alone
+    if last is cur["first"] and last.x0 > pm.left + 3.5 * size:
+        return False
     # a short heading-like previous line never swallows the next line
     if len(prev_text) <= 6 and not _ran_to_margin(last, text, pm, ocr):
         return False
@@ -1464,8 +1484,9 @@ def _ocr_pages(pdf, scan_pages: list[PageText], warnings: list[str]) -> bool:
     empty: list[int] = []
     for p in todo:
         lines = ocr.ocr_pdf_page(pdf, p.number - 1)   # raises ReadError if OCR is unavailable
-        tables = [it for it in p.items if isinstance(it, Table)]
-        p.items = _merge_items(lines, tables)
+        lines, tables = aligned_tables(order_lines(lines), p.number)
+        tables += [it for it in p.items if isinstance(it, Table)]
+        p.items = merge_items(lines, tables)
         p.ocr = True
         (done if lines else empty).append(p.number)
     garbled = [p.number for p in todo if p.garbled]

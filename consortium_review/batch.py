@@ -629,9 +629,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     result.failed = [e["folder"] for e in result.entries if e["status"] == "failed"]
     try:
         if write_summaries and result.entries:
-            stats = {"reused": len(result.reused)}
-            result.outputs = write_summary(out, result.entries, catalogue, stats)
-            runlog.write("汇总文件：" + "、".join(p.name for p in result.outputs))
+            result.outputs = _write_summary_if_changed(out, cache_dir, result.entries, catalogue, runlog)
     finally:
         result.seconds = round(time.perf_counter() - t_start, 3)
         n_ok = sum(1 for e in result.entries if e["status"] in ("ok", "warn"))
@@ -643,6 +641,33 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     if result.interrupted:
         raise KeyboardInterrupt
     return result
+
+
+def _write_summary_if_changed(out: Path, cache_dir: Path, entries: list[dict[str, Any]], catalogue,
+                              runlog: RunLog) -> list[Path]:
+    """Write the summary files unless exactly this summary is already there (warm re-runs)."""
+    from .batch_summary import summary_key
+    from .cache import output_hashes
+    from .fileio import write_json_atomic
+
+    key = summary_key(entries, catalogue)
+    state_path = cache_dir / "summary.json"
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    recorded = state.get("outputs") or {}
+    if state.get("key") == key and recorded and output_hashes(out, recorded) == recorded:
+        runlog.write("汇总内容未变化，沿用已有汇总文件：" + "、".join(recorded))
+        return [out / n for n in recorded]
+    written = write_summary(out, entries, catalogue)
+    names = [p.name for p in written]
+    runlog.write("汇总文件：" + "、".join(names))
+    try:
+        write_json_atomic(state_path, {"key": key, "outputs": output_hashes(out, names)})
+    except OSError:
+        pass
+    return written
 
 
 def _entry(name: str, out_dir: Path, res: dict[str, Any], reused: bool) -> dict[str, Any]:

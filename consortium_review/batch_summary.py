@@ -290,7 +290,7 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
         docs = r.get("documents")
         failed = r.get("documents_failed")
         values = ([i - 1, e["folder"], r.get("name") or "（未识别）", _roster_text(r.get("roster")) if r else "",
-                   STATUS_LABEL.get(e["status"], e["status"]) + ("（沿用上次结果）" if e.get("reused") else ""),
+                   STATUS_LABEL.get(e["status"], e["status"]),
                    docs, r.get("documents_ok"), len(failed) if failed is not None else None,
                    st.get("found"), st.get("partial"), st.get("missing"), st.get("conflict"),
                    r.get("coverage_overall")]
@@ -333,7 +333,7 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
              COVERAGE_NOTE,
              "“建议结论”为程序根据证据自动给出的初步判断，须由专家组复核确认。"
              + (f"规则：{rules[0]}" if rules else ""),
-             "“沿用上次结果”：该联合体的材料、指标体系与程序版本均未变化，直接使用上次的评审结果。",
+             "材料、指标体系与程序均未变化的联合体直接沿用上次的评审结果（见 run.log）。",
              "每个联合体的详细结果（evidence.json、证据清单、评审意见）在“结果文件夹”一列所示位置。"]
     for i, t in enumerate(notes, 1):
         _put(ws3, i, 1, t)
@@ -364,8 +364,7 @@ def _set_east_asian(run_or_style, font: str = "宋体") -> None:
     rfonts.set(qn("w:eastAsia"), font)
 
 
-def write_docx(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Optional[Path],
-               stats: dict[str, Any]) -> Path:
+def write_docx(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Optional[Path]) -> Path:
     from docx import Document
     from docx.shared import Cm, Pt
 
@@ -388,8 +387,6 @@ def write_docx(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Opt
     p.add_run(f"本次共处理 {n} 个联合体：完成 {by['ok']} 个，需关注 {by['warn']} 个，失败 {by['failed']} 个"
               + (f"，中断未完成 {by['interrupted']} 个" if by["interrupted"] else "") + "。")
     doc.add_paragraph(f"共读取材料 {docs_total} 份，其中 {docs_failed} 份无法读取（原因见下表及 {SUMMARY_XLSX}「材料问题」工作表）。")
-    if stats.get("reused"):
-        doc.add_paragraph(f"其中 {stats['reused']} 个联合体材料未变化，沿用上次评审结果。")
     doc.add_paragraph(f"指标体系：{_text(catalogue.title)}。{COVERAGE_NOTE}")
 
     attention = [e for e in entries if e["status"] != "ok" or (e.get("row") or {}).get("flags")]
@@ -438,8 +435,7 @@ def write_docx(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Opt
     return target
 
 
-def write_summary(out: Path, entries: list[dict[str, Any]], catalogue, stats: Optional[dict[str, Any]] = None
-                  ) -> list[Path]:
+def write_summary(out: Path, entries: list[dict[str, Any]], catalogue) -> list[Path]:
     """Write 汇总.xlsx, the heat map PNG and 汇总说明.docx; each failure is isolated and logged.
 
     ``entries``: per consortium {folder, status, reused, out_dir, problems, row}.
@@ -457,12 +453,25 @@ def write_summary(out: Path, entries: list[dict[str, Any]], catalogue, stats: Op
     except Exception:
         log.exception("生成覆盖率热力图失败")
     for fn, args in ((write_workbook, (out, entries, catalogue, heat)),
-                     (write_docx, (out, entries, catalogue, heat, stats or {}))):
+                     (write_docx, (out, entries, catalogue, heat))):
         try:
             written.append(fn(*args))
         except Exception:
             log.exception("生成汇总文件失败：%s", fn.__name__)
     return written
+
+
+def summary_key(entries: list[dict[str, Any]], catalogue) -> str:
+    """Hash of everything the summary files show (so an unchanged summary is not rewritten)."""
+    import hashlib
+    import json
+
+    from .cache import catalogue_hash, package_code_version
+
+    shown = [{k: e.get(k) for k in ("folder", "status", "out_dir", "problems", "row")} for e in entries]
+    raw = json.dumps([shown, catalogue_hash(catalogue), package_code_version()], ensure_ascii=False,
+                     sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def entries_sorted(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

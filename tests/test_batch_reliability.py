@@ -307,8 +307,8 @@ def test_batch_season_reliability(season, tmp_path, monkeypatch):
     assert tree_hashes(src) == before, "input files were modified"
     first = evidence_bytes(out, good)
 
-    # ---- run 2 (CLI, faults still on): unchanged consortia come from the cache
-    rc = cli.main(["review", str(src), "-o", str(out), "--workers", "2", "--standard", str(season["standard"])])
+    # ---- run 2 (CLI, in-process, faults still on): unchanged consortia come from the cache
+    rc = cli.main(["review", str(src), "-o", str(out), "--workers", "1", "--standard", str(season["standard"])])
     assert rc == 3
     runlog2 = (out / "run.log").read_text(encoding="utf-8")[len(runlog):]
     for name in list(good) + [ALL_BAD]:

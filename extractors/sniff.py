@@ -23,6 +23,24 @@ EXT_FORMATS = {
 }
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
+#: one-line Chinese explanations for formats that are recognised but have no reader
+UNSUPPORTED_HINTS = {
+    "pptx": "演示文稿（PPT）暂不支持读取，请另存为 PDF 后提交",
+    "ppt": "演示文稿（PPT）暂不支持读取，请另存为 PDF 后提交",
+    "xlsb": "二进制工作簿（.xlsb）暂不支持读取，请另存为 .xlsx 后提交",
+    "odt": "OpenDocument 文档暂不支持读取，请另存为 .docx 后提交",
+    "ods": "OpenDocument 表格暂不支持读取，请另存为 .xlsx 后提交",
+    "odp": "OpenDocument 演示文稿暂不支持读取，请另存为 PDF 后提交",
+    "ofd": "OFD 版式文件暂不支持读取，请另存为 PDF 后提交",
+    "epub": "电子书（EPUB）暂不支持读取，请另存为 PDF 后提交",
+    "rar": "RAR 压缩包暂不支持，请解压后提交或改用 zip 格式",
+    "7z": "7z 压缩包暂不支持，请解压后提交或改用 zip 格式",
+    "gzip": "gzip 压缩文件暂不支持，请解压后提交或改用 zip 格式",
+    "xml-spreadsheet": "该文件实为 Excel 2003 XML 格式，暂不支持读取，请另存为 .xlsx 后提交",
+    "xml-word": "该文件实为 Word 2003 XML 格式，暂不支持读取，请另存为 .docx 后提交",
+    "html": "该文件实为网页（HTML）格式，请另存为 .docx/.xlsx 后提交",
+}
+
 #: bytes read from the start of a file for detection
 HEAD_BYTES = 8192
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

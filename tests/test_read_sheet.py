@@ -291,11 +291,40 @@ def test_csv_mixed_encoding_late_gbk_bytes(tmp_path):
     assert any("只读取了前" in w for w in r.warnings)
 
 
-def test_html_saved_as_xls_gives_clear_error(tmp_path):
+WEB_PAGE = """<html xmlns:o="urn:schemas-microsoft-com:office:office">
+<head><meta http-equiv=Content-Type content="text/html; charset=gb2312"><style>p {color:red}</style>
+<script>var x = "不应读取";</script></head>
+<body><h1>一、总体情况</h1><p class=MsoNormal>联合体召开理事会<span>3</span>次。</p>
+<table border=1><tr><td rowspan=2>序号</td><td colspan=2>完成情况</td></tr><tr><td>数值</td><td>单位</td></tr>
+<tr><td>1</td><td>597</td><td>人</td></tr></table>
+<div><p>二、下一步计划</p><p>继续推进。</p></div></body></html>"""
+
+
+def test_web_page_saved_as_xls_or_doc_is_read_as_html(tmp_path):
     p = tmp_path / "导出.xls"
-    p.write_text("<html><body><table><tr><td>名称</td></tr></table></body></html>", encoding="utf-8")
-    with pytest.raises(ReadError, match="网页"):
-        read(p, "导出.xls")
+    p.write_bytes(WEB_PAGE.encode("gbk"))
+    r = read(p, "导出.xls")                       # the sheet reader hands web pages to read_html
+    blocks = [(b.kind, b.locator, b.text) for b in r.blocks]
+    assert blocks[0] == ("heading", "第1段", "一、总体情况")
+    assert blocks[1] == ("paragraph", "第2段", "联合体召开理事会3次。")
+    rows = [b for b in r.blocks if b.kind == "table_row"]
+    assert rows[-1].cells == ["1", "597", "人"] and rows[-1].locator == "表1第3行"
+    assert rows[-1].header == ["序号", "完成情况/数值", "完成情况/单位"]
+    assert rows[-1].section == "一、总体情况" and rows[-1].sheet is None and rows[-1].table == 1
+    assert blocks[-1] == ("paragraph", "第4段", "继续推进。")
+    assert r.blocks[-1].section == "二、下一步计划"
+    assert not any("不应读取" in b.text or "color" in b.text for b in r.blocks)
+    assert any("网页" in w for w in r.warnings)
+    doc = tmp_path / "方案.doc"
+    doc.write_bytes(WEB_PAGE.encode("gbk"))
+    assert [b.text for b in sheet.read_html(doc, "方案.doc").blocks] == [b.text for b in r.blocks]
+
+
+def test_empty_web_page_is_an_error(tmp_path):
+    p = tmp_path / "空.xls"
+    p.write_text("<html><body>   </body></html>", encoding="utf-8")
+    with pytest.raises(ReadError, match="没有可读取的文字"):
+        read(p, "空.xls")
 
 
 # ---------------------------------------------------------------- xls

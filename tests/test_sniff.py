@@ -131,3 +131,10 @@ def test_corrupt_ole_keeps_extension(tmp_path):
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
     assert sniff(_write(tmp_path, "坏.doc", data)) == "doc"
     assert sniff(_write(tmp_path, "坏.xls", data)) == "xls"
+
+
+def test_every_unsupported_hint_is_one_chinese_line():
+    from extractors.sniff import UNSUPPORTED_HINTS
+
+    for fmt, hint in UNSUPPORTED_HINTS.items():
+        assert "\n" not in hint and any("\u4e00" <= ch <= "\u9fff" for ch in hint), fmt

@@ -109,8 +109,11 @@ def check_zip_limits(zf: zipfile.ZipFile, max_members: Optional[int] = None,
 
 
 def open_zip_checked(path: Path, max_members: Optional[int] = None,
-                     max_total: Optional[int] = None) -> zipfile.ZipFile:
-    """Open a zip container after the cheap entry-count check; raise ``ReadError`` if unusable."""
+                     max_total: Optional[int] = None, what: str = "压缩包") -> zipfile.ZipFile:
+    """Open a zip container after the cheap entry-count check; raise ``ReadError`` if unusable.
+
+    ``what`` names the file in the corrupt-file message (「Excel 文件」 for an .xlsx ...).
+    """
     max_members = MAX_MEMBERS if max_members is None else max_members
     count = eocd_entry_count(path)
     if count is not None and count > max_members:
@@ -118,7 +121,7 @@ def open_zip_checked(path: Path, max_members: Optional[int] = None,
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
-        raise ReadError("压缩包已损坏或不完整，无法打开") from None
+        raise ReadError(f"{what}已损坏或不完整，无法打开") from None
     try:
         check_zip_limits(zf, max_members, max_total)
     except ReadError:

@@ -51,6 +51,7 @@ _HEADING_PATTERNS = (
     (re.compile(r"^[一二三四五六七八九十百]+[、.．]"), 1),
     (re.compile(r"^[（(][一二三四五六七八九十百]+[)）]"), 2),
 )
+_HTML_START = re.compile(rb"<\s*(html|!doctype\s+html|head|body|table|meta)[\s>]", re.IGNORECASE)
 _NOTE_START = re.compile(r"^(注|备注|说明|填表|填报说明|注释)[：:\s]")
 
 
@@ -64,7 +65,7 @@ class _Grid:
     hidden: bool = False
     rows: list[tuple[int, list[str], str]] = field(default_factory=list)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2 (1-based)
-    csv_like: bool = False          # no sheet names in locators
+    style: str = "sheet"            # locator style: sheet 「工作表“X”第5行」, csv 「第5行」, table 「表2第3行」
 
 
 class _Budget:
@@ -93,6 +94,9 @@ def read(path: Path, rel: str) -> Reading:
         return _read_xls(path, rel)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et") and not _looks_like_text(path):
         raise ReadError("不是有效的 Excel 文件（文件已损坏或扩展名不符）")
+    with open(path, "rb") as f:
+        if _HTML_START.search(f.read(4096)):
+            return read_html(path, rel)    # "Excel" exports that are really web pages
     return _read_csv(path, rel)
 
 
@@ -288,13 +292,16 @@ def _header_index(rows: list[tuple[int, list[str], str]]) -> Optional[int]:
 
 
 def _locator(grid: _Grid, row: int) -> str:
-    if grid.csv_like:
+    if grid.style == "csv":
         return f"第{row}行"
+    if grid.style == "table":
+        return f"表{grid.index}第{row}行"
     hidden = "（隐藏）" if grid.hidden else ""
     return f"工作表“{grid.name}”{hidden}第{row}行"
 
 
-def _grid_blocks(grid: _Grid, rel: str) -> list[Block]:
+def _grid_blocks(grid: _Grid, rel: str, section: str = "") -> list[Block]:
+    """Blocks of one sheet/table; ``section`` is the heading above it (HTML pages)."""
     rows = [(r, cells, kinds) for r, cells, kinds in grid.rows if any(cells)]
     if not rows:
         return []
@@ -332,11 +339,12 @@ def _grid_blocks(grid: _Grid, rel: str) -> list[Block]:
                     context.setdefault(r, []).append((c1, label))
 
     blocks: list[Block] = []
-    heading = ""
+    heading = section
     h_pos = h if h is not None else -1
     for i, (r, cells, kinds) in enumerate(rows):
         filled = [j for j, t in enumerate(cells) if t]
-        base = dict(file=rel, locator=_locator(grid, r), table=grid.index, row=r, sheet=grid.name)
+        base = dict(file=rel, locator=_locator(grid, r), table=grid.index, row=r,
+                    sheet=grid.name if grid.style != "table" else None)
         if i < h_pos:
             if len(filled) == 1:
                 blocks.append(Block(text=cells[filled[0]], kind="caption", **base))
@@ -414,7 +422,7 @@ def _trim(cells: list[str], kinds: list[str]) -> tuple[list[str], str]:
 def _read_xlsx(path: Path, rel: str) -> Reading:
     from extractors.readers.archive import open_zip_checked
 
-    zf = open_zip_checked(path)          # zip bomb / entry count / corrupt zip checks
+    zf = open_zip_checked(path, what="Excel 文件")   # zip bomb / entry count / corrupt zip checks
     try:
         names = set(zf.namelist())
         if "EncryptedPackage" in names:
@@ -828,13 +836,11 @@ def _read_csv(path: Path, rel: str) -> Reading:
         raise ReadError("表格文件过大，未读取")
     encoding = _detect_encoding(path)
     reading = Reading()
-    grid = _Grid(name=PurePosixPath(rel).stem, index=1, csv_like=True)
+    grid = _Grid(name=PurePosixPath(rel).stem, index=1, style="csv")
     budget = _Budget()
     with open(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
         sample = text.read(64 * 1024)
-        if "<html" in sample[:2048].lower() or "<table" in sample[:4096].lower():
-            raise ReadError("该文件实为网页（HTML）格式，不是表格文件；请用 Excel 打开后另存为 .xlsx 再提交")
         delimiter = _sniff_delimiter(sample)
         text.seek(0)
         reader = csv.reader(text, delimiter=delimiter)
@@ -864,3 +870,143 @@ def _read_csv(path: Path, rel: str) -> Reading:
     reading.blocks.extend(_grid_blocks(grid, rel))
     return reading
 
+
+
+# --------------------------------------------------------------------------- html
+#: elements whose text is one paragraph (when they hold no other block inside)
+_BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "dt", "dd",
+               "caption", "address", "center"}
+_HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+MAX_HTML_BYTES = 50 * 1024 * 1024
+
+
+def _decode_html(raw: bytes) -> str:
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[3:].decode("utf-8", "replace")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", "replace")
+    m = _CHARSET.search(raw[:4096])
+    candidates = [m.group(1).decode("ascii").lower()] if m else []
+    candidates += ["utf-8", "gb18030"]
+    for enc in candidates:
+        enc = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}.get(enc, enc)
+        try:
+            return raw.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return raw.decode("gb18030", "replace")
+
+
+def read_html(path: Path, rel: str) -> Reading:
+    """A web page saved as .doc/.xls (WPS/Word/Excel 「另存为网页」, exports of online systems).
+
+    Tables become ``table_row`` blocks through the same layout pass as spreadsheets
+    (colspan/rowspan are merged ranges); other text becomes headings and paragraphs.
+    """
+    from lxml import etree, html as lxml_html
+
+    if path.stat().st_size > MAX_HTML_BYTES:
+        raise ReadError("网页文件过大，未读取")
+    text = _decode_html(path.read_bytes())
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        root = lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        raise ReadError("网页（HTML）文件内容为空或已损坏，无法读取") from None
+    for bad in root.xpath("//script|//style|//head|//noscript|//template"):
+        bad.drop_tree()
+
+    reading = Reading()
+    heading = ""
+    paragraphs = 0
+    tables = 0
+    budget = _Budget()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag == "table":
+            if any(a.tag == "table" for a in el.iterancestors()):
+                continue                     # nested tables are read as cell text
+            tables += 1
+            grid = _html_grid(el, tables)
+            reading.blocks.extend(_grid_blocks(grid, rel, heading))
+            if budget.check():
+                reading.warnings.append(f"读取超时（超过 {MAX_SECONDS:.0f} 秒），只读取了一部分")
+                break
+            continue
+        if tag not in _BLOCK_TAGS or any(a.tag == "table" for a in el.iterancestors()):
+            continue
+        if any(isinstance(d.tag, str) and (d.tag.lower() in _BLOCK_TAGS or d.tag.lower() == "table")
+               for d in el.iterdescendants()):
+            continue                         # its inner blocks are read on their own
+        content = _cell_text(el.text_content())
+        if not content:
+            continue
+        level = _HEADING_TAGS.get(tag) or (_heading_level(content) if len(content) <= 40 else None)
+        if level:
+            heading = content
+            reading.blocks.append(Block(text=content, file=rel, kind="heading", level=level,
+                                        locator=f"第{paragraphs + 1}段"))
+            paragraphs += 1
+            continue
+        paragraphs += 1
+        reading.blocks.append(Block(text=content, file=rel, kind="paragraph", locator=f"第{paragraphs}段",
+                                    section=heading))
+    if not reading.blocks:
+        raise ReadError("网页（HTML）文件中没有可读取的文字")
+    reading.warnings.append("该文件实为网页（HTML）格式，已按网页读取")
+    return reading
+
+
+def _html_grid(table, index: int) -> _Grid:
+    """Rows and merged ranges of one HTML table (rowspan/colspan resolved to positions)."""
+    grid = _Grid(name=f"表{index}", index=index, style="table")
+    occupied: dict[tuple[int, int], bool] = {}
+    rows = [tr for tr in table.iter("tr") if _owner_table(tr) is table]
+    for r, tr in enumerate(rows[:MAX_ROWS], 1):
+        cells: list[str] = []
+        kinds: list[str] = []
+        c = 1
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                continue
+            while occupied.get((r, c)):
+                c += 1
+            if c > MAX_COLS:
+                break
+            rowspan = _span(td.get("rowspan"))
+            colspan = _span(td.get("colspan"))
+            text = _cell_text(td.text_content())
+            if rowspan > 1 or colspan > 1:
+                grid.merges.append((r, c, r + rowspan - 1, min(c + colspan - 1, MAX_COLS)))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    occupied[(r + dr, c + dc)] = True
+            if text:
+                if c > len(cells):
+                    cells.extend([""] * (c - len(cells)))
+                    kinds.extend([""] * (c - len(kinds)))
+                cells[c - 1] = text
+                kinds[c - 1] = "n" if _NUMBER.match(text) else "s"
+            c += colspan
+        cells, kind_str = _trim(cells, kinds)
+        if cells:
+            grid.rows.append((r, cells, kind_str))
+    return grid
+
+
+def _owner_table(tr):
+    for a in tr.iterancestors():
+        if a.tag == "table":
+            return a
+    return None
+
+
+def _span(value) -> int:
+    try:
+        return max(1, min(int(str(value).strip()), 1000))
+    except (TypeError, ValueError):
+        return 1

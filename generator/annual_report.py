@@ -62,9 +62,8 @@ BASIC_TOPICS: list[tuple[str, list[str]]] = [
 KEY_POINTS = ["3.2.1", "6.1.2", "7.2.1", "8.1.3", "8.2.2", "8.3.1", "8.5.1", "9.1.2", "9.1.4",
               "11.1.4", "12.1.1", "13.2.3", "13.3.1", "14.1.3", "14.2.1"]
 KEY_MAX = 12
+TREND_MAX = 16
 CHART_DPI = 200          # print resolution; the charts are 150 mm wide in the report
-GROUP_FILL = "E7E6E6"
-WHITE = "FFFFFF"
 QUOTE_MAX = 120
 #: headings of document sections that state next year's work / the year's problems
 _PLAN_SECTION = re.compile(r"下一步|下一年度|下年度|明年|工作计划|工作打算|工作思路|努力方向|展望|工作安排")
@@ -648,9 +647,8 @@ def table_rows(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
         if op.level2_code != current_l2:
             current_l2 = op.level2_code
             label = f"{op.level2_name}" + (f"（{op.group}）" if op.group else f"（{op.level1}）" if op.level1 else "")
-            rows.append({"code": od.RichRuns(op.level2_code, bold=True), "name": od.RichRuns(label, bold=True),
-                         **{k: od.RichRuns() for k in ("unit", "current", "previous", "delta", "percent", "source")},
-                         "bg": GROUP_FILL})
+            rows.append({"group": True, "code": od.RichRuns(op.level2_code, bold=True),
+                         "name": od.RichRuns(label, bold=True)})
         pt = cur.point(op.code) or {}
         ch = changes.get(op.code)
         if stated(pt):
@@ -671,9 +669,9 @@ def table_rows(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
         percent = od.RichRuns(ch.percent_text if ch else NO_PREVIOUS)
         if ch and ch.delta_text == TO_FILL:
             delta = od.RichRuns().mark(TO_FILL)
-        rows.append({"code": od.RichRuns(op.code), "name": od.RichRuns(op.name),
+        rows.append({"group": False, "code": od.RichRuns(op.code), "name": od.RichRuns(op.name),
                      "unit": od.RichRuns(_unit_label(op)), "current": current, "previous": previous,
-                     "delta": delta, "percent": percent, "source": source, "bg": WHITE})
+                     "delta": delta, "percent": percent, "source": source})
     return rows
 
 
@@ -733,6 +731,11 @@ def _short(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def _wrap(s: str, n: int) -> str:
+    """Break a CJK label every ``n`` characters (matplotlib does not wrap CJK text)."""
+    return "\n".join(s[i:i + n] for i in range(0, len(s), n))
+
+
 def key_chart(items: Sequence[KeyItem], path: Path, year: Optional[int], prev_year: Optional[int]) -> Optional[Path]:
     """Small multiples: per indicator, last year's and this year's bar on its own scale."""
     if not items:
@@ -742,9 +745,10 @@ def key_chart(items: Sequence[KeyItem], path: Path, year: Optional[int], prev_ye
     setup_cjk_font()
     import matplotlib.pyplot as plt
 
-    cols = 3 if len(items) > 4 else len(items)
+    cols = 4 if len(items) > 6 else 3 if len(items) > 4 else len(items)
     rows = (len(items) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(6.2, 1.55 * rows + 0.35), dpi=CHART_DPI, squeeze=False)
+    row_in = 1.45
+    fig, axes = plt.subplots(rows, cols, figsize=(6.2, row_in * rows + 0.3), dpi=CHART_DPI, squeeze=False)
     cy = f"{year}年" if year else "本年度"
     py = f"{prev_year}年" if prev_year else "上年度"
     for ax, it in zip(axes.flat, items):
@@ -764,13 +768,13 @@ def key_chart(items: Sequence[KeyItem], path: Path, year: Optional[int], prev_ye
         ax.set_yticks([])
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        ax.set_title(f"{_short(it.label, 13)}（{it.unit}）", fontsize=7.5)
+        ax.set_title(_wrap(f"{_short(it.label, 16)}（{it.unit}）", 9), fontsize=7, linespacing=1.1)
     for ax in list(axes.flat)[len(items):]:
         ax.axis("off")
     # a fixed layout: tight_layout over a dozen small axes costs seconds and gains nothing here
-    height = 1.55 * rows + 0.35
-    fig.subplots_adjust(left=0.03, right=0.97, bottom=0.32 / height, top=1 - 0.3 / height, wspace=0.25,
-                        hspace=0.75)
+    height = row_in * rows + 0.3
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.3 / height, top=1 - 0.36 / height, wspace=0.18,
+                        hspace=0.95)
     return _save(fig, path, tight=False)
 
 
@@ -795,8 +799,8 @@ def trend_chart(changes: dict[str, PointChange], catalogue: Catalogue, path: Pat
     import matplotlib.pyplot as plt
 
     items.sort(key=lambda t: t[1])
-    items = items[:10] + items[-10:] if len(items) > 20 else items
-    items = list(dict.fromkeys(items))
+    if len(items) > TREND_MAX:            # the largest falls and rises
+        items = items[: TREND_MAX // 2] + items[-(TREND_MAX - TREND_MAX // 2):]
     cap = 200.0
     fig = plt.figure(figsize=(6.2, 0.6 + 0.28 * len(items)), dpi=CHART_DPI)
     ax = fig.add_subplot(111)

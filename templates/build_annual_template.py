@@ -44,6 +44,7 @@ STYLE_TOC2 = "toc 2"
 TABLE_COLUMNS = [("编号", 15), ("观测点", 72), ("单位", 14), ("本年度", 28), ("上年度", 26),
                  ("增减", 24), ("增幅", 21), ("数据来源", 43)]
 TABLE_FIELDS = ["code", "name", "unit", "current", "previous", "delta", "percent", "source"]
+GROUP_FILL = "E7E6E6"
 
 #: the static entries of the 目录 (shown until the TOC field is updated): (level, text)
 TOC_ENTRIES = [
@@ -200,7 +201,7 @@ def _cover_info_table(doc):
         p2.style = STYLE_COVER_INFO
         p2.add_run("：")
         p2.add_run(f"{{{{ {var} }}}}" if var == "date" else f"{{{{r {var} }}}}")
-    od.set_column_widths(table, [30, 100])
+    od.set_column_widths(table, [28, 112])
     return table
 
 
@@ -291,10 +292,24 @@ def build(path: Path | None = None) -> Path:
     widths = [w for _, w in TABLE_COLUMNS]
     n = len(TABLE_COLUMNS)
     rows = [["{%tr for row in rows %}"] + [""] * (n - 1),
-            ["{% cellbg row.bg %}{{r row." + TABLE_FIELDS[0] + " }}"]
-            + ["{% cellbg row.bg %}{{r row." + f + " }}" for f in TABLE_FIELDS[1:]],
+            ["{%tr if row.group %}"] + [""] * (n - 1),
+            ["{{r row.code }}", "{{r row.name }}"] + [""] * (n - 2),           # 二级指标 row, merged
+            ["{%tr else %}"] + [""] * (n - 1),
+            ["{{r row." + f + " }}" for f in TABLE_FIELDS],
+            ["{%tr endif %}"] + [""] * (n - 1),
             ["{%tr endfor %}"] + [""] * (n - 1)]
-    od.add_table(doc, header, rows, widths, small=True)
+    table = od.add_table(doc, header, rows, widths, small=True)
+    group = table.rows[3]                       # header is row 0
+    group.cells[1].merge(group.cells[n - 1])
+    for cell in group.cells:
+        od.set_cell_shading(cell, GROUP_FILL)
+        for p in cell.paragraphs:
+            p.paragraph_format.keep_with_next = True     # never alone at the foot of a page
+            for r in p.runs:
+                r.bold = True
+    trpr = group._tr.get_or_add_trPr()
+    cant = OxmlElement("w:cantSplit")
+    trpr.insert(0, cant)
     _para(doc, "", od.STYLE_PLAIN)      # a document must not end with a table
 
     _update_fields_on_open(doc)

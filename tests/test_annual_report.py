@@ -207,6 +207,11 @@ def test_full_table_with_yoy_figures(with_previous, catalogue):
     assert rows["12.1.1"][3:7] == ["96.8%", "95%", "+1.8%", "+1.9%"]
     assert rows["8.1.3"][7] == "年度工作总结.pdf 第3页"
     assert rows["1.1.1"][3:5] == ["待补充", "无上年数据"]
+    table, _ = _table(doc)
+    groups = [r for r in table.rows if r.cells[0].text == "8"]
+    assert len(groups) == 1 and groups[0].cells[1].text == "“五金”建设（合作育人）"
+    assert groups[0]._tr.xpath(".//w:gridSpan")[0].get(qn("w:val")) == "7"   # title row spans the table
+    assert groups[0].cells[1].paragraphs[0].paragraph_format.keep_with_next
     highlighted = _highlighted(doc)
     assert highlighted.count("待补充") >= 100                   # every missing value is marked
     assert PLACEHOLDER in highlighted                          # 牵头企业 unknown on the cover

@@ -198,16 +198,25 @@ def source_of(ev: dict) -> str:
 
 
 _UNIT_SUFFIX = re.compile(r"[（(][^（）()]{1,12}[)）]\s*$")
+#: a parenthesised unit inside a name: 「园区总产值（亿元）以及在省内排名」
+_UNIT_INNER = re.compile(r"[（(](?:万元|亿元|元|%|％|个|人|人次|课时|小时/周|人月|人日|项|本|门|次|份|场|[、，, ])+[)）]")
 
 
 def point_subject(name: str) -> str:
-    """The point's name without a trailing unit such as 「（万元）」「(人次、课时)」."""
-    s = name.strip()
+    """The point's name without units such as 「（万元）」「(人次、课时)」 (trailing or inside)."""
+    s = _UNIT_INNER.sub("", name.strip())
     while True:
         t = _UNIT_SUFFIX.sub("", s).strip()
         if t == s:
             return s.rstrip("。.,，、：:")
         s = t
+
+
+def code_list(codes: list[str], limit: int = 6) -> str:
+    """「3.3.2、3.3.3」; longer lists end with 「等N个」."""
+    if len(codes) <= limit:
+        return "、".join(codes)
+    return "、".join(codes[:limit]) + f"等{len(codes)}个"
 
 
 def evidence_hint(op: ObservationPoint) -> str:
@@ -710,9 +719,9 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
             continue
         bits = []
         if missing:
-            bits.append(f"{len(missing)}个观测点未见佐证材料（{'、'.join(p.code for p in missing)}）")
+            bits.append(f"{len(missing)}个观测点（{code_list([p.code for p in missing])}）未见佐证材料")
         if partial:
-            bits.append(f"{len(partial)}个观测点佐证不完整（{'、'.join(p.code for p in partial)}）")
+            bits.append(f"{len(partial)}个观测点（{code_list([p.code for p in partial])}）佐证不完整")
         codes = [p.code for p in missing + partial]
         problems.append(Issue("missing", f"“{l2.code}.{l2.name}”有" + "，另有".join(bits) + "。", codes))
         focus = "、".join(p.subject for p in (missing + partial)[:3])

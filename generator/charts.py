@@ -196,13 +196,17 @@ class ThresholdItem:
 
 
 def threshold_chart(items: Sequence[ThresholdItem], path: Path) -> Optional[Path]:
-    """Each figure as a percentage of its threshold; the 100 % line is the bar."""
+    """Each figure as a percentage of its threshold; the 100 % line is the bar.
+
+    The value and verdict sit right of the bar, the rule in grey under it — all inside the
+    axes, so the PNG keeps its text width and its fonts stay legible in the document.
+    """
     from .assess import format_value
 
     items = list(items)
     if not items:
         return None
-    fig = _figure(0.95 + 0.5 * len(items))
+    fig = _figure(1.0 + 0.62 * len(items))
     ax = fig.add_subplot(111)
     ys = list(range(len(items)))[::-1]
     cap = 300.0
@@ -214,21 +218,23 @@ def threshold_chart(items: Sequence[ThresholdItem], path: Path) -> Optional[Path
             ratios.append(100.0 * it.value / it.threshold)
     shown = [min(r, cap) if r is not None else 0 for r in ratios]
     colors = [MET_COLORS[it.met] for it in items]
-    ax.barh(ys, shown, color=colors, height=0.55)
+    ax.barh([y + 0.12 for y in ys], shown, color=colors, height=0.42)
     for y, r, it in zip(ys, ratios, items):
+        ax.text(3, y - 0.3, f"标准：{it.rule}", va="center", fontsize=8, color="#666666", zorder=3,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
         if r is None:
-            ax.text(3, y, f"未见可核实的数据（标准：{it.rule}）", va="center", fontsize=8.5, color="#666666")
+            ax.text(3, y + 0.12, "未见可核实的数据", va="center", fontsize=9, color="#666666")
             continue
         verdict = {True: "达标", False: "未达标", None: "待判定"}[it.met]
-        text = f"{format_value(it.value, it.unit)}（{verdict}；标准：{it.rule}）"
-        x = min(r, cap)
-        ax.text(x + 3, y, text, va="center", fontsize=8.5, color="#333333")
-    ax.axvline(100, color="#333333", linestyle="--", linewidth=0.9)
-    ax.text(103, len(items) - 0.5, "标准线（100%）", ha="left", va="bottom", fontsize=8.5, color="#333333")
+        ax.text(min(r, cap) + 4, y + 0.12, f"{format_value(it.value, it.unit)}（{verdict}）", va="center",
+                fontsize=9, color="#333333")
+    ax.axvline(100, color="#333333", linestyle="--", linewidth=0.9, zorder=2)
+    ax.text(103, len(items) - 0.45, "标准线（100%）", ha="left", va="bottom", fontsize=8.5, color="#333333")
     ax.set_yticks(ys)
     ax.set_yticklabels([_wrap(it.label, 12) for it in items], fontsize=9)
-    ax.set_xlim(0, cap * 1.45)
-    ax.set_ylim(-0.6, len(items) - 0.2)
+    ax.set_xlim(0, cap * 1.5)
+    ax.set_xticks([0, 50, 100, 150, 200, 250, 300])
+    ax.set_ylim(-0.65, len(items) - 0.25)
     ax.set_xlabel("材料数值占标准值的比例（%，超过300%按300%显示）", fontsize=9)
     ax.tick_params(axis="x", labelsize=9)
     for side in ("top", "right"):

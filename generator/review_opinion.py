@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -180,27 +181,33 @@ def _join(pieces: list[od.RichRuns], sep: str = "；", end: str = "。") -> od.R
     return out
 
 
-def level2_paragraph(l2) -> od.RichRuns:
-    """A paragraph on one 二级指标: what the documents show, then what is partial/conflicting/missing."""
+def level2_paragraphs(l2) -> list[od.RichRuns]:
+    """Paragraphs on one 二级指标: what the documents show; what is partial or conflicting; what
+    is missing (each missing point with a highlighted 「【未见佐证材料】」)."""
     found = [p for p in l2.points if p.status == "found"]
     partial = [p for p in l2.points if p.status == "partial"]
     conflict = [p for p in l2.points if p.status == "conflict"]
     missing = [p for p in l2.points if p.status == "missing"]
-    r = R(f"{l2.code}.{l2.name}。", bold=True)
-    r.add(f"{l2.coverage.brief}。")
+    first = R(f"{l2.code}.{l2.name}。", bold=True)
+    first.add(f"{l2.coverage.brief}。")
     if found:
-        r.add("材料显示：")
-        r.add(_join([describe_found(p) for p in found]))
-    if partial:
-        r.add("佐证不完整的：")
-        r.add(_join([describe_partial(p) for p in partial]))
-    if conflict:
-        r.add("数据冲突的：")
-        r.add(_join([describe_conflict(p) for p in conflict]))
+        first.add("材料显示：")
+        first.add(_join([describe_found(p) for p in found]))
+    out = [first]
+    if partial or conflict:
+        r = R()
+        if partial:
+            r.add("佐证不完整的：")
+            r.add(_join([describe_partial(p) for p in partial]))
+        if conflict:
+            r.add("数据冲突的：")
+            r.add(_join([describe_conflict(p) for p in conflict]))
+        out.append(r)
     if missing:
-        r.add("未见佐证材料的：")
+        r = R("未见佐证材料的：")
         r.add(_join([describe_missing(p) for p in missing]))
-    return r
+        out.append(r)
+    return out
 
 
 def group_paragraphs(g) -> list[od.RichRuns]:
@@ -212,7 +219,7 @@ def group_paragraphs(g) -> list[od.RichRuns]:
         bad = sum(1 for p in met if p.threshold_met is False)
         unknown = len(met) - ok - bad
         intro.add(f"涉及门槛要求的观测点{len(met)}个，达标{ok}个、未达标{bad}个、无法判定{unknown}个。")
-    return [intro] + [level2_paragraph(l2) for l2 in g.level2]
+    return [intro] + [p for l2 in g.level2 for p in level2_paragraphs(l2)]
 
 
 def overall_paragraphs(a: Assessment, standard_title: str) -> list[od.RichRuns]:
@@ -317,8 +324,13 @@ def negative_paragraphs(a: Assessment) -> list[od.RichRuns]:
     return out
 
 
+_CODE_SEP = re.compile(r"(?<=\d)、(?=\d)")
+
+
 def _numbered(items, start: int = 1) -> list[od.RichRuns]:
-    return [R(f"{i}．{it.text}") for i, it in enumerate(items, start)]
+    # a zero-width space after 「、」 in code lists (3.3.2、3.3.3) lets Word/WPS/LibreOffice break
+    # the line there instead of stretching the justified line before the list
+    return [R(f"{i}．" + _CODE_SEP.sub("、\u200b", it.text)) for i, it in enumerate(items, start)]
 
 
 def conclusion_paragraphs(a: Assessment) -> list[od.RichRuns]:

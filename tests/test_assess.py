@@ -238,7 +238,7 @@ def test_problems_cover_missing_conflicts_and_undecided():
     assert "3%（自评表.xlsx 工作表“自评”第5行）" in conflict.text
     missing = [i for i in a.problems if i.kind == "missing"]
     by_codes = {tuple(i.codes): i.text for i in missing}
-    assert ("3.3.2",) in by_codes and "“3.牵头企业”有1个观测点未见佐证材料" in by_codes[("3.3.2",)]
+    assert ("3.3.2",) in by_codes and "“3.牵头企业”有1个观测点（3.3.2）未见佐证材料" in by_codes[("3.3.2",)]
     # every missing or partial point is named in some problem and some suggestion
     for p in a.gaps:
         assert any(p.code in i.codes for i in a.problems)

@@ -300,6 +300,22 @@ class _Runner:
         return self._run_pool(jobs)
 
     def _run_inprocess(self, jobs: list[Job]) -> list[str]:
+        # keep elapsed times moving on a live display while a long file is being read
+        stop = threading.Event()
+
+        def tick_until_stopped() -> None:
+            while not stop.wait(0.5):
+                self.display.tick()
+
+        ticker = threading.Thread(target=tick_until_stopped, daemon=True)
+        ticker.start()
+        try:
+            return self._run_inprocess_jobs(jobs)
+        finally:
+            stop.set()
+            ticker.join(timeout=2)
+
+    def _run_inprocess_jobs(self, jobs: list[Job]) -> list[str]:
         for i, job in enumerate(jobs):
             self.current = job.name
             self.running = {job.name}
@@ -584,8 +600,8 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
             status, problems = _classify(res)
             entries[job.name] = _entry(job.name, Path(job.out_dir), res, reused=False)
             result.reviewed.append(job.name)
-            for k, v in (res.get("cache") or {}).items():
-                result.cache[k] = result.cache.get(k, 0) + v
+            for k in ("hits", "misses", "writes"):
+                result.cache[k] += int((res.get("cache") or {}).get(k, 0))
             if res.get("ok"):
                 runlog.write(_timing_line(res), job.name)
             for p in problems:
@@ -625,6 +641,16 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
         for h in muted:
             root.addHandler(h)
 
+    if not result.interrupted:
+        # entries of other reader versions can never be served again: free the disk
+        try:
+            from .cache import prune_read_cache
+
+            keep = {ReadCache(cache_dir).version} | {e.get("cache", {}).get("version") for e in entries.values()}
+            if prune_read_cache(cache_dir, {k for k in keep if k}):
+                runlog.write("已清理旧版本程序的读取缓存")
+        except OSError:
+            pass
     result.entries = [entries[k] for k in sorted(entries)]
     result.failed = [e["folder"] for e in result.entries if e["status"] == "failed"]
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 import time
 import unicodedata
 from typing import Any, Optional, TextIO
@@ -157,16 +158,27 @@ class LiveDisplay(BaseDisplay):
         super().__init__(stream)
         self._drawn = 0
         self._last = 0.0
+        self._lock = threading.RLock()     # the in-process ticker thread redraws too
 
     def finish(self, line: str, ok: bool = True) -> None:
-        self._clear()
-        self.stream.write(line + "\n")
-        self.tick(force=True)
+        with self._lock:
+            self._clear()
+            self.stream.write(line + "\n")
+            self.tick(force=True)
 
     def message(self, line: str) -> None:
-        self._clear()
-        self.stream.write(line + "\n")
-        self.tick(force=True)
+        with self._lock:
+            self._clear()
+            self.stream.write(line + "\n")
+            self.tick(force=True)
+
+    def event(self, name: str, kind: str, data: dict[str, Any]) -> None:
+        with self._lock:
+            super().event(name, kind, data)
+
+    def job_done(self, name: str) -> None:
+        with self._lock:
+            super().job_done(name)
 
     def _clear(self) -> None:
         if self._drawn:
@@ -174,13 +186,17 @@ class LiveDisplay(BaseDisplay):
             self._drawn = 0
 
     def tick(self, force: bool = False) -> None:
+        with self._lock:
+            self._tick(force)
+
+    def _tick(self, force: bool) -> None:
         now = time.monotonic()
         if not force and now - self._last < self.REFRESH:
             return
         self._last = now
         width = max(40, shutil.get_terminal_size((100, 20)).columns - 1)
         lines = [self.header()]
-        for st in self.jobs.values():
+        for st in list(self.jobs.values()):
             if st.started is None:
                 continue
             el = now - st.started
@@ -197,8 +213,9 @@ class LiveDisplay(BaseDisplay):
         self._drawn = len(lines)
 
     def close(self) -> None:
-        self._clear()
-        self.stream.flush()
+        with self._lock:
+            self._clear()
+            self.stream.flush()
 
 
 def _enable_windows_ansi() -> bool:

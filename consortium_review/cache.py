@@ -212,7 +212,8 @@ class ReadCache:
         return _key(self._version, content_sha, rel)
 
     def _path(self, key: str) -> Path:
-        return self.root / "reads" / key[:2] / f"{key}.json"
+        # one folder per reader version: entries of old versions can be pruned wholesale
+        return self.root / "reads" / self._version / key[:2] / f"{key}.json"
 
     def _emit(self, kind: str, **data: Any) -> None:
         if self.on_event is not None:
@@ -287,7 +288,25 @@ class ReadCache:
             return None
 
     def stats(self) -> dict[str, Any]:
-        return {"hits": self.hits, "misses": self.misses, "writes": self.writes}
+        return {"hits": self.hits, "misses": self.misses, "writes": self.writes, "version": self._version}
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+
+def prune_read_cache(root: Path, keep: Iterable[str]) -> int:
+    """Delete read-cache folders of reader versions not in ``keep`` (they can never be served)."""
+    reads = Path(root) / "reads"
+    keep = set(keep)
+    removed = 0
+    if not reads.is_dir():
+        return 0
+    for d in reads.iterdir():
+        if d.is_dir() and d.name not in keep:
+            shutil.rmtree(d, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _status(docs: list[Document]) -> str:

@@ -394,3 +394,42 @@ def test_interrupt_leaves_no_partial_outputs(season, tmp_path):
     # the next run picks up: finished consortia are reused, the interrupted one is reviewed
     res = review_batch(src, out, load_catalogue(season["standard"]), workers=1, render=False, stream=open(os.devnull, "w"))
     assert res.reviewed == ["慢联合体"] and sorted(res.reused) == sorted([GOOD_A, MIXED])
+
+
+def test_progress_displays():
+    """Plain lines off a terminal; a live block (ANSI redraw, CJK-aware clipping) on one."""
+    import io
+
+    from consortium_review.batch_progress import LineDisplay, LiveDisplay, clip, display_width, fmt_seconds
+
+    assert fmt_seconds(75) == "1分15秒" and fmt_seconds(3720) == "1小时02分"
+    assert display_width(clip("联合体" * 40, 30)) <= 30
+    plain = io.StringIO()
+    d = LineDisplay(plain)
+    d.begin([("甲", 2, 200), ("乙", 1, 100)])
+    d.event("甲", "start", {"files": 2})
+    d.event("甲", "file_start", {"rel": "a.pdf", "size": 100})
+    d.event("甲", "file_done", {"rel": "a.pdf", "size": 100})
+    d.job_done("甲")
+    d.finish("  ✓ 甲：完成")
+    text = plain.getvalue()
+    assert "开始 甲（2 个文件）" in text and "  ✓ 甲：完成" in text and "评审进度 1/2" in text
+    assert "\x1b[" not in text
+
+    live = io.StringIO()
+    d = LiveDisplay(live)
+    d.begin([("甲", 2, 200), ("乙", 1, 100)])
+    d.event("甲", "start", {"files": 2})
+    d.event("甲", "file_start", {"rel": "2024年度工作总结.pdf", "size": 100})
+    d.tick(force=True)
+    assert "▶ 甲：读取 0/2 2024年度工作总结.pdf" in live.getvalue()
+    d.event("甲", "file_done", {"rel": "2024年度工作总结.pdf", "size": 100})
+    d.tick(force=True)
+    assert "▶ 甲：读取 1/2" in live.getvalue()
+    d.job_done("甲")
+    d.finish("  ✓ 甲：完成")
+    d.close()
+    out = live.getvalue()
+    assert "\x1b[2F\x1b[J" in out                  # the two-line block was redrawn in place
+    assert out.rstrip("\n").endswith("\x1b[1F\x1b[J")    # closed: the live block is erased
+    assert "  ✓ 甲：完成\n" in out

@@ -179,3 +179,21 @@ def test_result_store_notices_edited_outputs(tmp_path):
     assert got is None and "证据清单.xlsx" in reasons[0]
     (out / "证据清单.xlsx").unlink()
     assert store.lookup("甲", "fp1", out)[0] is None
+
+
+def test_old_reader_versions_are_pruned(folder, tmp_path, monkeypatch):
+    from consortium_review.cache import prune_read_cache
+
+    monkeypatch.setattr(cache_mod, "reader_code_version", lambda: "old-version")
+    old = ReadCache(tmp_path / "c")
+    read_folder(folder, cache=old)
+    monkeypatch.undo()
+    new = ReadCache(tmp_path / "c")
+    read_folder(folder, cache=new)
+    versions = {p.name for p in (tmp_path / "c" / "reads").iterdir()}
+    assert versions == {old.version, new.version} and old.version != new.version
+    assert prune_read_cache(tmp_path / "c", keep={new.version}) == 1
+    assert {p.name for p in (tmp_path / "c" / "reads").iterdir()} == {new.version}
+    again = ReadCache(tmp_path / "c")
+    read_folder(folder, cache=again)
+    assert again.hits == 2

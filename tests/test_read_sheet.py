@@ -387,3 +387,34 @@ def test_xls_encrypted_flag_and_garbage(tmp_path):
     p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     with pytest.raises(ReadError):
         read(p, "bad.xls")
+
+
+def test_time_budget_stops_reading_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(sheet, "MAX_SECONDS", -1.0)
+    r = read(_self_assessment(tmp_path / "t.xlsx"), "t.xlsx")
+    assert r.blocks == [] and any("读取超时" in w for w in r.warnings)
+
+
+def test_dtd_in_sheet_xml_is_refused(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["名称", "数值"])
+    wb.save(tmp_path / "d.xlsx")
+    with zipfile.ZipFile(tmp_path / "d.xlsx") as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    lol = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    items["xl/worksheets/sheet1.xml"] = lol + items["xl/worksheets/sheet1.xml"]
+    with zipfile.ZipFile(tmp_path / "d.xlsx", "w") as z:
+        for name, data in items.items():
+            z.writestr(name, data)
+    with pytest.raises(ReadError):               # openpyxl (defusedxml) or our own guard
+        read(tmp_path / "d.xlsx", "d.xlsx")
+    import io
+
+    with pytest.raises(ReadError, match="DTD"):    # the guard on the streamed sheet XML itself
+        sheet._SheetXml(io.BytesIO(lol + b"<worksheet/>")).read()
+
+
+def test_empty_workbook_warns(tmp_path):
+    openpyxl.Workbook().save(tmp_path / "e.xlsx")
+    r = read(tmp_path / "e.xlsx", "e.xlsx")
+    assert r.blocks == [] and r.warnings == ["工作簿中没有读到任何内容"]

@@ -41,6 +41,10 @@ MAX_SECONDS = 90.0
 HEADER_SCAN_ROWS = 30
 #: biggest CSV/HTML text we decode
 MAX_CSV_BYTES = 300 * 1024 * 1024
+#: xlsx parts that openpyxl loads whole (shared strings, styles ...) may unpack to at most this
+MAX_PART_BYTES = 200 * 1024 * 1024
+#: xlrd loads a whole .xls into memory: refuse bigger files
+MAX_XLS_BYTES = 100 * 1024 * 1024
 
 #: words that make a row look like a table header
 HEADER_WORDS = ("序号", "编号", "指标", "观测点", "名称", "项目", "内容", "完成情况", "情况", "数值",
@@ -71,8 +75,8 @@ class _Grid:
 class _Budget:
     """Wall-clock budget for one workbook."""
 
-    def __init__(self, seconds: float = MAX_SECONDS):
-        self.deadline = time.monotonic() + seconds
+    def __init__(self, seconds: Optional[float] = None):
+        self.deadline = time.monotonic() + (MAX_SECONDS if seconds is None else seconds)
         self.expired = False
 
     def check(self) -> bool:
@@ -431,6 +435,10 @@ def _read_xlsx(path: Path, rel: str) -> Reading:
             raise ReadError("不支持 .xlsb（二进制工作簿）格式，请另存为 .xlsx 后重新提交")
         if not any(n.startswith("xl/") for n in names):
             raise ReadError("不是有效的 Excel 文件（压缩包内没有工作簿）")
+        for info in zf.infolist():
+            # worksheets are streamed; everything else is loaded whole by openpyxl
+            if info.file_size > MAX_PART_BYTES and not info.filename.startswith("xl/worksheets/"):
+                raise ReadError(f"Excel 文件过大（{info.filename} 解压后 {info.file_size // 1048576} MB），未读取")
     finally:
         zf.close()
 
@@ -461,6 +469,8 @@ def _read_xlsx(path: Path, rel: str) -> Reading:
             raise ReadError(f"Excel 文件内容已损坏，无法读取（{type(exc).__name__}）") from None
         finally:
             wb.close()
+    if not reading.blocks and not reading.warnings:
+        reading.warnings.append("工作簿中没有读到任何内容")
     return reading
 
 
@@ -680,6 +690,10 @@ def _xlsx_row(el, row_number: int, parser, number_format, col_index, formula_tag
 
 # --------------------------------------------------------------------------- xls
 def _read_xls(path: Path, rel: str) -> Reading:
+    size = path.stat().st_size
+    if size > MAX_XLS_BYTES:
+        raise ReadError(f"Excel 文件过大（{size // 1048576} MB，.xls 上限 {MAX_XLS_BYTES // 1048576} MB），"
+                        "未读取；请另存为 .xlsx 后提交")
     try:
         import olefile
 
@@ -725,6 +739,8 @@ def _read_xls(path: Path, rel: str) -> Reading:
             book.unload_sheet(index)
     finally:
         book.release_resources()
+    if not reading.blocks and not reading.warnings:
+        reading.warnings.append("工作簿中没有读到任何内容")
     return reading
 
 

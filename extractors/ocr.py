@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -142,18 +143,36 @@ def boxes_to_lines(boxes: list[OcrBox], scale: float = 1.0):
     lines = []
     for row in rows:
         row.sort(key=lambda b: b.x0)
-        text = ""
-        for prev, b in zip([None] + row[:-1], row):
-            if prev is not None and b.x0 - prev.x1 > 1.5 * (b.y1 - b.y0):
-                text = text + "  " + b.text   # a wide gap (table columns, signature lines)
+        pieces: list[list[OcrBox]] = []
+        for b in row:
+            if pieces and b.x0 - pieces[-1][-1].x1 <= 1.5 * (b.y1 - b.y0):
+                pieces[-1].append(b)
             else:
-                text = join_text(text, b.text)
+                pieces.append([b])   # a wide gap: table columns, signature blocks
+        texts = []
+        for piece in pieces:
+            t = ""
+            for b in piece:
+                t = join_text(t, b.text)
+            texts.append(tidy(fix_digits(t)))
         h = sorted(b.y1 - b.y0 for b in row)[len(row) // 2]
-        lines.append(Line(tidy(text), row[0].x0 * scale, max(b.x1 for b in row) * scale,
-                          min(b.y0 for b in row) * scale, max(b.y1 for b in row) * scale,
-                          size=h * scale * 0.8))
+        ln = Line(tidy(" ".join(texts)), row[0].x0 * scale, max(b.x1 for b in row) * scale,
+                  min(b.y0 for b in row) * scale, max(b.y1 for b in row) * scale,
+                  size=h * scale * 0.8)
+        if len(pieces) > 1:
+            ln.segs = [(p[0].x0 * scale, max(b.x1 for b in p) * scale, t) for p, t in zip(pieces, texts)]
+        lines.append(ln)
     lines.sort(key=lambda ln: (ln.top, ln.x0))
     return lines
+
+
+_DIGIT_COMMA = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
+_DIGIT_POINT = re.compile(r"(?<=\d)[．。·](?=\d)")
+
+
+def fix_digits(text: str) -> str:
+    """OCR reads 「22,434」 as 「22，434」 and 「3.5」 as 「3．5」: restore ASCII separators."""
+    return _DIGIT_POINT.sub(".", _DIGIT_COMMA.sub(",", text))
 
 
 def _x_overlap(a: OcrBox, b: OcrBox) -> float:

@@ -1,0 +1,180 @@
+"""OCR: scanned PDF pages and images (rapidocr_onnxruntime, model inside the wheel)."""
+
+from __future__ import annotations
+
+import builtins
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from extractors import ocr
+from extractors.read import read_file
+from extractors.readers import ReadError
+from extractors.readers import image as image_reader
+from extractors.readers import pdf as pdf_reader
+
+FIX = Path(__file__).parent / "fixtures"
+DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "input"
+
+needs_ocr = pytest.mark.skipif(not ocr.available(), reason="rapidocr_onnxruntime 未安装")
+
+
+def _text(blocks) -> str:
+    return "\n".join(b.text for b in blocks)
+
+
+# --------------------------------------------------------------------------- grouping (no engine)
+
+def test_boxes_grouped_into_lines_in_reading_order():
+    B = ocr.OcrBox
+    boxes = [
+        B(400, 102, 700, 130, "第二列", 0.99),     # same line as 「第一列」, to its right
+        B(100, 100, 300, 128, "第一列", 0.99),
+        B(100, 160, 900, 190, "下一行文字", 0.98),
+        B(100, 40, 600, 70, "标题", 0.97),
+    ]
+    lines = ocr.boxes_to_lines(boxes, scale=0.5)
+    assert [ln.text for ln in lines] == ["标题", "第一列第二列", "下一行文字"]
+    assert lines[1].x0 == pytest.approx(50) and lines[1].x1 == pytest.approx(350)
+
+
+def test_wide_gap_keeps_columns_apart():
+    B = ocr.OcrBox
+    lines = ocr.boxes_to_lines([B(100, 100, 200, 130, "项目", 0.9), B(600, 100, 700, 130, "金额", 0.9)])
+    assert len(lines) == 1 and lines[0].segs and [s[2] for s in lines[0].segs] == ["项目", "金额"]
+
+
+def test_render_scale_caps_pixels():
+    s = ocr.render_scale(595, 842)   # A4
+    assert 150 / 72 <= s <= 200 / 72
+    assert 842 * s <= ocr.SETTINGS.max_side + 1
+    assert ocr.render_scale(5000, 5000) * 5000 <= ocr.SETTINGS.max_side + 1
+
+
+# --------------------------------------------------------------------------- images
+
+@needs_ocr
+def test_png_chinese_sentence_and_number():
+    reading = image_reader.read(FIX / "image" / "scan-cn.png", "scan-cn.png")
+    assert reading.ocr and reading.pages == 1
+    heads = [b for b in reading.blocks if b.kind == "heading"]
+    assert heads and heads[0].text == "鹭江市海洋装备产教联合体理事会会议纪要"
+    # the sentence is wrapped in the image (「…企业职工培训」|「量达22,434人日…」)
+    hit = [b for b in reading.blocks if "企业职工培训量达22,434人日" in b.text]
+    assert len(hit) == 1 and hit[0].page == 1 and hit[0].kind == "paragraph"
+    assert "理事单位代表5人出席会议" in hit[0].text
+    assert any(b.text == "会议要求各成员单位按照议定事项抓好落实。" for b in reading.blocks)
+
+
+@needs_ocr
+def test_multipage_tiff_gives_pages():
+    doc = read_file(FIX / "image" / "two-pages.tif", "two-pages.tif")[0]
+    assert doc.status == "ocr" and doc.pages == 2 and doc.format == "image"
+    p2 = [b for b in doc.blocks if b.page == 2]
+    assert p2 and "实训工位1273个" in _text(p2)
+
+
+def _png_header_only(path: Path, w: int, h: int) -> None:
+    """A PNG whose header claims w×h pixels (Pillow reads the size without decoding)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00"))
+                     + chunk(b"IEND", b""))
+
+
+def test_decompression_bomb_refused_in_chinese(tmp_path):
+    p = tmp_path / "巨图.png"
+    _png_header_only(p, 20000, 20000)
+    with pytest.raises(ReadError) as err:
+        image_reader.read(p, p.name)
+    assert "图片" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_huge_image_refused_before_decoding(tmp_path):
+    p = tmp_path / "big.png"
+    _png_header_only(p, 9000, 8000)      # 72 M pixels: below Pillow's bomb limit, above ours
+    with pytest.raises(ReadError) as err:
+        image_reader.read(p, p.name)
+    assert "9000×8000" in str(err.value)
+
+
+def test_broken_image_refused(tmp_path):
+    p = tmp_path / "坏图.jpg"
+    p.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 50)
+    doc = read_file(p, p.name)[0]
+    assert doc.status == "error" and re.search(r"[\u4e00-\u9fff]", doc.error)
+
+
+# --------------------------------------------------------------------------- scanned PDFs
+
+@needs_ocr
+def test_image_only_pdf_page_is_ocrd():
+    doc = read_file(FIX / "pdf" / "scan-image-only.pdf", "scan.pdf")[0]
+    assert doc.status == "ocr"
+    assert any("第1页" in w and "OCR" in w for w in doc.warnings)
+    assert "企业职工培训量达22,434人日" in _text(doc.blocks)
+    assert all(b.page == 1 for b in doc.blocks)
+
+
+def test_ocr_page_cap(monkeypatch):
+    monkeypatch.setenv("CR_MAX_OCR_PAGES", "0")
+    reading = pdf_reader.read(FIX / "pdf" / "scan-image-only.pdf", "scan.pdf")
+    assert not reading.ocr and not reading.blocks
+    assert any("超过 OCR 上限（0 页）" in w for w in reading.warnings)
+
+
+def test_missing_ocr_component_message(monkeypatch):
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.startswith("rapidocr_onnxruntime"):
+            raise ImportError("no rapidocr")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(ocr, "_engine", None)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    assert not ocr.available()
+    doc = read_file(FIX / "pdf" / "scan-image-only.pdf", "scan.pdf")[0]
+    assert doc.status == "error"
+    assert doc.error == "扫描件需要 OCR 组件：请运行 pip install rapidocr_onnxruntime"
+
+
+@needs_ocr
+def test_engine_is_created_once():
+    assert ocr.get_engine() is ocr.get_engine()
+
+
+# --------------------------------------------------------------------------- dev corpus scans
+
+SCANS = {
+    "鹭江海洋装备产教联合体/理事会会议纪要.pdf": [
+        "鹭江海洋装备产教联合体2024年度理事会会议纪要",
+        "理事单位代表5人出席会议",
+        "联合体建设情况暂未纳入区域职业教育工作目标考核体系",
+        "联合体建设情况已纳入鹭江经济技术开发区年度工作考核指标",
+    ],
+    "宜宾临港市域产教联合体/专项经费使用情况说明.pdf": [
+        "宜宾临港市域产教联合体专项经费使用情况说明",
+        "市财政设立市域产教联合体建设专项经费，纳入年度预算管理",
+        "日常经费三年投入规划已纳入联合体三年行动计划",
+        "专项经费主要用于实训基地建设、课程资源开发和师资培训，支出进度符合预算安排",
+    ],
+}
+
+
+@needs_ocr
+@pytest.mark.skipif(not DEV.exists(), reason="dev corpus (../shared/corpus/dev) not present")
+@pytest.mark.parametrize("rel", sorted(SCANS))
+def test_dev_corpus_scans(rel):
+    doc = read_file(DEV / rel, rel.split("/")[-1])[0]
+    assert doc.status == "ocr" and doc.pages == 1
+    text = _text(doc.blocks)
+    for phrase in SCANS[rel]:
+        assert phrase in text, phrase
+    assert all(b.page == 1 for b in doc.blocks)
+    assert doc.blocks[0].kind == "heading"

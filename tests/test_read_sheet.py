@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import zipfile
@@ -418,3 +419,32 @@ def test_empty_workbook_warns(tmp_path):
     openpyxl.Workbook().save(tmp_path / "e.xlsx")
     r = read(tmp_path / "e.xlsx", "e.xlsx")
     assert r.blocks == [] and r.warnings == ["工作簿中没有读到任何内容"]
+
+
+def test_chinese_builtin_date_formats(tmp_path):
+    """WPS/Chinese Excel use built-in ids 31/57/58 without defining them."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["事项", "日期", "时间"])
+    ws.append(["理事会成立", 45413, 0.5])            # 2024-05-01, 12:00
+    wb.save(tmp_path / "d.xlsx")
+    with zipfile.ZipFile(tmp_path / "d.xlsx") as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    styles = items["xl/styles.xml"].decode()
+    # add two cell formats pointing at undefined built-in ids 31 (yyyy年m月d日) and 32 (h时mm分)
+    start = styles.index("<cellXfs")
+    end = styles.index("</cellXfs>")
+    count = styles[start:end].count("<xf ")
+    extra = ('<xf numFmtId="31" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/>'
+             '<xf numFmtId="32" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/>')
+    cellxfs = re.sub(r'count="\d+"', f'count="{count + 2}"', styles[start:end], count=1) + extra
+    items["xl/styles.xml"] = (styles[:start] + cellxfs + styles[end:]).encode()
+    sheet_xml = items["xl/worksheets/sheet1.xml"].decode()
+    sheet_xml = sheet_xml.replace('<c r="B2" t="n">', f'<c r="B2" s="{count}" t="n">')
+    sheet_xml = sheet_xml.replace('<c r="C2" t="n">', f'<c r="C2" s="{count + 1}" t="n">')
+    items["xl/worksheets/sheet1.xml"] = sheet_xml.encode()
+    with zipfile.ZipFile(tmp_path / "d.xlsx", "w") as z:
+        for name, data in items.items():
+            z.writestr(name, data)
+    rows = _by_row(read(tmp_path / "d.xlsx", "d.xlsx"))
+    assert rows[2].cells == ["理事会成立", "2024-05-01", "12:00"]

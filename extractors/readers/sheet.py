@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ from typing import Optional
 from consortium_review.models import Block
 from extractors.readers import ReadError, Reading
 from extractors.textclean import clean_text
+
+log = logging.getLogger("consortium_review.read.sheet")
+#: our own bugs must surface (the dispatcher logs them), not pass as "damaged file"
+_PROGRAMMING_ERRORS = (ReadError, NameError, ImportError, AssertionError, UnboundLocalError)
 
 #: rows read per sheet (Excel row elements, empty ones included); the rest is reported
 MAX_ROWS = 20000
@@ -267,6 +272,31 @@ def _cell_text(text: str) -> str:
     return clean_text(text)
 
 
+#: built-in number formats of Chinese-locale Excel/WPS (ids openpyxl does not know); files
+#: use the ids without defining them, so a date would otherwise read as a serial like 45413
+ZH_BUILTIN_FORMATS = {
+    27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy", 31: 'yyyy"年"m"月"d"日"',
+    32: 'h"时"mm"分"', 33: 'h"时"mm"分"ss"秒"', 34: '上午/下午h"时"mm"分"', 35: '上午/下午h"时"mm"分"ss"秒"',
+    36: 'yyyy"年"m"月"', 50: 'yyyy"年"m"月"', 51: 'm"月"d"日"', 52: 'yyyy"年"m"月"', 53: 'm"月"d"日"',
+    54: 'm"月"d"日"', 55: '上午/下午h"时"mm"分"', 56: '上午/下午h"时"mm"分"ss"秒"', 57: 'yyyy"年"m"月"',
+    58: 'm"月"d"日"',
+}
+_ZH_DATE_FORMATS = set(ZH_BUILTIN_FORMATS.values())
+
+
+def _serial_to_datetime(value: float, epoch, fmt: str):
+    """An Excel serial under a Chinese built-in date/time format; the number itself if out of range."""
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        moment = from_excel(value, epoch)
+    except (OverflowError, ValueError, TypeError):
+        return value
+    if "年" not in fmt and "月" not in fmt and isinstance(moment, dt.datetime):
+        return moment.time()
+    return moment
+
+
 # --------------------------------------------------------------------------- layout
 def _heading_level(text: str) -> Optional[int]:
     for pattern, level in _HEADING_PATTERNS:
@@ -452,9 +482,10 @@ def _read_xlsx(path: Path, rel: str) -> Reading:
         _warnings.simplefilter("ignore")     # openpyxl warns about unsupported extensions
         try:
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
-        except ReadError:
+        except _PROGRAMMING_ERRORS:
             raise
         except Exception as exc:  # noqa: BLE001 — openpyxl raises many types on bad input
+            log.debug("openpyxl could not open %s", rel, exc_info=True)
             raise ReadError(f"Excel 文件已损坏或格式不受支持，无法打开（{type(exc).__name__}）") from None
         try:
             for index, ws in enumerate(wb.worksheets, 1):
@@ -463,9 +494,10 @@ def _read_xlsx(path: Path, rel: str) -> Reading:
                     break
                 grid = _xlsx_grid(wb, ws, index, budget, reading.warnings)
                 reading.blocks.extend(_grid_blocks(grid, rel))
-        except ReadError:
+        except _PROGRAMMING_ERRORS:
             raise
         except Exception as exc:  # noqa: BLE001
+            log.debug("bad worksheet content in %s", rel, exc_info=True)
             raise ReadError(f"Excel 文件内容已损坏，无法读取（{type(exc).__name__}）") from None
         finally:
             wb.close()
@@ -572,7 +604,8 @@ def _xlsx_grid(wb, ws, index: int, budget: _Budget, warnings: list[str]) -> _Gri
         if style_id not in formats:
             try:
                 fid = wb._cell_styles[style_id].numFmtId
-                formats[style_id] = (BUILTIN_FORMATS.get(fid, "General") if fid < BUILTIN_FORMATS_MAX_SIZE
+                formats[style_id] = (BUILTIN_FORMATS.get(fid) or ZH_BUILTIN_FORMATS.get(fid, "General")
+                                     if fid < BUILTIN_FORMATS_MAX_SIZE
                                      else wb._number_formats[fid - BUILTIN_FORMATS_MAX_SIZE])
             except (IndexError, AttributeError):
                 formats[style_id] = "General"
@@ -674,7 +707,10 @@ def _xlsx_row(el, row_number: int, parser, number_format, col_index, formula_tag
         elif isinstance(value, str):
             text = value
         else:
-            text = format_value(value, number_format(d["style_id"] or 0))
+            fmt = number_format(d["style_id"] or 0)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and fmt in _ZH_DATE_FORMATS:
+                value = _serial_to_datetime(value, parser.epoch, fmt)
+            text = format_value(value, fmt)
             kind = "n" if d["data_type"] != "e" else "s"
         text = _cell_text(text)
         if not text:
@@ -737,6 +773,11 @@ def _read_xls(path: Path, rel: str) -> Reading:
             grid = _xls_grid(book, sh, index + 1, reading.warnings)
             reading.blocks.extend(_grid_blocks(grid, rel))
             book.unload_sheet(index)
+    except _PROGRAMMING_ERRORS:
+        raise
+    except Exception as exc:  # noqa: BLE001 — xlrd on damaged records
+        log.debug("bad .xls content in %s", rel, exc_info=True)
+        raise ReadError(f"Excel 文件内容已损坏，无法读取（{type(exc).__name__}）") from None
     finally:
         book.release_resources()
     if not reading.blocks and not reading.warnings:

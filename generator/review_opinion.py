@@ -62,11 +62,20 @@ def R(text: object = None, **kw) -> od.RichRuns:
     return od.RichRuns(text, **kw)
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-9
+    return a is not None and str(a).strip() == str(b).strip()
+
+
 def _src(p: PointFinding) -> str:
-    """「（来源：…）」 for a point's best evidence, or 「（专家确认）」."""
+    """「（来源：…）」 for a point's best evidence; an expert's value cites the evidence that
+    states that same value, else only 「（专家确认）」."""
     if p.expert_value:
-        base = f"（来源：{source_of(p.evidence[0])}；" if p.evidence else "（"
-        return base + "专家确认）"
+        same = [e for e in p.evidence if _same_value(e.get("value"), p.value)]
+        return f"（来源：{source_of(same[0])}；专家确认）" if same else "（专家确认）"
     if p.evidence:
         return f"（来源：{source_of(p.evidence[0])}）"
     return ""
@@ -117,6 +126,8 @@ def describe_found(p: PointFinding) -> od.RichRuns:
             r.add(f"{subject}为{p.value_text}")
     elif p.evidence:
         r.add(f"{subject}：材料载有“{_excerpt(p.evidence[0].get('snippet'))}”")
+    elif p.expert_status:
+        r.add(f"{subject}：经评审专家核实有相应佐证")
     else:
         r.add(subject)
     r.add(_src(p))

@@ -60,6 +60,20 @@ MAX_CELL = 32000            # Excel's limit is 32767 characters
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+LINE_HEIGHT_PT = 14.5
+MAX_ROW_LINES = 10          # taller rows are cut on screen; the full text stays in the cell
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell needs: CJK characters are about two column units wide."""
+    per_line = max(1.0, width - 1)
+    total = 0
+    for part in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        total += max(1, -(-int(units) // int(per_line)))
+    return total
+
+
 class WorkbookLockedError(RuntimeError):
     """The workbook is open in Excel/WPS (Windows refuses to replace it)."""
 
@@ -369,10 +383,16 @@ def _write_main(ws, evidence: dict, catalogue, carried: dict[str, dict]) -> None
     neg_end = r - 1
 
     last = r - 1
+    widths = [w for _, w in COLUMNS]
     for row_cells in ws.iter_rows(min_row=2, max_row=last, max_col=len(COLUMNS)):
-        for c in row_cells:
+        lines = 1
+        for c, width in zip(row_cells, widths):
             c.alignment = wrap
             c.border = border
+            if isinstance(c.value, str):
+                lines = max(lines, _wrapped_lines(c.value, width))
+        # explicit heights: neither openpyxl nor every viewer re-fits wrapped rows on opening
+        ws.row_dimensions[row_cells[0].row].height = min(MAX_ROW_LINES, lines) * LINE_HEIGHT_PT + 3
     ws.freeze_panes = ws.cell(row=2, column=COL["状态"])
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(last, 1)}"
 
@@ -387,6 +407,13 @@ def _write_main(ws, evidence: dict, catalogue, carried: dict[str, dict]) -> None
         dv.add(f"{col}{first}:{col}{last_row}")
         ws.add_data_validation(dv)
 
+    # printing: A4 landscape, all columns on one page width, header row on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     validation(EXPERT_STATUS_CHOICES, point_rows_start, point_rows_end, "覆盖识别结果：已找到/部分/冲突/缺失；留空=采用识别结果")
     validation(EXPERT_NEGATIVE_CHOICES, neg_start, neg_end, "触发/未触发；留空=采用识别结果")
     ws.sheet_view.zoomScale = 90

@@ -293,15 +293,21 @@ def test_expert_edits_flow_into_the_regenerated_opinion(tmp_path):
         "3.3.1": {"专家取值": 2.8, "专家意见": "以财务报表为准"},
         "2.3.1": {"专家判定": "已找到", "专家取值": "35%"},
         "13.2.3": {"专家判定": "已找到", "专家取值": 150},
+        "8.1.3": {"专家取值": "12个"},                                   # confirms the documents' figure
+        "11.2.1": {"专家判定": "已找到", "专家意见": "现场查看活动记录"},   # status only, no value
     })
     got = render_all(sample_evidence(cat), cat, tmp_path, with_charts=False)   # re-run: fresh extraction
     doc = Document(str(got["opinion"][0]))
     text = full_text(doc)
-    assert "3.3.1 牵头企业提取职工教育经费比例为2.8%（来源：2024年度工作总结.pdf 第4页；专家确认），" \
+    # 2.8 % is stated by no document: the expert is the only source cited
+    assert "3.3.1 牵头企业提取职工教育经费比例为2.8%（专家确认），" \
            "达到“不少于职工工资总额的2.5%”的要求，专家意见：以财务报表为准" in text
+    assert "8.1.3 共建专业数为12个（来源：2024年度工作总结.pdf 第5页；专家确认）" in text
+    assert "5.1.1 园区牵头成立政府、企业、学校、科研机构等多方参与的理事会：经评审专家核实" not in text
     assert "2.3.1 列入市域重点产业目录，占全市相应产业产值的比重为35%（专家确认），达到" in text
     assert "13.2.3 技术服务合同金额为150万元（专家确认）" in text
     assert "13.2.3 技术服务合同金额【未见佐证材料】" not in text
+    assert "11.2.1 就业指导活动：经评审专家核实有相应佐证（专家确认），专家意见：现场查看活动记录" in text
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in doc.tables[1].rows[1:]}    # threshold table
     assert rows["2.3.1"][4] == "达标（专家确认）" and rows["3.3.1"][3].startswith("2.8%")
     # the edited workbook still holds exactly what the expert typed
@@ -381,3 +387,38 @@ def test_libreoffice_converts_to_pdf(rendered, tmp_path):
     assert abs(w - 595.3) < 2 and abs(h - 841.9) < 2           # A4 in points
     text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "佐证材料缺失清单" in text and "— 1 —" in text.replace("\r", "")
+
+
+# --------------------------------------------------------------------------- officedoc helpers
+
+def test_officedoc_helpers_build_a_valid_official_document(tmp_path):
+    doc = od.new_document()
+    od.add_heading(doc, "标题", 0)
+    od.add_heading(doc, "一、总体评价", 1)
+    p = od.add_paragraph(doc, HOSTILE)
+    od.add_missing_mark(p)
+    od.add_table(doc, ["编号", "摘录"], [["3.2.1", HOSTILE]], [20, 136], small=True)
+    path = tmp_path / "od.docx"
+    doc.save(path)
+    back = Document(str(path))
+    texts = [x.text for x in back.paragraphs]
+    assert texts[:3] == ["标题", "一、总体评价", HOSTILE_CLEAN + od.MISSING_MARK]
+    assert back.paragraphs[0].style.name == od.STYLE_TITLE and back.paragraphs[1].style.name == od.STYLE_HEADING1
+    assert back.paragraphs[2].runs[-1].font.highlight_color == od.HIGHLIGHT
+    t = back.tables[0]
+    assert t.cell(1, 1).text == HOSTILE_CLEAN
+    assert t.rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
+    assert t.rows[1]._tr.find(f"{W}trPr/{W}cantSplit") is not None
+    s = back.sections[0]
+    assert (round(s.top_margin / 36000), round(s.left_margin / 36000)) == (37, 28)
+    assert "— " in s.footer.paragraphs[0].text
+
+
+def test_sanitize_and_safe_filename():
+    assert od.sanitize_text("a\x0bb\x00c\r\nd\ud800e\ufffe") == "abc\nde"
+    assert od.sanitize_text("x" * 10, max_len=5) == "xxxx…"
+    assert od.escape_xml_text("{{ a }} {% b %} & <") == "&#123;&#123; a &#125;&#125; &#123;&#37; b &#37;&#125; &amp; &lt;"
+    assert od.safe_filename("CON") == "_CON"
+    assert od.safe_filename(" ..  ") == "联合体"
+    assert od.safe_filename("a" * 200, max_len=80) == "a" * 80
+    assert od.safe_filename("XX联合体.") == "XX联合体"

@@ -120,7 +120,8 @@ def open_zip_checked(path: Path, max_members: Optional[int] = None,
         raise ReadError(f"压缩包内文件过多（{count} 个，上限 {max_members} 个），{BOMB_MESSAGE}，未展开")
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error,
+            NotImplementedError, UnicodeDecodeError, OverflowError):
         raise ReadError(f"{what}已损坏或不完整，无法打开") from None
     try:
         check_zip_limits(zf, max_members, max_total)

@@ -32,7 +32,7 @@ from extractors.textclean import clean_text
 
 log = logging.getLogger("consortium_review.read.sheet")
 #: our own bugs must surface (the dispatcher logs them), not pass as "damaged file"
-_PROGRAMMING_ERRORS = (ReadError, NameError, ImportError, AssertionError, UnboundLocalError)
+_PROGRAMMING_ERRORS = (ReadError, NameError, ImportError)
 
 #: rows read per sheet (Excel row elements, empty ones included); the rest is reported
 MAX_ROWS = 20000
@@ -748,9 +748,9 @@ def _read_xls(path: Path, rel: str) -> Reading:
 
     try:
         try:
-            book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+            book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=_NullLog())
         except NotImplementedError:
-            book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True)
+            book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True, logfile=_NullLog())
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise ReadError("文件已加密（需要密码），无法读取；请提交未加密的版本") from None
@@ -783,6 +783,16 @@ def _read_xls(path: Path, rel: str) -> Reading:
     if not reading.blocks and not reading.warnings:
         reading.warnings.append("工作簿中没有读到任何内容")
     return reading
+
+
+class _NullLog:
+    """xlrd writes diagnostics to a log file (stdout by default); readers never print."""
+
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
 
 
 def _xls_grid(book, sh, index: int, warnings: list[str]) -> _Grid:

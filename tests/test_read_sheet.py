@@ -448,3 +448,18 @@ def test_chinese_builtin_date_formats(tmp_path):
             z.writestr(name, data)
     rows = _by_row(read(tmp_path / "d.xlsx", "d.xlsx"))
     assert rows[2].cells == ["理事会成立", "2024-05-01", "12:00"]
+
+
+def test_year_columns_header_and_second_table_after_gap(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["指标", 2023, 2024])
+    ws.append(["联合招生（人）", 550, 597])
+    ws.append([])
+    ws.append(["成员单位名称", "类型", "备注"])
+    ws.append(["临渚医药职业学院", "学校", None])
+    wb.save(tmp_path / "y.xlsx")
+    rows = _by_row(read(tmp_path / "y.xlsx", "y.xlsx"))
+    assert rows[2].header == ["指标", "2023", "2024"] and rows[2].cells == ["联合招生（人）", "550", "597"]
+    assert rows[4].header == ["成员单位名称", "类型", "备注"]
+    assert rows[5].header == ["成员单位名称", "类型", "备注"] and rows[5].cells == ["临渚医药职业学院", "学校", ""]

@@ -61,6 +61,7 @@ _HEADING_PATTERNS = (
     (re.compile(r"^[（(][一二三四五六七八九十百]+[)）]"), 2),
 )
 _HTML_START = re.compile(rb"<\s*(html|!doctype\s+html|head|body|table|meta)[\s>]", re.IGNORECASE)
+_YEAR = re.compile(r"^(19|20)\d{2}(年|年度)?$")
 _NOTE_START = re.compile(r"^(注|备注|说明|填表|填报说明|注释)[：:\s]")
 
 
@@ -309,8 +310,8 @@ def _header_index(rows: list[tuple[int, list[str], str]]) -> Optional[int]:
     """Index (in ``rows``) of the header row: ≥2 short text cells, no 「名称：值」 cells."""
     candidates = []
     for i, (_, cells, kinds) in enumerate(rows[:HEADER_SCAN_ROWS]):
-        texts = [c for c, k in zip(cells, kinds) if c and k == "s"]
-        if len(texts) < 2:
+        texts = [c for c, k in zip(cells, kinds) if c and (k == "s" or _YEAR.match(c))]
+        if len(texts) < 2 or "s" not in kinds:
             continue
         if any(len(t) > 40 or "：" in t or ":" in t for t in texts):
             continue
@@ -323,6 +324,15 @@ def _header_index(rows: list[tuple[int, list[str], str]]) -> Optional[int]:
         if any(w in c for c in rows[i][1] for w in HEADER_WORDS):
             return i
     return candidates[0]
+
+
+def _new_table_header(cells: list[str], kinds: str, header: list[str]) -> bool:
+    """After a blank gap: does this row start a second table with its own header?"""
+    texts = [c for c in cells if c]
+    return (len(texts) >= 2 and all(k in ("s", "") for k in kinds)
+            and all(len(t) <= 20 and "：" not in t and ":" not in t for t in texts)
+            and any(w in t for t in texts for w in HEADER_WORDS)
+            and [c for c in cells if c] != [c for c in header if c])
 
 
 def _locator(grid: _Grid, row: int) -> str:
@@ -375,7 +385,10 @@ def _grid_blocks(grid: _Grid, rel: str, section: str = "") -> list[Block]:
     blocks: list[Block] = []
     heading = section
     h_pos = h if h is not None else -1
+    prev_row = 0
     for i, (r, cells, kinds) in enumerate(rows):
+        gap = r - prev_row >= 2
+        prev_row = r
         filled = [j for j, t in enumerate(cells) if t]
         base = dict(file=rel, locator=_locator(grid, r), table=grid.index, row=r,
                     sheet=grid.name if grid.style != "table" else None)
@@ -386,6 +399,10 @@ def _grid_blocks(grid: _Grid, rel: str, section: str = "") -> list[Block]:
                 blocks.append(_row_block(cells, [], width, heading, base))
             continue
         if r in header_rows:
+            blocks.append(_row_block(cells, header, len(header), heading, base))
+            continue
+        if header and gap and i > h_pos + 1 and _new_table_header(cells, kinds, header):
+            header = list(cells)
             blocks.append(_row_block(cells, header, len(header), heading, base))
             continue
         if len(filled) == 1 and kinds[filled[0]] == "s":

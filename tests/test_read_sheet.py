@@ -463,3 +463,9 @@ def test_year_columns_header_and_second_table_after_gap(tmp_path):
     assert rows[2].header == ["指标", "2023", "2024"] and rows[2].cells == ["联合招生（人）", "550", "597"]
     assert rows[4].header == ["成员单位名称", "类型", "备注"]
     assert rows[5].header == ["成员单位名称", "类型", "备注"] and rows[5].cells == ["临渚医药职业学院", "学校", ""]
+
+
+def test_csv_sep_directive(tmp_path):
+    (tmp_path / "s.csv").write_text("sep=;\n名称;数值\n联合招生, 含中职;597\n", encoding="utf-8")
+    rows = _by_row(read(tmp_path / "s.csv", "s.csv"))
+    assert rows[1].cells == ["名称", "数值"] and rows[2].cells == ["联合招生, 含中职", "597"]

@@ -925,8 +925,11 @@ def _read_csv(path: Path, rel: str) -> Reading:
     with open(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
         sample = text.read(64 * 1024)
-        delimiter = _sniff_delimiter(sample)
+        directive = re.match(r"sep=(.)\r?\n", sample)      # Excel's 「sep=;」 first line
+        delimiter = directive.group(1) if directive else _sniff_delimiter(sample)
         text.seek(0)
+        if directive:
+            text.readline()                                  # Excel hides it: rows count after it
         reader = csv.reader(text, delimiter=delimiter)
         cut_rows = cut_cols = False
         try:

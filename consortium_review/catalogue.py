@@ -162,6 +162,7 @@ class Catalogue:
     points: list[ObservationPoint] = field(default_factory=list)
     negative_list: list[NegativeItem] = field(default_factory=list)
     rosters: list[RosterEntry] = field(default_factory=list)
+    synonyms: list[tuple[str, ...]] = field(default_factory=list)   # interchangeable words
     path: Optional[Path] = None
 
     def point(self, code: str) -> ObservationPoint:
@@ -452,10 +453,16 @@ def catalogue_from_dict(data: Any, where: str = "catalogue") -> Catalogue:
         if any(r.batch == entry.batch and r.index == entry.index for r in rosters):
             raise CatalogueError(f"{where} rosters 第{i}项：批次 {entry.batch} 序号 {entry.index} 重复")
         rosters.append(entry)
+    synonyms: list[tuple[str, ...]] = []
+    for i, group in enumerate(data.get("synonyms") or [], 1):
+        words = _tuple(group)
+        if len(words) < 2:
+            raise CatalogueError(f"{where} synonyms 第{i}项：同义词组至少要有两个词")
+        synonyms.append(words)
     return Catalogue(id=_text(data["id"]), title=_text(data["title"]), source=_text(data.get("source")),
                      version=_text(data.get("version")), level1=level1,
                      level2=list(level2.values()), groups=groups, points=points,
-                     negative_list=negative, rosters=rosters)
+                     negative_list=negative, rosters=rosters, synonyms=synonyms)
 
 
 #: Optional sheets of the workbook form and their columns (header row 1).

@@ -99,7 +99,7 @@ def cmd_standard(args: argparse.Namespace) -> int:
             current = p.level2_code
             print(f"\n{p.level2_code}. {p.level2_name}（{p.level1}{'·' + p.group if p.group else ''}）")
         th = f"  [标准：{p.threshold.rule}]" if p.threshold else ""
-        unit = f"（{p.unit}）" if p.unit else ""
+        unit = f"（{p.unit}）" if p.unit and not p.name.rstrip("）)").endswith(p.unit) else ""
         print(f"  {p.code} {p.name}{unit}{th}")
     print(f"\n{catalogue.negative_list[0].code[:2] if catalogue.negative_list else ''}. 负面清单")
     for n in catalogue.negative_list:

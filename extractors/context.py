@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 _SENT_END = re.compile(r"(?<=[。！？；;!?])|\n")
-_CLAUSE_SEP = re.compile(r"[，,：:、]|(?<=[^\d])\.(?=\D)")
+_CLAUSE_SEP = re.compile(r"[，：:、]|,(?!\d{3})|(?<=[^\d])\.(?=\D)")
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -40,7 +40,7 @@ def _reoffset(text: str, parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return out
 
 
-_PREDICATE_SEP = re.compile(r"[，,：:]")
+_PREDICATE_SEP = re.compile(r"[，：:]|,(?!\d{3})")
 
 
 def clause_bounds(sentence: str, pos: int, seps: re.Pattern = _CLAUSE_SEP) -> tuple[int, int]:
@@ -67,7 +67,7 @@ DELTA = re.compile(r"增长|增加|提高|提升|上升|下降|减少|增幅|增
 NEGATION = re.compile(
     r"尚未|暂未|暂无|尚无|仍未|并未|未能|未(?=[\u4e00-\u9fff])|没有|无(?=[\u4e00-\u9fff]{0,4}(?:机制|制度|文件|方案|细则|政策|规则|会议))|"
     r"不(?:具备|是|属于|允许|完备|健全|足)|缺乏|缺少|待(?:出台|建立|制定|完善|落实)|仍在(?:征求|起草|研究|制定|酝酿)|正在(?:起草|制定|研究)|"
-    r"否(?![则决])")
+    r"否(?![则决])|(?<!不)(?:低于|慢于|落后于|不及)(?=[^，。；]{0,6}平均)")
 DOUBLE_NEG = re.compile(r"未发生|无.{0,6}(?:事件|问题|行为|情况)|不存在|没有发生|未出现|未发现")
 
 
@@ -124,7 +124,7 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
             re.search(r"全国|全省|省内|全行业", sentence[c0:start]) or \
             re.search(r"下限|上限|的标准|的要求", after):
         m.other = True
-    if (not share_ok and (re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before))) or re.search(r"总数为|在校生|总人数|总量为", before):
+    if (not share_ok and (re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before))) or re.search(r"总数为|在校生总|全校在校生|总人数|总量为|在校生规模", before):
         m.other = True
     # targets
     if TARGET.search(clause) and not re.search(r"实际|已|超额", clause):

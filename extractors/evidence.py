@@ -131,7 +131,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         if re.search(r"[，,。；;：:]", gap) or len(gap) > 12:
                             continue
                         pen = len(gap) + 6
-                    elif h.start <= q.start and q.end <= h.end:
+                    elif h.start <= q.start and q.end <= h.end and not re.search(r"[，,；;]", sent[h.start:h.end]):
                         pen = 4        # the figure sits inside the phrase: 「企业126家参加对接」
                     else:
                         continue
@@ -263,6 +263,11 @@ def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], la
         return None
     qs = [q for q in find_quantities(cell) if not q.is_year]
     default = unit_hint or unit_in_header(label)
+    if default and default[0] in "万亿" and default not in ("万元", "亿元") and len(default) > 1:
+        # a unit column 「万人」「万人次」: scale the bare figures
+        scale = 10 ** 4 if default[0] == "万" else 10 ** 8
+        qs = [Quantity(q.value * scale, q.unit, q.start, q.end, q.raw, q.chinese) if q.unit is None else q for q in qs]
+        default = default[1:]
     found: list[tuple[Decimal, str]] = []
     for unit in units:
         for q in qs:

@@ -12,9 +12,29 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
-from extractors.context import clause_bounds
 
 _PUNCT = re.compile(r"[\s（）()《》“”\"'‘’、，,。．.：:；;？?！!·\-—/]+")
+
+
+_CLAUSE_PUNCT = re.compile(r"[，；;。]|,(?!\d{3})")
+_SEGMENT_SEP = re.compile(r"[，：:；;、]|,(?!\d{3})|以及|和|及(?!时)|并且|同时")
+
+
+def exclusion_scope(sentence: str, hit: "Hit") -> str:
+    """The text an exclude word must sit in to veto a hit: the segment (between commas and
+    conjunctions) around the hit's anchor, so that 「纳入园区考核和职业教育考核体系」 can speak of
+    both points while 「实训基地工位」 still vetoes 「实训基地」."""
+    lo, hi = 0, len(sentence)
+    a = max(hit.start, hit.anchor - 1)
+    for m in _SEGMENT_SEP.finditer(sentence):
+        if m.end() <= min(hit.start, a) or (m.end() <= a and m.start() >= hit.start and "&" in hit.keyword):
+            lo = max(lo, m.end())
+        elif m.start() >= a:
+            hi = m.start()
+            break
+    if "&" not in hit.keyword:
+        lo = min(lo, hit.start)
+    return sentence[lo:hi]
 
 
 @dataclass(frozen=True)
@@ -36,9 +56,15 @@ class Matcher:
     def __init__(self, catalogue: Catalogue):
         self.points = {p.code: p for p in catalogue.points}
         self.rules: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
+        self.synonyms = [tuple(g) for g in getattr(catalogue, "synonyms", [])]
         for p in catalogue.points:
-            kws = tuple(tuple(part.strip() for part in kw.split("&") if part.strip()) for kw in p.keywords)
-            self.rules.append((p.code, kws, tuple(p.exclude)))
+            kws: list[tuple[str, ...]] = []
+            for kw in p.keywords:
+                parts = tuple(part.strip() for part in kw.split("&") if part.strip())
+                for variant in expand_synonyms(parts, self.synonyms):
+                    if variant not in kws:
+                        kws.append(variant)
+            self.rules.append((p.code, tuple(kws), tuple(p.exclude)))
         # index every keyword part by its first two characters: a sentence only needs checking
         # against the parts whose leading bigram it contains (a cheap Aho-Corasick stand-in)
         self._by_bigram: dict[str, set[str]] = {}
@@ -68,10 +94,7 @@ class Matcher:
                 if not all(part in present for part in parts):
                     continue
                 for hit in self._occurrences(code, parts, sentence):
-                    c0, c1 = clause_bounds(sentence, hit.start)
-                    e0, e1 = clause_bounds(sentence, max(hit.start, hit.anchor - 1))
-                    scope = sentence[min(c0, e0):max(c1, e1)]
-                    if any(x in scope for x in excl):
+                    if excl and any(x in exclusion_scope(sentence, hit) for x in excl):
                         continue
                     out.append(hit)
         return _prune(out)
@@ -96,8 +119,11 @@ class Matcher:
         for positions in windows:
             start = min(i for i, _ in positions)
             end = max(i + len(p) for i, p in positions)
-            if end - start > 60:        # parts too far apart to be one statement
-                continue
+            seps = list(_CLAUSE_PUNCT.finditer(sentence, start, end))
+            if end - start > 60 or len(seps) > 1:
+                continue                # parts too far apart to be one statement
+            if seps and re.match(r"\s*其中", sentence[seps[0].end():]):
+                continue                # 「其中…」 opens a statement about a part, not the subject
             words = [(i, p) for i, p in positions if p not in UNIT_WORDS] or list(positions)
             anchor = max(i + len(p) for i, p in words)
             out.append(Hit(code, start, end, anchor, "&".join(parts)))
@@ -106,6 +132,31 @@ class Matcher:
 
 UNIT_WORDS = {"万元", "元", "亿元", "个", "门", "本", "项", "次", "份", "人", "名", "人次", "人月", "人日", "课时",
               "小时", "%", "％", "家", "件", "篇", "期", "场"}
+
+
+def expand_synonyms(parts: tuple[str, ...], groups: list[tuple[str, ...]], limit: int = 24) -> list[tuple[str, ...]]:
+    """All spellings of a keyword under the catalogue's synonym groups (「纳入」=「列入」 …).
+
+    Each part is rewritten by replacing one synonym with the others of its group; the
+    number of combinations is capped so that a keyword stays cheap to match.
+    """
+    options: list[list[str]] = []
+    for part in parts:
+        alts = [part]
+        for group in groups:
+            for word in group:
+                if word in part:
+                    for other in group:
+                        if other != word:
+                            alt = part.replace(word, other)
+                            if alt not in alts:
+                                alts.append(alt)
+                    break
+        options.append(alts[:6])
+    out: list[tuple[str, ...]] = [()]
+    for alts in options:
+        out = [prev + (a,) for prev in out for a in alts][:limit]
+    return out
 
 
 def _prune(hits: list[Hit]) -> list[Hit]:
@@ -119,7 +170,7 @@ def _prune(hits: list[Hit]) -> list[Hit]:
                      for o in phrases)
         if inside:
             continue
-        if any(k.code == h.code and not (h.end <= k.start or h.start >= k.end) for k in keep):
+        if any(k.code == h.code and k.start == h.start and k.anchor == h.anchor for k in keep):
             continue
         keep.append(h)
     return sorted(keep, key=lambda h: h.start)

@@ -31,7 +31,7 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
                     trig = next((t for t in item.triggers if _contains(sent, t)), None)
                     if not trig:
                         continue
-                    if any(d in sent for d in item.denials) or DENIAL.search(sent) or QUOTE.search(sent):
+                    if _denied(sent, item.denials) or QUOTE.search(sent):
                         continue
                     res.evidence.append(Evidence(file=b.file, page=b.page, locator=b.locator,
                                                  snippet=sent[:200], kind="flag"))
@@ -40,6 +40,22 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
             res.note = "材料中有相关表述，请专家核实"
         out.append(res)
     return out
+
+
+_NEG_BEFORE = re.compile(r"(?:未|没有|不|尚未|未能|并未)[^，。；]{0,10}$")
+
+
+def _denied(sent: str, denials: tuple[str, ...]) -> bool:
+    """A denial counts unless it is itself negated: 「未按计划足额到位」 does not deny
+    a funding shortfall although it contains 「足额到位」."""
+    for d in denials:
+        for m in re.finditer(re.escape(d), sent):
+            if not _NEG_BEFORE.search(sent[max(0, m.start() - 14):m.start()]):
+                return True
+    for m in DENIAL.finditer(sent):
+        if not _NEG_BEFORE.search(sent[max(0, m.start() - 14):m.start()]):
+            return True
+    return False
 
 
 def _contains(sent: str, trigger: str) -> bool:

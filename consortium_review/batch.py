@@ -172,10 +172,17 @@ _QUEUE = None          # worker process: the parent's event queue
 _CURRENT = ""          # worker process: the consortium being reviewed
 
 
+def _duplicate(record: logging.LogRecord) -> bool:
+    """Per-file read warnings: run.log already gets them from the progress events."""
+    return record.name == "consortium_review.read" and record.levelno == logging.WARNING
+
+
 class _QueueLogHandler(logging.Handler):
     """Worker log records -> parent's run.log (never the worker's stderr)."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        if _duplicate(record):
+            return
         try:
             _QUEUE.put((_CURRENT, "log", {"level": record.levelname, "msg": self.format(record)}))
         except Exception:
@@ -247,6 +254,8 @@ class _RunLogHandler(logging.Handler):
         self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if _duplicate(record):
+            return
         try:
             self.runlog.write(f"{record.levelname} {self.format(record)}", self.current())
         except Exception:
@@ -550,7 +559,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     for h in muted:
         root.removeHandler(h)
     root.addHandler(handler)
-    old_term = _install_sigterm()
+    old_term = sigterm_as_interrupt()
     entries: dict[str, dict[str, Any]] = {}
     try:
         _sweep_temp(out)
@@ -635,7 +644,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
         result.interrupted = True
         runlog.write("运行被中断（准备阶段）")
     finally:
-        _restore_sigterm(old_term)
+        restore_sigterm(old_term)
         display.close()
         root.removeHandler(handler)
         for h in muted:
@@ -646,7 +655,8 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
         try:
             from .cache import prune_read_cache
 
-            keep = {ReadCache(cache_dir).version} | {e.get("cache", {}).get("version") for e in entries.values()}
+            keep = {ReadCache(cache_dir).version} | {entries[n].get("cache", {}).get("version")
+                                                     for n in result.reviewed if n in entries}
             if prune_read_cache(cache_dir, {k for k in keep if k}):
                 runlog.write("已清理旧版本程序的读取缓存")
         except OSError:
@@ -704,7 +714,7 @@ def _entry(name: str, out_dir: Path, res: dict[str, Any], reused: bool) -> dict[
             "seconds": res.get("seconds")}
 
 
-def _install_sigterm():
+def sigterm_as_interrupt():
     """In the main thread, SIGTERM stops the batch like Ctrl-C does."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
         return None
@@ -718,7 +728,7 @@ def _install_sigterm():
         return None
 
 
-def _restore_sigterm(old) -> None:
+def restore_sigterm(old) -> None:
     if old is not None:
         try:
             signal.signal(signal.SIGTERM, old)

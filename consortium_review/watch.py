@@ -127,7 +127,10 @@ class Watcher:
 
     def run(self, stop: Optional[threading.Event] = None, max_cycles: Optional[int] = None,
             sleep: Callable[[float], None] = time.sleep) -> int:
-        """Poll until ``stop`` is set, ``max_cycles`` ran, or Ctrl-C; returns 0."""
+        """Poll until ``stop`` is set, ``max_cycles`` ran, or Ctrl-C / SIGTERM; returns 0."""
+        from .batch import sigterm_as_interrupt, restore_sigterm
+
+        old_term = sigterm_as_interrupt()
         try:
             while not (stop is not None and stop.is_set()):
                 if max_cycles is not None and self.cycles >= max_cycles:
@@ -140,6 +143,8 @@ class Watcher:
                     sleep(self.interval)
         except KeyboardInterrupt:
             self._say("\n已停止监视。已完成的结果均已保存。")
+        finally:
+            restore_sigterm(old_term)
         return 0
 
 

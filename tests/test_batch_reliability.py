@@ -365,7 +365,9 @@ def test_interrupt_leaves_no_partial_outputs(season, tmp_path):
     env = dict(os.environ, **{FAULT_ENV: "慢联合体:sleep=60", "PYTHONPATH": str(ROOT)})
     proc = subprocess.Popen([sys.executable, "-m", "consortium_review", "review", str(src), "-o", str(out),
                              "--workers", "2", "--no-render", "--standard", str(season["standard"])], env=env, cwd=str(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            # a shell may start background jobs with SIGINT ignored: restore Ctrl-C
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     log = out / "run.log"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -10,6 +10,9 @@ Cell texts follow what the user sees: cached formula results (never evaluated), 
 "1234", percent formats 0.35 → "35%", dates YYYY-MM-DD, booleans 是/否. A formula without
 a cached result is kept as marked formula text. Row, column, cell and time caps keep a
 workbook with a million formatted rows from stalling the batch.
+
+``read_html`` reads web pages saved under a spreadsheet or Word name (「另存为网页」, exports
+of online systems) with the same table layout pass.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ log = logging.getLogger("consortium_review.read.sheet")
 #: our own bugs must surface (the dispatcher logs them), not pass as "damaged file"
 _PROGRAMMING_ERRORS = (ReadError, NameError, ImportError)
 
-#: rows read per sheet (Excel row elements, empty ones included); the rest is reported
+#: rows read per sheet (rows that hold cells; formatted empty rows are not counted)
 MAX_ROWS = 20000
 #: columns read per row
 MAX_COLS = 200
@@ -293,9 +296,12 @@ def _serial_to_datetime(value: float, epoch, fmt: str):
         moment = from_excel(value, epoch)
     except (OverflowError, ValueError, TypeError):
         return value
-    if "年" not in fmt and "月" not in fmt and isinstance(moment, dt.datetime):
+    if not isinstance(moment, dt.datetime):
+        return moment
+    has_time = "时" in fmt or "h" in fmt
+    if has_time and not any(c in fmt for c in "yd月"):
         return moment.time()
-    return moment
+    return moment if has_time else moment.date()
 
 
 # --------------------------------------------------------------------------- layout
@@ -314,8 +320,6 @@ def _header_index(rows: list[tuple[int, list[str], str]]) -> Optional[int]:
         if len(texts) < 2 or "s" not in kinds:
             continue
         if any(len(t) > 40 or "：" in t or ":" in t for t in texts):
-            continue
-        if _heading_level(texts[0]) and len(texts) == 1:
             continue
         candidates.append(i)
     if not candidates:
@@ -415,8 +419,8 @@ def _grid_blocks(grid: _Grid, rel: str, section: str = "") -> list[Block]:
                 blocks.append(Block(text=text, kind="heading", level=level or 1, section="", **base))
                 continue
         ctx = [label for _, label in sorted(context.get(r, []))]
-        section = " / ".join(x for x in [heading, *ctx] if x)
-        blocks.append(_row_block(cells, header, len(header), section, base))
+        row_section = " / ".join(x for x in [heading, *ctx] if x)
+        blocks.append(_row_block(cells, header, len(header), row_section, base))
     return blocks
 
 

@@ -909,7 +909,7 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
     plan = plan_section(catalogue, cur, year)
 
     out_dir = Path(out_dir)
-    prev_year = prev.year if prev and prev.year else (year - 1 if prev else None)
+    prev_year = prev.year if prev and prev.year else None      # unknown: the chart says 「上年度」
     charts: dict[str, Optional[Path]] = {}
     try:
         charts["key"] = key_chart(key_items(catalogue, cur, prev), out_dir / CHART_FILES["key"], year, prev_year)
@@ -1040,8 +1040,10 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
 
     catalogue = load_catalogue(args.standard)
     out = Path(args.output)
-    if out.suffix.lower() != ".xlsx":
-        out = out.with_suffix(".xlsx") if out.suffix else out / "年度数据采集表.xlsx"
+    if out.is_dir():
+        out = out / "年度数据采集表.xlsx"
+    elif out.suffix.lower() != ".xlsx":
+        out = out.with_name(out.name + ".xlsx")
     try:
         write_datasheet(catalogue, out, protect=args.protect, year=args.year)
     except OSError as exc:

@@ -4,6 +4,7 @@ Rules (never invent a figure):
 
 * both years numeric, same unit → change = this year − last year, with its sign; percentage =
   change ÷ last year; last year 0 → the change is shown, the percentage is 「—」 (not ∞);
+  a change between two percentages is in 个百分点 (percentage points);
 * no previous year at all (no ``--previous``) or the point missing last year → 「无上年数据」;
 * the point missing this year → 「待补充」;
 * different units → 「单位不同，不作比较」;
@@ -97,7 +98,12 @@ class Change:
                 return f"由“{format_plain(self.previous)}”变为“{format_plain(self.current)}”"
             return NO_PERCENT
         s = signed(self.delta)
-        return s + (self.unit or "") if s != "0" else "0"
+        return s + self._delta_unit if s != "0" else "0"
+
+    @property
+    def _delta_unit(self) -> str:
+        # the difference of two percentages is in percentage points (个百分点), not percent
+        return "个百分点" if self.unit == "%" else (self.unit or "")
 
     @property
     def percent_text(self) -> str:
@@ -122,7 +128,9 @@ class Change:
             return ""
         if self.delta == 0:
             return "与上年持平"
-        amount = format_number(abs(self.delta)) + (self.unit or "")
+        amount = format_number(abs(self.delta)) + self._delta_unit
+        if self.unit == "%":
+            return f"较上年{'提高' if self.delta > 0 else '降低'}{amount}"
         if self.delta > 0:
             s = f"较上年增加{amount}"
             if self.percent is not None:

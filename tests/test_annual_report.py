@@ -48,7 +48,9 @@ def test_yoy_increase_decrease_zero_missing():
     assert (zero.delta_text, zero.percent_text) == ("+5个", "—")          # never infinity
     same = compare(7, 7, unit="个", previous_unit="个")
     assert (same.delta_text, same.percent_text, same.prose) == ("0", "0.0%", "与上年持平")
-    assert compare(0.3, 0.1, unit="%", previous_unit="%").delta_text == "+0.2%"   # decimal arithmetic
+    rate = compare(0.3, 0.1, unit="%", previous_unit="%")
+    assert (rate.delta_text, rate.prose) == ("+0.2个百分点", "较上年提高0.2个百分点")   # decimal arithmetic
+    assert compare(93.1, 96.8, unit="%", previous_unit="%").prose == "较上年降低3.7个百分点"
     assert compare(15, None, unit="本").delta_text == "无上年数据"
     assert compare(15, None, unit="本").percent_text == "无上年数据"
     assert compare(None, 3, unit="本", previous_unit="本").delta_text == "待补充"
@@ -58,6 +60,7 @@ def test_yoy_increase_decrease_zero_missing():
     assert compare(True, False).delta_text == "由“否”变为“是”"
     assert compare(True, True).delta_text == "无变化"
     assert compare(Decimal("2.5"), 2, unit="%", previous_unit="%").percent_text == "+25.0%"
+    assert compare(Decimal("2.5"), 2, unit="万元", previous_unit="万元").delta_text == "+0.5万元"
 
 
 def test_yoy_points_partial_and_multi_units():
@@ -204,7 +207,7 @@ def test_full_table_with_yoy_figures(with_previous, catalogue):
     assert rows["8.3.3"][3:6] == ["待补充", "3本", "待补充"]
     assert rows["2.1.2"][5] == "单位不同，不作比较"
     assert rows["8.1.1"][3:6] == ["是", "否", "由“否”变为“是”"]
-    assert rows["12.1.1"][3:7] == ["96.8%", "95%", "+1.8%", "+1.9%"]
+    assert rows["12.1.1"][3:7] == ["96.8%", "95%", "+1.8个百分点", "+1.9%"]
     assert rows["8.1.3"][7] == "年度工作总结.pdf 第3页"
     assert rows["1.1.1"][3:5] == ["待补充", "无上年数据"]
     table, _ = _table(doc)

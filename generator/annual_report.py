@@ -65,6 +65,9 @@ KEY_MAX = 12
 TREND_MAX = 16
 CHART_DPI = 200          # print resolution; the charts are 150 mm wide in the report
 QUOTE_MAX = 120
+#: between point codes in running text: 「、」 plus a zero-width space, because Word and LibreOffice
+#: treat 「11.2.2、11.2.3」 as one unbreakable number and then stretch the justified line before it
+CODE_SEP = "、\u200b"
 #: headings of document sections that state next year's work / the year's problems
 _PLAN_SECTION = re.compile(r"下一步|下一年度|下年度|明年|工作计划|工作打算|工作思路|努力方向|展望|工作安排")
 _PLAN_WORDS = re.compile(r"将|力争|拟|争取|重点做好|^[（(][一二三四五六七八九十]+[)）]|^[一二三四五六七八九十]+是|^\d+[.、．]")
@@ -310,7 +313,7 @@ def _sources(pt: dict, limit: int = 2) -> str:
 def _missing_tail(prose: Prose, missing: list[ObservationPoint]) -> None:
     if not missing:
         return
-    codes = "、".join(p.code for p in missing[:8]) + ("等" if len(missing) > 8 else "")
+    codes = CODE_SEP.join(p.code for p in missing[:8]) + ("等" if len(missing) > 8 else "")
     prose.runs.add(f"另有{len(missing)}个观测点暂无本年度数据（{codes}）")
     prose.runs.add(TO_FILL_MARK, highlight="yellow")
     prose.runs.add("。")

@@ -122,9 +122,13 @@ def write_datasheet(catalogue: Catalogue, path: Path | str, *, protect: bool = F
     wrap_top = Alignment(wrap_text=True, vertical="top")
     input_fill = PatternFill("solid", fgColor=_FILL_INPUT)
 
-    # ---- instructions sheet
-    info.column_dimensions["A"].width = 16
-    info.column_dimensions["B"].width = 90
+    # ---- instructions sheet (prints on one page width)
+    info.column_dimensions["A"].width = 14
+    info.column_dimensions["B"].width = 80
+    info.page_setup.paperSize = info.PAPERSIZE_A4
+    info.page_setup.fitToWidth = 1
+    info.page_setup.fitToHeight = 0
+    info.sheet_properties.pageSetUpPr.fitToPage = True
     info["A1"] = "市域产教联合体年度数据采集表"
     info["A1"].font = Font(name="黑体", bold=True, size=16)
     info["A2"] = f"指标体系：{catalogue.title}" + (f"（{catalogue.source}）" if catalogue.source else "")
@@ -141,6 +145,7 @@ def write_datasheet(catalogue: Catalogue, path: Path | str, *, protect: bool = F
         b.fill = input_fill
         b.border = border
         b.number_format = "@" if label != "年度" else "0"
+        b.alignment = Alignment(horizontal="left")
         b.protection = Protection(locked=False)
         info_rows[label] = r
         r += 1
@@ -163,11 +168,13 @@ def write_datasheet(catalogue: Catalogue, path: Path | str, *, protect: bool = F
         "本表数据优先采用，其他材料用于印证，二者不一致时在报告中列出。",
     ]
     for i, line in enumerate(lines, 1):
-        info.cell(r, 1, f"{i}.").font = body_font
+        n_cell = info.cell(r, 1, f"{i}.")
+        n_cell.font = body_font
+        n_cell.alignment = Alignment(horizontal="right", vertical="top")
         c = info.cell(r, 2, line)
         c.font = body_font
         c.alignment = Alignment(wrap_text=True, vertical="top")
-        info.row_dimensions[r].height = 15 * max(1, math.ceil(len(line) / 44))
+        info.row_dimensions[r].height = 15 * max(1, math.ceil(len(line) / 38))
         r += 1
 
     # ---- data sheet

@@ -296,6 +296,23 @@ def _plumber_main(folder: str) -> None:
     print(json.dumps({"pages": pages, "chars": chars}), file=sys.stderr)
 
 
+STAGE_ZH = {"read": "读取", "extract": "提取", "workbook": "证据清单", "charts": "图表", "review_opinion": "评审意见"}
+
+
+def stage_seconds(out: Path) -> dict[str, float]:
+    """Seconds per pipeline stage summed over the consortia of a run (from the result store)."""
+    acc: dict[str, float] = {}
+    for f in (out / ".cache" / "results").glob("*.json"):
+        try:
+            t = json.loads(f.read_text(encoding="utf-8"))["result"]["summary"]["timings"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for k, v in t.items():
+            if k != "total":
+                acc[k] = acc.get(k, 0.0) + float(v)
+    return acc
+
+
 def review_cmd(batch: Path, out: Path, workers: int, render: bool) -> list[str]:
     cmd = [sys.executable, "-m", "consortium_review", "review", str(batch), "-o", str(out), "--batch",
            "--workers", str(workers)]
@@ -315,6 +332,7 @@ def run_scale(scale: int, pool: Path, consortia: list[dict[str, Any]], workers: 
     pdf_pages = sum(c["pdf_pages"] for c in consortia)
     log(f"[{scale}×] {len(consortia)} 个联合体，{pages} 页（PDF {pdf_pages} 页）：冷启动评审……")
     cold = measure(review_cmd(batch, out, workers, render), env)
+    cold["stages"] = stage_seconds(out)
     log(f"[{scale}×] 冷启动 {cold['wall']:.1f} 秒（退出码 {cold['rc']}）；复跑（缓存）……")
     warm = measure(review_cmd(batch, out, workers, render), env)
     # incremental: two new files in one consortium (removed again afterwards)
@@ -360,6 +378,11 @@ def report(rows: list[dict[str, Any]], workers: int, render: bool) -> str:
             f"{r['pages'] / cold:.1f}", f"{plw:.1f}", f"{cold / plw:.2f}" if pl else "—", f"{warm:.1f}",
             f"{100 * warm / cold:.1f}%", f"{inc:.1f}", f"{r['cold']['maxrss_mb']:.0f}",
             f"{1000 * cold / r['pages']:.1f}"]))
+    for r in rows:
+        st = r["cold"].get("stages") or {}
+        total = sum(st.values()) or 1.0
+        lines.append(f"{r['scale']}× 各阶段（各进程累计秒数）：" + "，".join(
+            f"{STAGE_ZH.get(k, k)} {v:.1f}（{100 * v / total:.0f}%）" for k, v in st.items()))
     if len(rows) >= 2:
         base = rows[0]
         per = [1000 * r["cold"]["wall"] / r["pages"] for r in rows]

@@ -182,15 +182,11 @@ def _cjk_font():
     from matplotlib.font_manager import FontProperties
 
     try:
-        from generator import charts  # type: ignore
+        from generator.charts import setup_cjk_font  # registers the mplfonts font (one place)
 
-        for name in ("cjk_font", "font_properties", "register_cjk_font", "register_font"):
-            fn = getattr(charts, name, None)
-            if callable(fn):
-                fp = fn()
-                if isinstance(fp, FontProperties):
-                    return fp
-    except Exception:
+        _family, path = setup_cjk_font()
+        return FontProperties(fname=path)
+    except Exception:      # charts module missing or no font: fall back to mplfonts directly
         pass
     try:
         import mplfonts

@@ -1233,6 +1233,7 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
         if cur is None:
             return
         text = tidy(cur["text"])
+        breaks = [len(tidy(cur["text"][:off])) for off in cur.get("breaks", [])]
         first: Line = cur["first"]
         m: _Metrics = cur["m"]
         cur = None
@@ -1246,7 +1247,7 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
         elif level is not None:
             kind = "heading"
         b = Block(text=text, file=rel, kind=kind, page=page_of_para[0], locator=f"第{para_no}段",
-                  level=level, section=section)
+                  level=level, section=section, page_breaks=breaks)
         blocks.append(b)
         if kind == "heading":
             section = text
@@ -1317,6 +1318,8 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
             if not text:
                 continue
             if cur is not None and _continues(cur, it, pt, m, settings):
+                if cur["page_last"] != pt.number:
+                    cur.setdefault("breaks", []).append(len(cur["text"]))   # paragraph runs onto this page
                 cur["text"] = join_text(cur["text"], text)
                 cur["last"] = it
                 cur["page_last"] = pt.number
@@ -1367,7 +1370,8 @@ def _continues(cur: dict, ln: Line, pt: PageText, m: _Metrics, settings: PdfSett
     # a new paragraph is indented (Chinese first-line indent) or is a heading
     if ln.x0 > m.left + (0.9 if not ocr else 1.2) * size:
         return False
-    if abs(ln.size - last.size) > (1.5 if not ocr else 0.35 * size):
+    # sizes come from glyph boxes, which vary with the characters of a short line
+    if abs(ln.size - last.size) > (max(1.5, 0.15 * size) if not ocr else 0.35 * size):
         return False
     for pat, _level in _HEADING_PATTERNS:
         if pat.match(text) and len(text) <= settings.heading_max_chars and not _ran_to_margin(ln, "", m, ocr):

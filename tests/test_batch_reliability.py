@@ -435,3 +435,37 @@ def test_progress_displays():
     assert "\x1b[2F\x1b[J" in out                  # the two-line block was redrawn in place
     assert out.rstrip("\n").endswith("\x1b[1F\x1b[J")    # closed: the live block is erased
     assert "  ✓ 甲：完成\n" in out
+
+
+def test_expert_edit_reruns_and_counts_in_summary(season, tmp_path):
+    """An expert's entry in the evidence workbook re-runs that consortium and counts in 汇总.xlsx."""
+    wbmod = pytest.importorskip("generator.workbook")
+    import openpyxl
+
+    src = tmp_path / "in"
+    shutil.copytree(season["src"] / GOOD_A, src / GOOD_A)
+    catalogue = load_catalogue(season["standard"])
+    out = tmp_path / "out"
+    devnull = open(os.devnull, "w")
+    r1 = review_batch(src, out, catalogue, workers=1, stream=devnull)
+    before = r1.entry(GOOD_A)["row"]["statuses"]
+    evidence = json.loads((out / GOOD_A / "evidence.json").read_text(encoding="utf-8"))
+    code = next(p["code"] for p in evidence["points"] if p["status"] == "missing")
+    path = wbmod.workbook_path(evidence, out / GOOD_A)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[wbmod.SHEET_MAIN]
+    header = [c.value for c in ws[1]]
+    code_col, expert_col = header.index(wbmod.CODE_HEADER) + 1, header.index("专家判定") + 1
+    row = next(r for r in range(2, ws.max_row + 1) if str(ws.cell(r, code_col).value) == code)
+    ws.cell(row, expert_col).value = "已找到"
+    wb.save(path)
+
+    r2 = review_batch(src, out, catalogue, workers=1, stream=devnull)
+    assert r2.reviewed == [GOOD_A] and r2.cache["misses"] == 0       # re-run, files from the read cache
+    assert "输出文件被修改或删除" in (out / "run.log").read_text(encoding="utf-8")
+    after = r2.entry(GOOD_A)["row"]["statuses"]
+    assert after["found"] == before["found"] + 1 and after["missing"] == before["missing"] - 1
+    ws = openpyxl.load_workbook(out / "汇总.xlsx")["汇总"]
+    header = [c.value for c in ws[1]]
+    values = dict(zip(header, next(ws.iter_rows(min_row=2, values_only=True))))
+    assert values["已找到"] == after["found"]

@@ -332,6 +332,16 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
         return max(c.score for c in g) + 0.15 * (len(files) - 1) + 0.02 * (len(g) - 1)
 
     groups.sort(key=strength, reverse=True)
+    if p.type == "yesno" and len(groups) > 1:
+        # an explicit denial (「章程尚不完备」) says more than a passing mention of the same words;
+        # only a self-assessment/table row on both sides makes a yes/no point a conflict
+        def table(g):
+            return max(c.score for c in g) >= 0.8
+        no = next((g for g in groups if g[0].value is False), None)
+        yes = next((g for g in groups if g[0].value is True), None)
+        if no and yes and not (table(no) and table(yes)):
+            winner = yes if table(yes) and not table(no) else no
+            groups = [winner]
     best = groups[0]
     res.value = to_number(best[0].value) if isinstance(best[0].value, Decimal) else best[0].value
     if p.type == "multi":

@@ -26,6 +26,15 @@ def exclusion_scope(sentence: str, hit: "Hit") -> str:
     both points while 「实训基地工位」 still vetoes 「实训基地」."""
     lo, hi = 0, len(sentence)
     a = max(hit.start, hit.anchor - 1)
+    if _CLAUSE_PUNCT.search(sentence, hit.start, hit.end):
+        # a statement spread over two clauses: every word of both can veto it
+        for m in _SEGMENT_SEP.finditer(sentence):
+            if m.end() <= hit.start:
+                lo = m.end()
+            elif m.start() >= hit.end:
+                hi = m.start()
+                break
+        return sentence[lo:hi]
     for m in _SEGMENT_SEP.finditer(sentence):
         if m.end() <= min(hit.start, a) or (m.end() <= a and m.start() >= hit.start and "&" in hit.keyword):
             lo = max(lo, m.end())

@@ -1167,7 +1167,7 @@ def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _
     return _Metrics(body, left, right, gap)
 
 
-def _heading_level(text: str, ln: Line, m: _Metrics, settings: PdfSettings) -> Optional[int]:
+def _heading_level(text: str, ln: Line, m: _Metrics, settings: PdfSettings, ocr: bool = False) -> Optional[int]:
     t = text.strip()
     if not t or len(t) > settings.heading_max_chars:
         return None
@@ -1183,7 +1183,13 @@ def _heading_level(text: str, ln: Line, m: _Metrics, settings: PdfSettings) -> O
             if level == 3 and t[-1] in "。.":
                 return None
             return level
-    if ln.size >= m.body_size * 1.2 and len(t) <= settings.heading_max_chars and t[-1] not in "。.":
+    if t[-1] in "。.":
+        return None
+    # OCR box heights are noisy: a smaller margin, and a centred short line helps
+    ratio = ln.size / max(m.body_size, 1.0)
+    centred = (ln.x0 > m.left + 2 * ln.size
+               and abs((ln.x0 + ln.x1) / 2 - (m.left + m.right) / 2) < 0.06 * max(m.right - m.left, 1.0))
+    if ratio >= (1.14 if ocr else 1.2) or (centred and ratio >= 1.08):
         return 1
     if ln.bold and len(t) <= 25 and t[-1] not in "。.:：":
         return 2
@@ -1240,7 +1246,7 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
         if not text:
             return
         para_no += 1
-        level = _heading_level(text, first, m, settings) if cur_lines_single[0] else None
+        level = _heading_level(text, first, m, settings, cur_ocr[0]) if cur_lines_single[0] else None
         kind = "paragraph"
         if level is None and _CAPTION.match(text) and len(text) <= 60:
             kind = "caption"
@@ -1254,6 +1260,7 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
 
     cur_lines_single = [True]
     page_of_para = [1]
+    cur_ocr = [False]
 
     def emit_table(tb: Table, page_no: int, continued: bool):
         nonlocal table_no, last_table
@@ -1330,6 +1337,7 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
                    "page_last": pt.number}
             cur_lines_single[0] = True
             page_of_para[0] = pt.number
+            cur_ocr[0] = pt.ocr
         if not seen_body_on_page:
             pass
     emit_paragraph()

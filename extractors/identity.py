@@ -47,9 +47,12 @@ def find_identity(catalogue: Catalogue, documents: list[Document]) -> Consortium
                 for field, rx in KEYS.items():
                     if rx.search(k):
                         for cell in b.cells[1:]:
-                            v = _clean(cell or "", field)
+                            whole = (cell or "").strip()
+                            # the cell of an info table IS the name, suffix such as 「（筹）」 included
+                            v = whole if field == "name" and whole.endswith(("联合体", "）", ")")) and "产教联合体" in whole \
+                                and len(whole) <= 50 else _clean(cell or "", field)
                             if v:
-                                votes[field][v] += 6
+                                votes[field][v] += 30     # an info table states it outright
                                 break
             if b.kind in ("header", "footer"):
                 continue

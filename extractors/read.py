@@ -32,6 +32,7 @@ READERS: dict[str, str] = {
     "csv": "extractors.readers.sheet:read",
     "image": "extractors.readers.image:read",
     "txt": "extractors.readers.text:read",
+    "html": "extractors.readers.sheet:read_html",
 }
 #: Largest file we try to read (bytes). Bigger files are refused with a clear message.
 MAX_FILE_BYTES = 300 * 1024 * 1024
@@ -48,8 +49,8 @@ def _reader(fmt: str) -> Optional[Callable[[Path, str], Reading]]:
 def iter_files(folder: Path) -> Iterable[Path]:
     """All files below ``folder`` in a stable order (hidden files and OS junk skipped)."""
     for p in sorted(folder.rglob("*"), key=lambda q: q.relative_to(folder).as_posix()):
-        if not p.is_file():
-            continue
+        if p.is_symlink() or not p.is_file():
+            continue            # links may point outside the submission
         rel_parts = p.relative_to(folder).parts
         if any(part.startswith(".") or part.startswith("~$") for part in rel_parts):
             continue
@@ -80,8 +81,10 @@ def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]
             raise ReadError("文件已加密（需要密码），无法读取；请提交未加密的版本")
         reader = _reader(doc.format)
         if reader is None:
+            from extractors.sniff import UNSUPPORTED_HINTS
+
             doc.status = "skipped"
-            doc.error = f"不支持的文件类型（{path.suffix or '无扩展名'}），已跳过"
+            doc.error = UNSUPPORTED_HINTS.get(doc.format) or f"不支持的文件类型（{path.suffix or '无扩展名'}），已跳过"
             return [doc]
         reading = reader(path, rel)
         doc.blocks = reading.blocks

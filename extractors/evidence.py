@@ -244,7 +244,7 @@ _EMPTY_CELL = re.compile(r"^\s*(?:[/／\\—\-–_]+|无数据|待统计|待填�
 def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], label: str, row: Block,
                     snippet: str, kind: str, conf: float, source: str) -> Optional[Candidate]:
     cell = cell.strip()
-    if _EMPTY_CELL.match(cell):
+    if _EMPTY_CELL.match(cell) or "公式未计算" in cell:
         return None
     if p.type == "yesno":
         v = parse_cell_bool(cell)

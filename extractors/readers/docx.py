@@ -1234,8 +1234,13 @@ def _page_count(pkg: _Package) -> Optional[int]:
             root = pkg.parse(r.target)
             if root is None:
                 return None
-            for el in root:
-                if _name(el.tag) == "ep:Pages" and (el.text or "").strip().isdigit():
-                    n = int(el.text.strip())
-                    return n if 0 < n < 100000 else None
+            props = {_name(el.tag): (el.text or "").strip() for el in root}
+            pages = props.get("ep:Pages", "")
+            # python-docx and other generators copy a template's app.xml (Pages 1, Words 0):
+            # a count the authoring program never computed is not a page count
+            if props.get("ep:Words") in ("0", "") and props.get("ep:Characters") in ("0", ""):
+                return None
+            if pages.isdigit():
+                n = int(pages)
+                return n if 0 < n < 100000 else None
     return None

@@ -522,14 +522,14 @@ def _reusable(res: dict[str, Any]) -> bool:
 
 
 def _job_line(name: str, status: str, res: dict[str, Any], problems: list[str]) -> str:
-    mark = {"ok": "✓", "warn": "!", "failed": "✗"}.get(status, "·")
+    mark = {"ok": "√", "warn": "！", "failed": "×"}.get(status, "·")   # GBK-safe (Windows consoles)
     if not res.get("ok"):
         return f"  {mark} {name}：失败 —— {problems[0] if problems else ''}"
     row = res["row"]
     st = row["statuses"]
     failed = len(row.get("documents_failed") or [])
     extra = f"，{failed} 份无法读取" if failed else ""
-    flags = f"，⚠ 负面清单疑似 {'、'.join(f['code'] for f in row['flags'])}" if row.get("flags") else ""
+    flags = f"，！负面清单疑似 {'、'.join(f['code'] for f in row['flags'])}" if row.get("flags") else ""
     c = res.get("cache") or {}
     return (f"  {mark} {row.get('name') or name}：材料 {row['documents']} 份{extra}；已找到 {st.get('found', 0)}，"
             f"部分 {st.get('partial', 0)}，冲突 {st.get('conflict', 0)}，缺失 {st.get('missing', 0)}{flags}"
@@ -759,16 +759,20 @@ def restore_sigterm(old) -> None:
 # --------------------------------------------------------------------------- CLI
 
 def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
+    from .batch_progress import printable
+
     n_ok = sum(1 for e in res.entries if e["status"] == "ok")
     n_warn = sum(1 for e in res.entries if e["status"] == "warn")
-    print(f"\n共 {len(res.entries)} 个联合体：完成 {n_ok} 个，需关注 {n_warn} 个，失败 {len(res.failed)} 个"
-          f"（沿用上次结果 {len(res.reused)} 个）；用时 {fmt_seconds(res.seconds)}。", file=stream)
+    lines = [f"\n共 {len(res.entries)} 个联合体：完成 {n_ok} 个，需关注 {n_warn} 个，失败 {len(res.failed)} 个"
+             f"（沿用上次结果 {len(res.reused)} 个）；用时 {fmt_seconds(res.seconds)}。"]
     for e in res.entries:
         if e["status"] == "failed":
-            print(f"  ✗ {e['folder']}：{'；'.join(e['problems'])}", file=stream)
+            lines.append(f"  × {e['folder']}：{'；'.join(e['problems'])}")
     for p in res.outputs:
-        print(f"  汇总：{p}", file=stream)
-    print(f"  运行日志：{out / RUN_LOG}", file=stream)
+        lines.append(f"  汇总：{p}")
+    lines.append(f"  运行日志：{out / RUN_LOG}")
+    for line in lines:
+        print(printable(line, stream), file=stream)
 
 
 def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace) -> int:

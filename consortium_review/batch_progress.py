@@ -29,6 +29,22 @@ def fmt_seconds(s: Optional[float]) -> str:
     return f"{s // 3600}小时{s % 3600 // 60:02d}分"
 
 
+def printable(text: str, stream: TextIO) -> str:
+    """``text`` as the stream can encode it (a GBK console or pipe on Windows cannot show
+    every character of a file name); unencodable characters become "?"."""
+    enc = getattr(stream, "encoding", None)
+    if not enc:
+        return text
+    try:
+        text.encode(enc)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        try:
+            return text.encode(enc, "replace").decode(enc)
+        except LookupError:
+            return text
+
+
 def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
@@ -146,7 +162,7 @@ class LineDisplay(BaseDisplay):
         self._print(line)
 
     def _print(self, line: str) -> None:
-        print(line, file=self.stream, flush=True)
+        print(printable(line, self.stream), file=self.stream, flush=True)
 
 
 class LiveDisplay(BaseDisplay):
@@ -163,13 +179,13 @@ class LiveDisplay(BaseDisplay):
     def finish(self, line: str, ok: bool = True) -> None:
         with self._lock:
             self._clear()
-            self.stream.write(line + "\n")
+            self.stream.write(printable(line, self.stream) + "\n")
             self.tick(force=True)
 
     def message(self, line: str) -> None:
         with self._lock:
             self._clear()
-            self.stream.write(line + "\n")
+            self.stream.write(printable(line, self.stream) + "\n")
             self.tick(force=True)
 
     def event(self, name: str, kind: str, data: dict[str, Any]) -> None:
@@ -204,11 +220,11 @@ class LiveDisplay(BaseDisplay):
                 f = st.done_bytes / st.total_bytes
                 eta = fmt_seconds(el * (1 - f) / f) if f > 0.05 else "—"
                 what = f"读取 {st.done_files}/{st.n_files} {st.current}".rstrip()
-                lines.append(f"  ▶ {st.name}：{what}（{fmt_seconds(el)}，读取预计剩余 {eta}）")
+                lines.append(f"  ● {st.name}：{what}（{fmt_seconds(el)}，读取预计剩余 {eta}）")
             else:
-                lines.append(f"  ▶ {st.name}：{st.stage}（{fmt_seconds(el)}）")
+                lines.append(f"  ● {st.name}：{st.stage}（{fmt_seconds(el)}）")
         self._clear()
-        self.stream.write("".join(clip(l, width) + "\n" for l in lines))
+        self.stream.write(printable("".join(clip(l, width) + "\n" for l in lines), self.stream))
         self.stream.flush()
         self._drawn = len(lines)
 

@@ -66,7 +66,9 @@ class Watcher:
         self.cycles = 0
 
     def _say(self, msg: str) -> None:
-        print(msg, file=self.stream, flush=True)
+        from .batch_progress import printable
+
+        print(printable(msg, self.stream), file=self.stream, flush=True)
 
     def snapshots(self) -> dict[str, Snapshot]:
         if self.single:

@@ -405,6 +405,14 @@ def test_progress_displays():
     from consortium_review.batch_progress import LineDisplay, LiveDisplay, clip, display_width, fmt_seconds
 
     assert fmt_seconds(75) == "1分15秒" and fmt_seconds(3720) == "1小时02分"
+
+    class GbkStream(io.StringIO):        # a Windows console/pipe in code page 936
+        encoding = "gbk"
+
+    gbk = GbkStream()
+    d = LineDisplay(gbk)
+    d.message("√ 材料😀.pdf：无法读取")
+    assert gbk.getvalue() == "√ 材料?.pdf：无法读取\n"
     assert display_width(clip("联合体" * 40, 30)) <= 30
     plain = io.StringIO()
     d = LineDisplay(plain)
@@ -413,9 +421,9 @@ def test_progress_displays():
     d.event("甲", "file_start", {"rel": "a.pdf", "size": 100})
     d.event("甲", "file_done", {"rel": "a.pdf", "size": 100})
     d.job_done("甲")
-    d.finish("  ✓ 甲：完成")
+    d.finish("  √ 甲：完成")
     text = plain.getvalue()
-    assert "开始 甲（2 个文件）" in text and "  ✓ 甲：完成" in text and "评审进度 1/2" in text
+    assert "开始 甲（2 个文件）" in text and "  √ 甲：完成" in text and "评审进度 1/2" in text
     assert "\x1b[" not in text
 
     live = io.StringIO()
@@ -424,17 +432,17 @@ def test_progress_displays():
     d.event("甲", "start", {"files": 2})
     d.event("甲", "file_start", {"rel": "2024年度工作总结.pdf", "size": 100})
     d.tick(force=True)
-    assert "▶ 甲：读取 0/2 2024年度工作总结.pdf" in live.getvalue()
+    assert "● 甲：读取 0/2 2024年度工作总结.pdf" in live.getvalue()
     d.event("甲", "file_done", {"rel": "2024年度工作总结.pdf", "size": 100})
     d.tick(force=True)
-    assert "▶ 甲：读取 1/2" in live.getvalue()
+    assert "● 甲：读取 1/2" in live.getvalue()
     d.job_done("甲")
-    d.finish("  ✓ 甲：完成")
+    d.finish("  √ 甲：完成")
     d.close()
     out = live.getvalue()
     assert "\x1b[2F\x1b[J" in out                  # the two-line block was redrawn in place
     assert out.rstrip("\n").endswith("\x1b[1F\x1b[J")    # closed: the live block is erased
-    assert "  ✓ 甲：完成\n" in out
+    assert "  √ 甲：完成\n" in out
 
 
 def test_expert_edit_reruns_and_counts_in_summary(season, tmp_path):

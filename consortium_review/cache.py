@@ -167,6 +167,14 @@ def reader_settings() -> dict[str, Any]:
     from extractors import read as read_mod
 
     tools = {t: bool(shutil.which(t)) for t in ("soffice", "libreoffice", "pdftoppm", "tesseract")}
+    # optional Python components whose absence changes what a reader returns (OCR of scans)
+    tools.update({m: importlib.util.find_spec(m) is not None for m in ("rapidocr_onnxruntime",)})
+    try:   # LibreOffice as the office reader finds it (also outside PATH on Windows/macOS)
+        from extractors.readers.office import find_soffice
+
+        tools["office_soffice"] = bool(find_soffice())
+    except Exception:
+        pass
     env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("CONSORTIUM_REVIEW_READ")}
     return {"readers": dict(sorted(read_mod.READERS.items())), "max_bytes": read_mod.MAX_FILE_BYTES,
             "tools": tools, "env": env, "format": CACHE_FORMAT}

@@ -15,10 +15,9 @@ plain data so the annual report can reuse them:
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from consortium_review.fileio import atomic_path
 

@@ -25,8 +25,7 @@ from typing import Any, Optional
 from consortium_review.fileio import atomic_path
 
 from . import officedoc as od
-from .assess import (Assessment, PointFinding, STATUS_LABELS, assess, format_value, point_subject,
-                     source_of, _num)
+from .assess import Assessment, PointFinding, STATUS_LABELS, _num, assess, format_value, source_of
 
 log = logging.getLogger(__name__)
 

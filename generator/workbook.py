@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any, Optional
 
 from consortium_review.fileio import atomic_path
 
-from .assess import NEGATIVE_LABELS, STATUS_LABELS, STATUS_ORDER, assess, format_value, source_of
+from .assess import NEGATIVE_LABELS, STATUS_LABELS, STATUS_ORDER, assess, format_value
 from .officedoc import safe_filename, sanitize_text
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,6 @@ import copy
 import warnings
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from consortium_review.catalogue import load_catalogue

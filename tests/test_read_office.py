@@ -272,3 +272,99 @@ def test_failed_conversion_falls_back_with_reason(tmp_path, monkeypatch):
     got = office.read(FIXTURE, FIXTURE.name)
     assert any("LibreOffice 转换失败" in w for w in got.warnings)
     assert len(got.blocks) == 22
+
+
+# --------------------------------------------------------------------------- Word-named files that are HTML / XML
+
+WORDML_2003 = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<?mso-application progid="Word.Document"?>
+<w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml"
+ xmlns:wx="http://schemas.microsoft.com/office/word/2003/auxHint" xmlns:aml="http://schemas.microsoft.com/aml/2001/core">
+<w:styles><w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/></w:style></w:styles>
+<w:body><wx:sect>
+<w:p><w:pPr><w:pStyle w:val="1"/></w:pPr><w:r><w:t>基本情况</w:t></w:r></w:p>
+<w:p><w:r><w:t>成员单位</w:t></w:r><aml:annotation w:type="Word.Deletion"><aml:content><w:r><w:delText>50</w:delText>
+</w:r></aml:content></aml:annotation><aml:annotation w:type="Word.Insertion"><aml:content><w:r><w:t>52</w:t></w:r>
+</aml:content></aml:annotation><w:r><w:t>家。</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>指标</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>数值</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr><w:p><w:r><w:t>合计</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+<w:sectPr><w:hdr w:type="odd"><w:p><w:r><w:t>页眉文字</w:t></w:r></w:p></w:hdr></w:sectPr>
+</wx:sect></w:body></w:wordDocument>"""
+
+
+def test_word2003_xml_named_doc_is_read_directly(tmp_path, no_libreoffice_call):
+    path = tmp_path / "模板导出.doc"
+    path.write_text(WORDML_2003, encoding="utf-8")
+    got = office.read(path, path.name)
+    assert [(b.kind, b.locator, b.text, b.cells) for b in got.blocks] == [
+        ("heading", "第1段", "基本情况", []),
+        ("paragraph", "第2段", "成员单位52家。", []),
+        ("table_row", "表1第1行", "指标 | 数值", ["指标", "数值"]),
+        ("table_row", "表1第2行", "合计", ["合计", ""]),
+        ("header", "页眉", "页眉文字", []),
+    ]
+    assert office.FALLBACK_WARNING not in got.warnings
+
+
+def test_word2003_xml_with_dtd_is_refused(tmp_path):
+    path = tmp_path / "x.doc"
+    path.write_text(WORDML_2003.replace('<?mso-application progid="Word.Document"?>',
+                                        '<?mso-application progid="Word.Document"?><!DOCTYPE w:wordDocument '
+                                        '[<!ENTITY x SYSTEM "file:///etc/passwd">]>'), encoding="utf-8")
+    with pytest.raises(ReadError, match="DTD"):
+        office.read(path, path.name, use_libreoffice=False)
+
+
+WORD_HTML = """<html xmlns:w="urn:schemas-microsoft-com:office:word"><head>
+<meta http-equiv=Content-Type content="text/html; charset=gb2312"><style>p.MsoNormal {margin:0}</style></head>
+<body lang=ZH-CN><div class=WordSection1>
+<h1>一、建设背景</h1>
+<p class=MsoNormal><span>联合体成员单位共</span><span>52</span><span>家。</span></p>
+<p class=MsoNormal>（一）组织架构</p>
+<table class=MsoTableGrid border=1>
+ <tr><td>类别</td><td>成员单位</td><td>人数</td></tr>
+ <tr><td rowspan=2>中职</td><td>宜宾技师学院</td><td>120</td></tr>
+ <tr><td>宜宾中等专业学校<table><tr><td>内嵌</td><td>表格</td></tr></table></td><td>80</td></tr>
+ <tr><td colspan=2>合计</td><td>200</td></tr>
+</table>
+<p class=MsoNormal>第一行<br>第二行</p>
+<script>document.write("不是正文")</script>
+</div></body></html>"""
+
+
+def _check_word_html(got) -> None:
+    assert [(b.kind, b.text) for b in got.blocks] == [
+        ("heading", "一、建设背景"),
+        ("paragraph", "联合体成员单位共52家。"),
+        ("heading", "（一）组织架构"),
+        ("table_row", "类别 | 成员单位 | 人数"),
+        ("table_row", "中职 | 宜宾技师学院 | 120"),
+        ("table_row", "宜宾中等专业学校 | 80"),
+        ("table_row", "内嵌 | 表格"),
+        ("table_row", "合计 | 200"),
+        ("paragraph", "第一行"),
+        ("paragraph", "第二行"),
+    ]
+    rows = [b for b in got.blocks if b.kind == "table_row"]
+    assert rows[2].cells == ["", "宜宾中等专业学校", "80"]       # rowspan: the merged cell appears once
+    assert rows[4].cells == ["合计", "", "200"] and rows[4].table == 1 and rows[4].row == 4
+    assert rows[3].table == 2 and rows[3].header == ["内嵌", "表格"]
+
+
+def test_html_saved_as_doc_without_libreoffice(tmp_path):
+    path = tmp_path / "导出.doc"
+    path.write_bytes(WORD_HTML.encode("gbk"))
+    got = fallback(path)
+    _check_word_html(got)
+    assert office.FALLBACK_WARNING in got.warnings
+
+
+def test_mht_saved_as_doc_without_libreoffice(tmp_path):
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    msg = MIMEMultipart("related")
+    msg.attach(MIMEText(WORD_HTML.replace("gb2312", "utf-8"), "html", "utf-8"))
+    path = tmp_path / "单个网页.doc"
+    path.write_bytes(msg.as_bytes())
+    _check_word_html(fallback(path))

@@ -57,6 +57,8 @@ MAX_HEADING_CHARS = 40
 _NS_PREFIX = {
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main": "w",
     "http://purl.oclc.org/ooxml/wordprocessingml/main": "w",  # Strict OOXML
+    "http://schemas.microsoft.com/office/word/2003/wordml": "w",  # Word 2003 XML (often saved as .doc)
+    "http://schemas.microsoft.com/office/word/2003/auxHint": "wx",
     "http://schemas.openxmlformats.org/markup-compatibility/2006": "mc",
     "http://schemas.openxmlformats.org/officeDocument/2006/math": "m",
     "http://purl.oclc.org/ooxml/officeDocument/math": "m",
@@ -69,6 +71,8 @@ _NS_PREFIX = {
 }
 _W_NS = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
          "http://purl.oclc.org/ooxml/wordprocessingml/main")
+_W2003_NS = "http://schemas.microsoft.com/office/word/2003/wordml"
+_W_ATTR_KEYS = tuple(f"{{{ns}}}" for ns in _W_NS + (_W2003_NS,))
 _R_NS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
          "http://purl.oclc.org/ooxml/officeDocument/relationships")
 _NAMES: dict[str, str] = {}
@@ -91,8 +95,11 @@ def _name(tag) -> str:
 
 
 def _wattr(el, local: str) -> Optional[str]:
-    v = el.get(f"{{{_W_NS[0]}}}{local}")
-    return v if v is not None else el.get(f"{{{_W_NS[1]}}}{local}")
+    for prefix in _W_ATTR_KEYS:
+        v = el.get(prefix + local)
+        if v is not None:
+            return v
+    return None
 
 
 def _child(el, name: str):
@@ -624,7 +631,8 @@ _SKIP_INLINE = frozenset({
     "w:moveFromRangeStart", "w:moveFromRangeEnd", "w:moveToRangeStart", "w:moveToRangeEnd",
     "m:ctrlPr", "m:rPr",
 })
-_TRANSPARENT = frozenset({"w:sdt", "w:sdtContent", "w:customXml", "w:ins", "w:moveTo", "w:smartTag"})
+_TRANSPARENT = frozenset({"w:sdt", "w:sdtContent", "w:customXml", "w:ins", "w:moveTo", "w:smartTag",
+                          "wx:sect", "wx:sub-section"})   # the last two: Word 2003 XML section wrappers
 _TEXTBOX_HOSTS = frozenset({"w:drawing", "w:pict", "w:object"})
 
 
@@ -1244,3 +1252,57 @@ def _page_count(pkg: _Package) -> Optional[int]:
                 n = int(pages)
                 return n if 0 < n < 100000 else None
     return None
+
+
+# --------------------------------------------------------------------------- Word 2003 XML
+
+#: Largest Word 2003 XML file we parse (it is one uncompressed XML document).
+MAX_WORDML_BYTES = 200 * 1024 * 1024
+
+
+def is_wordml2003(head: bytes) -> bool:
+    """Word 2003 XML ("XML 文档"), which many systems save with a .doc name."""
+    return b'progid="Word.Document"' in head or _W2003_NS.encode() in head
+
+
+def read_wordml2003(path: Path, rel: str) -> Reading:
+    """Read a Word 2003 XML document: the same walk as .docx (body, tables, text boxes, headers)."""
+    path = Path(path)
+    if path.stat().st_size > MAX_WORDML_BYTES:
+        raise ReadError("文档过大，未读取")
+    data = path.read_bytes()
+    _refuse_dtd(data[:65536])
+    root = _parse_bytes(data)
+    if root is None:
+        raise ReadError("Word 2003 XML 文档已损坏，无法读取")
+    body = styles_el = None
+    for el in root:
+        n = _name(el.tag)
+        if n == "w:body":
+            body = el
+        elif n == "w:styles":
+            styles_el = el
+    if body is None:
+        raise ReadError("不是有效的 Word 文档（找不到正文）")
+    styles = _Styles(styles_el)
+    numbering = _Numbering(None, styles)
+    walker = _Walker(rel, styles, numbering)
+    try:
+        walker.walk(body)
+    except RecursionError:
+        raise ReadError("文档结构嵌套过深，无法读取") from None
+    reading = Reading(blocks=walker.blocks)
+    for tag, kind, label in (("w:hdr", "header", "页眉"), ("w:ftr", "footer", "页脚")):
+        seen: list[str] = []
+        for el in body.iter():
+            if _name(el.tag) != tag:
+                continue
+            text = _story_text(el, rel, styles, numbering)
+            if text and _WORDY.search(text) and text not in seen:
+                seen.append(text)
+                reading.blocks.append(Block(text=text, file=rel, kind=kind,
+                                            locator=label if len(seen) == 1 else f"{label}{len(seen)}"))
+    if walker.revisions:
+        reading.warnings.append("文档含有修订标记，已按“接受全部修订”后的内容读取")
+    return reading
+

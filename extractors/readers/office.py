@@ -5,8 +5,10 @@ Preferred path: LibreOffice converts the file to .docx in a private temporary di
 reads the result, so tables, text boxes and headings come out exactly as for .docx.
 
 Without LibreOffice (or when it fails) a pure-Python path still yields the text:
-``extractors.readers.msdoc`` for Word 97-2003 binaries and ``striprtf`` for RTF; the reading
-then carries a warning that layout and tables may be simplified.
+``extractors.readers.msdoc`` for Word 97-2003 binaries, ``striprtf`` for RTF and lxml for HTML/MHT
+pages saved with a Word name; the reading then carries a warning that layout and tables may be
+simplified. Files that are really .docx or Word 2003 XML are read directly (no conversion needed).
+Encrypted or corrupt Word 97-2003 files are refused before any conversion is attempted.
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ def read(path: Path, rel: str, *, use_libreoffice: Optional[bool] = None) -> Rea
         from extractors.readers import docx
 
         return docx.read(path, rel)     # a .docx saved with a .doc/.wps name
+    elif kind == "wordml":
+        from extractors.readers import docx
+
+        return docx.read_wordml2003(path, rel)   # Word 2003 XML named .doc: read directly, no conversion
     soffice = find_soffice() if use_libreoffice is not False else None
     problem = ""
     if soffice:
@@ -93,17 +99,25 @@ def read(path: Path, rel: str, *, use_libreoffice: Optional[bool] = None) -> Rea
 def _kind(path: Path) -> str:
     try:
         with open(path, "rb") as f:
-            head = f.read(8)
+            head = f.read(4096)
     except OSError as exc:
         raise ReadError(f"无法打开文件（{exc.strerror or type(exc).__name__}）") from None
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "ole"
-    if head.startswith(b"{\\rtf"):
-        return "rtf"
     if head.startswith(b"PK\x03\x04"):
         return "zip"
-    if path.suffix.lower() == ".rtf" and head.lstrip().startswith(b"{\\rtf"):
+    if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
+    from extractors.readers.docx import is_wordml2003
+
+    probe = head.replace(b"\x00", b"")
+    lower = probe.lower()
+    if probe.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml") and is_wordml2003(probe):
+        return "wordml"
+    if lower.startswith(b"mime-version") or b"content-type: multipart/related" in lower:
+        return "mht"
+    if any(tag in lower for tag in (b"<html", b"<!doctype html", b"<body", b"<meta ", b"<table")):
+        return "html"
     return "other"
 
 
@@ -186,6 +200,8 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def _fallback(path: Path, rel: str, kind: str) -> Optional[Reading]:
     if kind == "rtf":
         reading = _read_rtf(path, rel)
+    elif kind in ("html", "mht"):
+        reading = _read_html(path, rel, mime=kind == "mht")
     elif kind == "ole" and msdoc.has_word_stream(path):
         reading = _read_msdoc(path, rel)
     else:
@@ -269,6 +285,176 @@ def _read_rtf(path: Path, rel: str) -> Reading:
     if rows:
         out.table(rows)
     return Reading(blocks=out.finish())
+
+
+# --------------------------------------------------------------------------- HTML saved as .doc
+
+MAX_HTML_BYTES = 64 * 1024 * 1024
+_HTML_SKIP = frozenset({"head", "script", "style", "noscript", "template", "title", "xml", "object", "iframe"})
+_HTML_BLOCK = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article",
+                         "header", "footer", "center", "address", "form", "fieldset", "body", "html", "caption",
+                         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "main", "nav", "aside", "figure", "figcaption"})
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def _decode_html(raw: bytes, declared: Optional[str] = None) -> str:
+    candidates = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates.append("utf-8-sig")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        candidates.append("utf-16")
+    m = _CHARSET.search(raw[:4096])
+    for name in (declared, m.group(1).decode("ascii", "ignore") if m else None):
+        if name:
+            name = name.lower()
+            candidates.append("gb18030" if name in ("gb2312", "gbk", "x-gbk", "gb_2312-80") else name)
+    candidates += ["utf-8", "gb18030"]
+    for enc in candidates:
+        try:
+            return raw.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return raw.decode("utf-8", errors="replace")
+
+
+def _mht_html(raw: bytes) -> tuple[bytes, Optional[str]]:
+    """The first text/html part of a MIME HTML (.mht, "single file web page") document."""
+    import email
+    from email import policy
+
+    msg = email.message_from_bytes(raw, policy=policy.compat32)
+    for part in msg.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if payload:
+                return payload, part.get_content_charset()
+    raise ReadError("MHT 文件中没有网页正文，无法读取")
+
+
+def _read_html(path: Path, rel: str, mime: bool = False) -> Reading:
+    """HTML or MHT saved with a Word name (common in export functions of office systems)."""
+    from lxml import etree, html as lhtml
+
+    from extractors.readers.docx import is_caption, numbered_heading_level
+
+    if path.stat().st_size > MAX_HTML_BYTES:
+        raise ReadError("文件过大，内置解析无法读取；" + INSTALL_HINT.split("：", 1)[1])
+    raw = path.read_bytes()
+    declared = None
+    if mime:
+        raw, declared = _mht_html(raw)
+    text = _decode_html(raw, declared)
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)      # lxml refuses str input with an encoding declaration
+    parser = lhtml.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
+    try:
+        root = lhtml.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ReadError(f"网页格式的文档无法解析（{type(exc).__name__}）") from None
+    out = _Builder(rel)
+    tables = [0]
+    buf: list[str] = []
+
+    def flush(level: Optional[int] = None) -> None:
+        t = clean_text("".join(buf))
+        buf.clear()
+        for line in (t.split("\n") if level is None else [t.replace("\n", " ")]):
+            line = clean_text(line)
+            if line:
+                lv = level or numbered_heading_level(line)
+                out.paragraph(line, lv, "caption" if not lv and is_caption(line) else "paragraph")
+
+    def cell_text(el) -> str:
+        parts: list[str] = []
+
+        def rec(e) -> None:
+            tag = e.tag.lower() if isinstance(e.tag, str) else ""
+            if tag in _HTML_SKIP or tag == "table" or not tag:
+                return
+            if tag == "br" or (tag in _HTML_BLOCK and parts and not parts[-1].endswith("\n")):
+                parts.append("\n")
+            parts.append(e.text or "")
+            for c in e:
+                rec(c)
+                parts.append(c.tail or "")
+        parts.append(el.text or "")
+        for c in el:
+            rec(c)
+            parts.append(c.tail or "")
+        return clean_text("".join(parts))
+
+    def table(el, depth: int) -> None:
+        tables[0] += 1
+        tid = ("html", tables[0])
+        carry: dict[int, int] = {}          # column -> rows still covered by a rowspan above
+        rows = [tr for tr in el.iter("tr") if _owner_table(tr) is el]
+        for tr in rows:
+            cells: list[str] = []
+            nested = []
+            col = 0
+            for td in tr:
+                if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                    continue
+                while carry.get(col, 0) > 0:
+                    carry[col] -= 1
+                    cells.append("")
+                    col += 1
+                span = min(max(_int_attr(td, "colspan"), 1), 64)
+                down = min(max(_int_attr(td, "rowspan"), 1), 1000)
+                cells.append(cell_text(td))
+                cells.extend([""] * (span - 1))
+                for k in range(span):
+                    if down > 1:
+                        carry[col + k] = down - 1
+                col += span
+                nested.extend(t for t in td.iter("table") if _owner_table(t) is not el and
+                              _owner_table(t.getparent()) is el)
+            while carry.get(col, 0) > 0:
+                carry[col] -= 1
+                cells.append("")
+                col += 1
+            out.row(tid, cells)
+            if depth < 8:
+                for t in nested:
+                    table(t, depth + 1)
+
+    def walk(el) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in _HTML_SKIP:
+            return
+        if tag == "table":
+            flush()
+            table(el, 0)
+            return
+        if tag == "br":
+            buf.append("\n")
+            return
+        block = tag in _HTML_BLOCK
+        if block:
+            flush()
+        buf.append(el.text or "")
+        for c in el:
+            walk(c)
+            buf.append(c.tail or "")
+        if block:
+            flush(int(tag[1]) if re.fullmatch(r"h[1-6]", tag) else None)
+
+    walk(root)
+    flush()
+    return Reading(blocks=out.finish())
+
+
+def _owner_table(el):
+    """The nearest <table> ancestor (or self) of ``el``."""
+    while el is not None and not (isinstance(el.tag, str) and el.tag.lower() == "table"):
+        el = el.getparent()
+    return el
+
+
+def _int_attr(el, name: str) -> int:
+    try:
+        return int(str(el.get(name) or "1").strip() or 1)
+    except ValueError:
+        return 1
 
 
 class _Builder:

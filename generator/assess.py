@@ -171,6 +171,11 @@ def _num(x: float) -> str:
     return s
 
 
+def qz(text: object) -> str:
+    """Chinese double quotes around catalogue text; inner “” become ‘’ (「“8.‘五金’建设”」)."""
+    return "“" + str(text).replace("“", "‘").replace("”", "’") + "”"
+
+
 def format_value(value: Any, unit: Optional[str] = None, quantities: Optional[list] = None) -> str:
     """A value as written in the opinion: '320万元', '4%', '是', '省级', '120人次、3600课时'."""
     if quantities:
@@ -229,7 +234,7 @@ def evidence_hint(op: ObservationPoint) -> str:
             core = core[2:]
         elif "是否" in core:
             core = core.replace("是否", "", 1)
-        text = f"提供能证明“{core}”的会议纪要、正式文件、通知或制度文本等材料"
+        text = f"提供能证明{qz(core)}的会议纪要、正式文件、通知或制度文本等材料"
     elif op.type == "amount":
         text = f"提供{subject}的统计表（单位：{op.unit}）{scope}，附财务凭证、审计报告或资金到账证明"
     elif op.type == "count":
@@ -247,7 +252,7 @@ def evidence_hint(op: ObservationPoint) -> str:
     else:
         text = f"提供{subject}的情况说明{scope}及相关佐证材料"
     if op.threshold:
-        text += f"，并说明是否达到“{op.threshold.rule}”"
+        text += f"，并说明是否达到{qz(op.threshold.rule)}"
     return text
 
 
@@ -680,8 +685,8 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
     for n in a.flagged:
         src = f"（{source_of(n.evidence[0])}）" if n.evidence else ""
         who = "，专家确认" if n.expert_confirmed else ""
-        problems.append(Issue("negative", f"负面清单“{n.code} {n.name}”疑似触发{src}{who}。", [n.code]))
-        suggestions.append(Issue("negative", f"就“{n.name}”作出书面说明并提供整改材料，由评审专家核实认定。",
+        problems.append(Issue("negative", f"负面清单{qz(n.code + ' ' + n.name)}疑似触发{src}{who}。", [n.code]))
+        suggestions.append(Issue("negative", f"就{qz(n.name)}作出书面说明并提供整改材料，由评审专家核实认定。",
                                  [n.code]))
     for basic in (True, False):
         for p in a.thresholds:
@@ -690,9 +695,9 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
             kind = "basic_unmet" if basic else "unmet"
             what = "基础性指标门槛" if basic else "建设标准"
             problems.append(Issue(kind, f"{p.code} {p.subject}为{p.value_text}{_with_source(p)}，"
-                                        f"未达到{what}“{p.threshold_rule}”。", [p.code]))
+                                        f"未达到{what}{qz(p.threshold_rule)}。", [p.code]))
             suggestions.append(Issue(kind, f"针对{p.code} {p.subject}（现为{p.value_text}，标准为"
-                                           f"“{p.threshold_rule}”）制定达标计划，明确时间节点和责任主体。",
+                                           f"{qz(p.threshold_rule)}）制定达标计划，明确时间节点和责任主体。",
                                      [p.code]))
         if basic:
             undecided = [p for p in a.basic_thresholds if p.threshold_met is None]
@@ -723,10 +728,10 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
         if partial:
             bits.append(f"{len(partial)}个观测点（{code_list([p.code for p in partial])}）佐证不完整")
         codes = [p.code for p in missing + partial]
-        problems.append(Issue("missing", f"“{l2.code}.{l2.name}”有" + "，另有".join(bits) + "。", codes))
+        problems.append(Issue("missing", qz(f"{l2.code}.{l2.name}") + "有" + "，另有".join(bits) + "。", codes))
         focus = "、".join(p.subject for p in (missing + partial)[:3])
         more = "等" if len(missing) + len(partial) > 3 else ""
-        suggestions.append(Issue("missing", f"补充“{l2.code}.{l2.name}”相关佐证材料，重点是{focus}{more}"
+        suggestions.append(Issue("missing", f"补充{qz(l2.code + '.' + l2.name)}相关佐证材料，重点是{focus}{more}"
                                             f"（详见附件1）。", codes))
     if s.max_problem_items and len(problems) > s.max_problem_items:
         problems = problems[: s.max_problem_items]

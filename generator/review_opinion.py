@@ -25,7 +25,7 @@ from typing import Any, Optional
 from consortium_review.fileio import atomic_path
 
 from . import officedoc as od
-from .assess import Assessment, PointFinding, STATUS_LABELS, _num, assess, format_value, source_of
+from .assess import Assessment, PointFinding, STATUS_LABELS, _num, assess, format_value, qz, source_of
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,10 @@ def _threshold_clause(p: PointFinding) -> str:
     if not p.has_threshold:
         return ""
     if p.threshold_met is True:
-        return f"，达到“{p.threshold_rule}”的要求"
+        return f"，达到{qz(p.threshold_rule)}的要求"
     if p.threshold_met is False:
-        return f"，未达到“{p.threshold_rule}”的要求"
-    return f"，是否达到“{p.threshold_rule}”尚无法判定"
+        return f"，未达到{qz(p.threshold_rule)}的要求"
+    return f"，是否达到{qz(p.threshold_rule)}尚无法判定"
 
 
 def _excerpt(text: object, n: int = 60) -> str:

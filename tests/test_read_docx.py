@@ -639,3 +639,14 @@ def test_peer_big_document_reads_completely():
     assert len(texts(got, "paragraph", "heading")) > 4000
     assert len(texts(got, "footnote")) >= 3
     assert sum(len(b.text) for b in got.blocks) > 700_000
+
+
+def test_alt_chunk_is_reported_not_silently_lost(tmp_path):
+    doc = Document()
+    doc.add_paragraph("正文")
+    add_xml(doc, '<w:altChunk NSDECL r:id="rIdHtml1"/>')
+    path = tmp_path / "alt.docx"
+    doc.save(path)
+    got = read(path)
+    assert texts(got) == ["正文"]
+    assert any("altChunk" in w for w in got.warnings)

@@ -741,6 +741,7 @@ class _Walker:
         self.headings: list[tuple[int, str]] = []
         self.fields = _Fields()
         self.revisions = 0
+        self.alt_chunks = 0             # embedded foreign documents (w:altChunk), not read
 
     def reset(self) -> None:
         """Forget everything read so far (the main part is read again from the start)."""
@@ -782,6 +783,8 @@ class _Walker:
                 self.walk(branch, depth, kind, where)
         elif n in ("w:del", "w:moveFrom"):
             self.revisions += 1
+        elif n == "w:altChunk":
+            self.alt_chunks += 1
 
     def paragraph(self, p, depth: int, kind: str = "paragraph", where: str = "") -> None:
         para = self.read_paragraph(p)
@@ -1167,6 +1170,9 @@ def _read_package(pkg: _Package, rel: str) -> Reading:
                 reading.blocks.append(Block(text=text, file=rel, kind="footnote", locator=f"{label}{k}"))
     if walker.revisions:
         reading.warnings.append("文档含有修订标记，已按“接受全部修订”后的内容读取")
+    if walker.alt_chunks:
+        reading.warnings.append(f"文档内嵌了 {walker.alt_chunks} 个外部内容块（altChunk），其中的文字未读取；"
+                                "可在 Word 中打开后另存为 .docx 再提交")
     reading.pages = _page_count(pkg)
     return reading
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from consortium_review import TEMPLATES_DIR          # the project's templates/ folder
 from consortium_review.fileio import atomic_path
 
 from . import officedoc as od
@@ -29,7 +30,6 @@ from .assess import Assessment, PointFinding, STATUS_LABELS, _num, assess, forma
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 OPINION_TEMPLATE = TEMPLATES_DIR / "评审意见模板.docx"
 FILE_SUFFIX = "评审意见"
 MISSING = od.MISSING_MARK                       # 【未见佐证材料】

@@ -48,8 +48,8 @@ def test_wide_gap_keeps_columns_apart():
 
 
 def test_render_scale_caps_pixels():
-    s = ocr.render_scale(595, 842)   # A4
-    assert 150 / 72 <= s <= 200 / 72
+    s = ocr.render_scale(595, 842)   # A4: 130-200 dpi
+    assert 130 / 72 <= s <= 200 / 72
     assert 842 * s <= ocr.SETTINGS.max_side + 1
     assert ocr.render_scale(5000, 5000) * 5000 <= ocr.SETTINGS.max_side + 1
 
@@ -119,6 +119,21 @@ def test_image_only_pdf_page_is_ocrd():
     assert any("第1页" in w and "OCR" in w for w in doc.warnings)
     assert "企业职工培训量达22,434人日" in _text(doc.blocks)
     assert all(b.page == 1 for b in doc.blocks)
+
+
+@needs_ocr
+def test_garbled_text_layer_is_ocrd():
+    path = FIX / "pdf" / "garbled-pua.pdf"
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    raw = doc[0].get_textpage().get_text_range()
+    doc.close()
+    assert "联合体" not in raw and sum(0xE000 <= ord(c) <= 0xF8FF for c in raw) >= 10   # junk layer
+    got = read_file(path, "garbled.pdf")[0]
+    assert got.status == "ocr"
+    assert any("乱码" in w for w in got.warnings)
+    assert "联合体专项经费实际到位3846万元" in _text(got.blocks)
 
 
 def test_ocr_page_cap(monkeypatch):

@@ -200,6 +200,8 @@ def test_text_quality_flags_junk():
     assert n == 16 and odd == 0 and cjk > 0.5
     _, odd, _ = text_quality("\ue000\ue001\ue002\ufffd\ue003 abc")
     assert odd > 0.5
+    _, odd, _ = text_quality("(cid:12)(cid:13)(cid:14)(cid:15)年")
+    assert odd == 0.8
     assert pdf_reader._latin_junk("!\"#$%&'()*+,-./ !\"#$%&'()*+ ,-./0!\"#$") is True
     assert pdf_reader._latin_junk("Although practicality beats purity, errors should never pass silently.") is False
 

@@ -177,11 +177,16 @@ def _char_ok(ch: str) -> bool:
 _FAST_OK = re.compile(r"[\x21-\x7e\u4e00-\u9fa5\u3000-\u303f\uff01-\uff5e\u2010-\u2027]+")
 _CJK_RUN = re.compile(rf"[{_CJK_RE}]")
 _WS = re.compile(r"\s+")
+_CID = re.compile(r"\(cid:\d+\)")
 
 
 def text_quality(text: str) -> tuple[int, float, float]:
-    """(non-space chars, share of odd chars, share of CJK ideographs) of a page's text."""
-    text = _WS.sub("", text)
+    """(non-space chars, share of odd chars, share of CJK ideographs) of a page's text.
+
+    Odd: private-use and replacement characters, controls, pdfminer's 「(cid:NN)」 for
+    unmapped glyphs, and anything a GBK/ASCII document would not contain.
+    """
+    text = _CID.sub("\ufffd", _WS.sub("", text))
     n = len(text)
     if not n:
         return 0, 0.0, 0.0
@@ -1502,9 +1507,11 @@ def _ocr_pages(pdf, scan_pages: list[PageText], warnings: list[str]) -> bool:
         p.ocr = True
         (done if lines else empty).append(p.number)
     garbled = [p.number for p in todo if p.garbled]
-    if done or empty:
-        what = "扫描页（无文字层）" if not garbled else "扫描页或文字层乱码页"
-        warnings.append(f"第{_ranges(done + empty)}页为{what}，已用 OCR 识别")
+    scans = [p.number for p in todo if not p.garbled]
+    if scans:
+        warnings.append(f"第{_ranges(scans)}页为扫描页（无文字层），已用 OCR 识别")
+    if garbled:
+        warnings.append(f"第{_ranges(garbled)}页的文字层为乱码（字体缺少编码映射），已改用 OCR 识别")
     if empty:
         warnings.append(f"第{_ranges(empty)}页 OCR 未识别到文字")
     if skipped:

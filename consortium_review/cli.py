@@ -52,6 +52,21 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print(f"  结果：{summary['out_dir']}", file=out)
 
 
+def use_rules_file(path: Path) -> None:
+    """Check a conclusion-rules YAML file and make every renderer (and worker) use it."""
+    import os
+
+    from generator.assess import SETTINGS_ENV, load_settings
+
+    if not path.is_file():
+        raise CatalogueError(f"找不到结论规则文件：{path}")
+    try:
+        load_settings(path)
+    except Exception as exc:
+        raise CatalogueError(f"结论规则文件 {path.name} 有误：{exc}") from exc
+    os.environ[SETTINGS_ENV] = str(path.resolve())     # spawn workers inherit it
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from .pipeline import review_consortium
 
@@ -60,6 +75,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
         return 2
     catalogue = load_catalogue(args.standard)
+    if getattr(args, "rules", None):
+        use_rules_file(Path(args.rules))
     out = Path(args.output)
     batch = args.batch or (not args.single and not is_consortium_folder(folder))
     if batch:
@@ -121,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", nargs="?", default="input_docs", help="材料文件夹（默认 input_docs/）")
     p.add_argument("-o", "--output", default="output", help="输出文件夹（默认 output/）")
     p.add_argument("--standard", default=None, help="指标体系文件（.yaml 或 .xlsx，默认 2024 年国家标准）")
+    p.add_argument("--rules", default=None, metavar="FILE",
+                   help="建议结论规则（YAML，字段见 generator/assess.py 的 AssessSettings；默认：负面清单触发→不予通过，"
+                        "基础性门槛未达标或覆盖率低于 60%%→整改后复核，其余→建议通过）")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--single", action="store_true", help="把文件夹当作一个联合体")
     g.add_argument("--batch", action="store_true", help="把每个子文件夹当作一个联合体")

@@ -78,6 +78,9 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
                 log.exception("renderer %s failed for %s", spec, folder.name)
                 errors.append(f"生成 {spec.split(':')[0].split('.')[-1]} 失败：{type(exc).__name__}：{exc}")
             timings[spec.split(":")[0].split(".")[-1]] = time.perf_counter() - t2
+        if any(p.get("expert") for p in evidence["points"]):
+            # the workbook renderer read the expert's edits back: keep them in evidence.json too
+            write_json_atomic(out_dir / "evidence.json", evidence)
     timings["total"] = time.perf_counter() - t0
     return summarize(evidence, catalogue, out_dir, outputs, errors, timings)
 

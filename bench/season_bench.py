@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
 OUT = HERE / "out"
-GEN_VERSION = 3            # bump when the generator changes (regenerates bench/data)
+GEN_VERSION = 4            # bump when the generator changes (regenerates bench/data)
 TEMPLATE_PAGES = 40        # distinct pages in the template PDF
 ROWS_PER_PAGE = 50         # nominal spreadsheet page
 
@@ -69,6 +69,16 @@ SENTENCES = [
     "依托联合体建设区域技术创新中心和转化中心，服务成果转化、产品中试、技术升级和工艺革新。",
     "按照不少于职工工资总额{z}%的比例提取职工教育经费，其中{p}%用于技能人才培训。",
 ]
+CITIES = ["临江", "北湖", "云岭", "青川", "东港", "南屏", "西陵", "安澜", "清河", "望海", "金沙", "长丰",
+          "石门", "兴远", "瑞安", "泰和"]
+INDUSTRIES = ["智能制造", "新能源汽车", "生物医药", "电子信息", "现代物流", "海洋装备", "新材料", "数字经济"]
+
+
+def consortium_name(i: int) -> str:
+    """A plausible, unique name: 临江智能制造市域产教联合体 ..."""
+    return f"{CITIES[i % len(CITIES)]}{INDUSTRIES[(i // len(CITIES)) % len(INDUSTRIES)]}市域产教联合体"
+
+
 HEADINGS = ["总体情况", "组织机构与运行机制", "合作办学", "合作育人", "合作就业", "合作发展",
             "专业建设", "课程建设", "教材建设", "师资队伍建设", "实习实训建设", "经费保障",
             "政策支持", "存在问题", "下一步工作"]
@@ -217,8 +227,8 @@ def generate(total: int, pages: int, log) -> tuple[Path, list[dict[str, Any]]]:
     t0 = time.perf_counter()
     for i in range(len(done), total):
         rng = random.Random(1000 + i)
-        name = f"第{i + 1:03d}号市域产教联合体"
-        folder = pool / name
+        name = consortium_name(i)
+        folder = pool / f"{i + 1:03d}-{name}"
         if folder.exists():
             shutil.rmtree(folder)
         (folder / "佐证材料").mkdir(parents=True)
@@ -228,10 +238,11 @@ def generate(total: int, pages: int, log) -> tuple[Path, list[dict[str, Any]]]:
         counts = {"pdf": 0, "docx": 0, "xlsx": 0}
         counts["pdf"] += write_pdf(folder / "2024年度工作总结.pdf", template, rng, n_pdf)
         counts["docx"] += write_docx(folder / "建设方案.docx", rng, f"{name}建设方案", n_docx - 2)
+        # (the PDF pages come from a shared template; the Word and Excel files carry the name)
         counts["docx"] += write_docx(folder / "佐证材料" / "理事会章程.docx", rng, "理事会章程", 2)
         counts["xlsx"] += write_xlsx(folder / "自评表.xlsx", rng, 116, True)
         counts["xlsx"] += write_xlsx(folder / "佐证材料" / "经费明细.xlsx", rng, n_xlsx_rows, False)
-        done.append({"name": name, "pages": sum(counts.values()), "pdf_pages": counts["pdf"], **counts})
+        done.append({"name": folder.name, "pages": sum(counts.values()), "pdf_pages": counts["pdf"], **counts})
         manifest.write_text(json.dumps({"consortia": done}, ensure_ascii=False, indent=1), encoding="utf-8")
     if total > 0:
         log(f"已生成 {total} 个联合体（本次新生成用时 {time.perf_counter() - t0:.1f} 秒）：{pool}")

@@ -440,8 +440,11 @@ def write_summary(out: Path, entries: list[dict[str, Any]], catalogue) -> list[P
     written: list[Path] = []
     heat = None
     # consortia with nothing readable have no coverage to show (they are listed as failed)
-    rows = [dict(e["row"], label=(e["row"].get("name") or e["folder"])) for e in entries
-            if e.get("row") and e["row"].get("documents_ok")]
+    shown = [e for e in entries if e.get("row") and e["row"].get("documents_ok")]
+    names = [e["row"].get("name") for e in shown]
+    # the name found in the documents labels a row only when it tells the rows apart
+    rows = [dict(e["row"], label=(e["row"].get("name") if e["row"].get("name") and names.count(e["row"]["name"]) == 1
+                                  else e["folder"])) for e in shown]
     try:
         heat = render_heatmap(rows, catalogue, out / HEATMAP_PNG)
         if heat:

@@ -503,7 +503,9 @@ def build_context(a: Assessment, catalogue, tpl=None, charts: Optional[dict[str,
     date = review_date or _dt.date.today()
     standard_title = catalogue.title or "建设标准"
     ctx: dict[str, Any] = {
-        "title": od.xml_text(f"{a.name}评审意见"),
+        # a 2号 title holds about 20 characters a line: a long name gets 「评审意见」 on its own line
+        # rather than an orphaned 「见」
+        "title": od.xml_text(f"{a.name}\n评审意见" if len(a.name) + 4 > 20 else f"{a.name}评审意见"),
         "consortium_name": od.xml_text(a.name),
         "consortium_name_rt": R(a.name) if a.name_known else R(a.name).mark(UNKNOWN_MARK),
         "park_rt": _value_or_mark(c.get("park")),

@@ -72,23 +72,21 @@ def find_identity(catalogue: Catalogue, documents: list[Document]) -> Consortium
     return info
 
 
+#: Sentence patterns that state an identity field: (pattern with the value in group 1, field, weight)
+SENTENCE_PATTERNS = [
+    (re.compile(r"牵头(?:学校|院校)(?:为|是|：|:)?([^，。；、]{4,30})"), "lead_school", 3),
+    (re.compile(r"由([^，。；]{4,30}?(?:学院|大学|学校))(?:牵头|作为牵头)"), "lead_school", 2),
+    (re.compile(r"牵头企业(?:为|是|：|:)?([^，。；、]{4,40})"), "lead_enterprise", 3),
+    (re.compile(r"(?:依托|位于|所在园区为|依托园区为)([^，。；、]{4,40})"), "park", 2),
+]
+
+
 def _vote_sentences(text: str, votes: dict[str, Counter[str]]) -> None:
-    for m in re.finditer(r"牵头学校(?:为|是|：|:)?([^，。；、]{4,30})", text):
-        v = _clean(m.group(1), "lead_school")
-        if v:
-            votes["lead_school"][v] += 3
-    for m in re.finditer(r"由([^，。；]{4,30}?(?:学院|大学|学校))(?:牵头|作为牵头)", text):
-        v = _clean(m.group(1), "lead_school")
-        if v:
-            votes["lead_school"][v] += 2
-    for m in re.finditer(r"牵头企业(?:为|是|：|:)?([^，。；、]{4,40})", text):
-        v = _clean(m.group(1), "lead_enterprise")
-        if v:
-            votes["lead_enterprise"][v] += 3
-    for m in re.finditer(r"(?:依托|位于|所在园区为|依托园区为)([^，。；、]{4,40})", text):
-        v = _clean(m.group(1), "park")
-        if v:
-            votes["park"][v] += 2
+    for pattern, field, weight in SENTENCE_PATTERNS:
+        for m in pattern.finditer(text):
+            v = _clean(m.group(1), field)
+            if v:
+                votes[field][v] += weight
     for m in _NAME.finditer(text):
         v = _LEAD_IN.sub("", m.group(1))
         v = re.sub(r"^(?:20\d\d年(?:度)?|本|该|全|各|推动|加强|建设|关于)", "", v)

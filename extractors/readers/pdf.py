@@ -78,6 +78,7 @@ class Line:
     bold: bool = False
     # pieces separated by wide gaps (x0, x1, text): table columns without ruling lines
     segs: Optional[list] = None
+    font: str = ""          # font name of the line's first glyph (subset prefix removed)
 
 
 @dataclass(slots=True)
@@ -272,6 +273,20 @@ def _page_transform(raw, page, width: float, height: float, rotation: int):
     return a, b, c, d, ox, oy
 
 
+_FONT_NAMES: dict[bytes, str] = {}
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|[-,]B$|黑体|SimHei|Heiti|STHeiti|HYQiHei|FZHei", re.I)
+
+
+def _font_name(raw_name: bytes) -> str:
+    """Font name without the subset tag (「ABCDEF+SimSun」→「SimSun」), interned."""
+    name = _FONT_NAMES.get(raw_name)
+    if name is None:
+        text = raw_name.decode("utf-8", "replace")
+        name = text.split("+", 1)[1] if len(text) > 7 and text[6] == "+" else text
+        _FONT_NAMES[raw_name] = name
+    return name
+
+
 def _extract(raw, textpage, tf, settings: PdfSettings,
              regions: list[tuple[float, float, float, float]]) -> tuple[list[Line], list[list[_Char]]]:
     """One pass over a page's glyphs: body lines, plus the glyphs inside each table region.
@@ -314,11 +329,14 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
 
     seg_bounds: list[list] = []   # [x0, x1, start index in parts] per wide-gap piece
     px1 = 0.0                     # previous real glyph's right edge
+    font_buf = ctypes.create_string_buffer(128)
+    font_flags = ctypes.c_int()
+    lfont = ""
 
     def flush():
         nonlocal parts, nreal, ndup, have_prev, seg_bounds
         if nreal:
-            ln = Line("".join(parts), lx0, lx1, ltop, lbot, lsize, ndup > 0.5 * (nreal + ndup))
+            ln = Line("".join(parts), lx0, lx1, ltop, lbot, lsize, ndup > 0.5 * (nreal + ndup), font=lfont)
             if len(seg_bounds) > 1:
                 ends = [sb[2] for sb in seg_bounds[1:]] + [len(parts)]
                 ln.segs = [(sb[0], sb[1], "".join(parts[sb[2]:end]).strip())
@@ -415,6 +433,8 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
                 parts.pop()
             lx0, lx1, ltop, lbot, lsize = x0, x1, top, bottom, size
             seg_bounds = [[x0, x1, 0]]
+            got = raw.FPDFText_GetFontInfo(h, i, font_buf, 128, font_flags)
+            lfont = _font_name(font_buf.raw[:max(0, min(got, 128) - 1)])
         else:
             if size > lsize:
                 lsize = size
@@ -1230,6 +1250,7 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
     if all_body:
         widest = max(pt.width for pt in pages)
         doc_metrics = _metrics(all_body, widest, None)
+        _mark_bold(all_body)
 
     para_no = 0
     table_no = 0
@@ -1251,12 +1272,14 @@ def layout(pages: list[PageText], rel: str, settings: PdfSettings = SETTINGS) ->
         if not text:
             return
         para_no += 1
-        level = _heading_level(text, first, m, settings, cur_ocr[0]) if cur_lines_single[0] else None
         kind = "paragraph"
-        if level is None and _CAPTION.match(text) and len(text) <= 60:
-            kind = "caption"
-        elif level is not None:
-            kind = "heading"
+        level = None
+        if _CAPTION.match(text) and len(text) <= 60:
+            kind = "caption"          # 「表1 …」 even when set in bold
+        elif cur_lines_single[0]:
+            level = _heading_level(text, first, m, settings, cur_ocr[0])
+            if level is not None:
+                kind = "heading"
         b = Block(text=text, file=rel, kind=kind, page=page_of_para[0], locator=f"第{para_no}段",
                   level=level, section=section, page_breaks=breaks)
         blocks.append(b)
@@ -1355,6 +1378,22 @@ def _split_row(prev: list[str], frag: list[str]) -> bool:
         return False
     filled = [i for i, c in enumerate(frag) if c]
     return bool(filled) and len(filled) <= len(frag) // 2 and all(prev[i] for i in filled)
+
+
+def _mark_bold(lines: list[Line]) -> None:
+    """Lines set in a bold face (by font name) that the body text does not use are bold."""
+    fonts: Counter = Counter()
+    for ln in lines:
+        if ln.font:
+            fonts[ln.font] += len(ln.text)
+    if not fonts:
+        return
+    body_font = fonts.most_common(1)[0][0]
+    if _BOLD_FONT.search(body_font):
+        return
+    for ln in lines:
+        if ln.font and ln.font != body_font and _BOLD_FONT.search(ln.font):
+            ln.bold = True
 
 
 def _same_columns(a: list[float], b: list[float]) -> bool:

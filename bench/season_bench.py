@@ -279,7 +279,8 @@ def measure(cmd: list[str], env: Optional[dict[str, str]] = None) -> dict[str, A
     try:
         return json.loads(p.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        return {"wall": float("nan"), "rc": p.returncode, "maxrss_mb": float("nan"), "stderr": p.stderr[-2000:]}
+        return {"wall": float("nan"), "cpu": float("nan"), "rc": p.returncode, "maxrss_mb": float("nan"),
+                "stderr": p.stderr[-2000:]}
 
 
 def _measure_main(cmd_json: str) -> None:
@@ -289,9 +290,11 @@ def _measure_main(cmd_json: str) -> None:
     t0 = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
-    kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    mb = kb / 1024 / (1024 if sys.platform == "darwin" else 1)
-    print(json.dumps({"wall": wall, "rc": p.returncode, "maxrss_mb": mb, "stderr": p.stderr[-2000:]}))
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    mb = ru.ru_maxrss / 1024 / (1024 if sys.platform == "darwin" else 1)
+    # CPU seconds of the whole process tree: comparable even when other jobs load the machine
+    print(json.dumps({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rc": p.returncode, "maxrss_mb": mb,
+                      "stderr": p.stderr[-2000:]}))
 
 
 def _plumber_main(folder: str) -> None:
@@ -378,15 +381,16 @@ def report(rows: list[dict[str, Any]], workers: int, render: bool) -> str:
         load = float("nan")
     lines.append(f"评审季基准：{cpu} 个 CPU 核，--workers {workers}，{'生成全部输出' if render else '仅 evidence.json'}；"
                  f"开始时系统负载 {load:.1f}")
-    head = ("规模", "联合体", "页数", "PDF页", "冷启动(秒)", "页/秒", "pdfplumber(秒)", "比值", "复跑(秒)", "复跑占比",
-            "增量(秒)", "内存峰值(MB)", "秒/千页")
+    head = ("规模", "联合体", "页数", "PDF页", "冷启动(秒)", "页/秒", "pdfplumber(秒)", "比值", "CPU秒 本工具/pdfplumber",
+            "复跑(秒)", "复跑占比", "增量(秒)", "内存峰值(MB)", "秒/千页")
     lines.append(" | ".join(head))
     for r in rows:
         cold, warm, inc, pl = r["cold"]["wall"], r["warm"]["wall"], r["incremental"]["wall"], r["plumber"]
         plw = pl["wall"] if pl else float("nan")
         lines.append(" | ".join([
             f"{r['scale']}×", str(r["consortia"]), str(r["pages"]), str(r["pdf_pages"]), f"{cold:.1f}",
-            f"{r['pages'] / cold:.1f}", f"{plw:.1f}", f"{cold / plw:.2f}" if pl else "—", f"{warm:.1f}",
+            f"{r['pages'] / cold:.1f}", f"{plw:.1f}", f"{cold / plw:.2f}" if pl else "—",
+            f"{r['cold']['cpu']:.0f}/{pl['cpu']:.0f}" if pl else "—", f"{warm:.1f}",
             f"{100 * warm / cold:.1f}%", f"{inc:.1f}", f"{r['cold']['maxrss_mb']:.0f}",
             f"{1000 * cold / r['pages']:.1f}"]))
     for r in rows:
@@ -404,6 +408,8 @@ def report(rows: list[dict[str, Any]], workers: int, render: bool) -> str:
     peak = max(r["cold"]["maxrss_mb"] for r in rows)
     lines.append(f"目标：比值 < 1 → 最大 {worst_ratio:.2f}；复跑 < 10% → 最大 {worst_warm:.1f}%；"
                  f"内存 < 1024 MB → 最大 {peak:.0f} MB")
+    lines.append("说明：比值 = 本工具完整评审的墙钟时间（--workers 个进程）÷ 单进程 pdfplumber extract_text() 的墙钟时间；"
+                 "机器同时有其他负载时墙钟时间会波动，CPU 秒一栏不受并行与负载影响。")
     return "\n".join(lines)
 
 

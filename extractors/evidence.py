@@ -315,15 +315,19 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
         return res
     # group equal values
     groups: list[list[Candidate]] = []
+    exact: dict[Any, list[Candidate]] = {}
     for c in sorted(achieved, key=lambda c: -c.score):
         if c.value is None:
             continue
-        for g in groups:
-            if _same(g[0].value, c.value):
-                g.append(c)
-                break
+        g = exact.get(c.value)               # equal values: one dict look-up
+        if g is None:
+            g = next((g for g in groups if _same(g[0].value, c.value)), None)
+        if g is None:
+            g = [c]
+            groups.append(g)
+            exact[c.value] = g
         else:
-            groups.append([c])
+            g.append(c)
     if not groups:
         return res
 

@@ -103,8 +103,10 @@ class Matcher:
                 if not all(part in present for part in parts):
                     continue
                 for hit in self._occurrences(code, parts, sentence):
-                    if excl and any(x in exclusion_scope(sentence, hit) for x in excl):
-                        continue
+                    if excl:
+                        scope = exclusion_scope(sentence, hit)
+                        if any(x in scope for x in excl):
+                            continue
                     out.append(hit)
         return _prune(out)
 

@@ -21,11 +21,12 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
     out = []
     for item in catalogue.negative_list:
         res = NegativeResult(code=item.code, name=item.name)
+        firsts = {t.split("&")[0] for t in item.triggers}
         for doc in documents:
             for b in doc.blocks:
                 if b.kind in ("header", "footer"):
                     continue
-                if not any(t.split("&")[0] in b.text for t in item.triggers):
+                if not any(f in b.text for f in firsts):
                     continue
                 for _, sent in split_sentences(b.text):
                     trig = next((t for t in item.triggers if _contains(sent, t)), None)

@@ -23,7 +23,7 @@ from consortium_review.fileio import atomic_path
 
 log = logging.getLogger(__name__)
 
-DPI = 220                       # print resolution (≥ 200 dpi)
+DPI = 200                       # print resolution (GB/T 9704 prints at 200+ dpi)
 FIG_WIDTH_IN = 6.2              # ≈ 157 mm, the GB/T 9704 text width
 STATUS_COLORS = {               # shared with the workbook fills (lighter there)
     "found": "#3A9E5C",

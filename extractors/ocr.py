@@ -31,8 +31,9 @@ class OcrSettings:
     """Knobs for OCR speed vs. accuracy (documented defaults)."""
 
     max_pages: int = 60          # OCR at most this many pages per document (env CR_MAX_OCR_PAGES)
-    dpi: float = 150.0           # render resolution for PDF pages (A4 at 150 dpi ≈ 1240×1750 px)
-    max_side: int = 1600         # cap the longer side (px): A4 ≈ 137 dpi, 35% faster than 2000 px, same text
+    dpi: float = 170.0           # render resolution for PDF pages (A4 at 170 dpi ≈ 1400×2000 px)
+    max_side: int = 2000         # cap the longer side (px); rapidocr shrinks anything larger. At 1600 px
+                                 # Chinese survives but English loses spaces and small lines
     min_score: float = 0.5       # drop recognised lines below this confidence
 
 
@@ -104,7 +105,9 @@ def ocr_array(img) -> list[OcrBox]:
         arr = arr[:, :, :3]
     arr = np.ascontiguousarray(arr)
     try:
-        result, _elapse = engine(arr)
+        # no angle classifier: pages are upright (pdfium applies /Rotate, images their EXIF
+        # orientation) and its misfires turn whole lines into garbage
+        result, _elapse = engine(arr, use_cls=False)
     except Exception as exc:
         log.warning("OCR failed: %s", exc)
         raise ReadError(f"OCR 识别失败（{type(exc).__name__}）") from None

@@ -172,13 +172,22 @@ def test_broken_refused(results, name):
 
 def test_image_only_scan_is_ocrd(results):
     doc = _doc(results, "scan-image-only-lorem.pdf")
-    assert doc["status"] == "ocr" and "Lorem ipsum" in _text(doc)
+    text = _text(doc)
+    assert doc["status"] == "ocr" and "Lorem ipsum" in text
+    # every line of the page is recognised (the angle classifier used to drop some); the
+    # Chinese recognition model often drops spaces between English words
+    squashed = re.sub(r"\s", "", text)
+    for line_start in ("Loremipsumdolor", "temporProinnon", "aliquammetusat", "Donecutluctusnisi",
+                       "convallisloremnecenimfermentum", "turpisinvolutpatplacerat"):
+        assert line_start in squashed.replace(".", "").replace(",", ""), line_start
 
 
 def test_image_table_scan_is_ocrd(results):
     doc = _doc(results, "scan-image-table.pdf")
-    text = _text(doc)
-    assert doc["status"] == "ocr" and "Blind" in text and "1199 sec" in text
+    assert doc["status"] == "ocr"
+    # unstructured's OCR test: this row is in the dataframe (borderless columns from OCR boxes)
+    rows = [b["cells"] for b in doc["blocks"] if b["kind"] == "table_row"]
+    assert ["Blind", "5", "1", "4", "34.5%, n=1", "1199 sec, n=1"] in rows
 
 
 def test_three_ruled_tables(results):

@@ -179,6 +179,7 @@ _FAST_OK = re.compile(r"[\x21-\x7e\u4e00-\u9fa5\u3000-\u303f\uff01-\uff5e\u2010-
 _CJK_RUN = re.compile(rf"[{_CJK_RE}]")
 _WS = re.compile(r"\s+")
 _CID = re.compile(r"\(cid:\d+\)")
+_LETTER = re.compile(r"[^\W_]")
 
 
 def text_quality(text: str) -> tuple[int, float, float]:
@@ -315,6 +316,11 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
     get_box, get_size = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
     tol = settings.dedupe_tolerance
     seen: dict[int, list] = {}
+    if regions:   # union box: most glyphs are rejected with one test
+        ux0 = min(r[0] for r in regions) - 1
+        utop = min(r[1] for r in regions) - 1
+        ux1 = max(r[2] for r in regions) + 1
+        ubot = max(r[3] for r in regions) + 1
 
     # current line state
     parts: list[str] = []
@@ -377,12 +383,13 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
         if size <= 0.5:
             size = get_size(h, i)
         if regions:
-            cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+            cx, cy = (x0 + x1) * 0.5, (top + bottom) * 0.5
             hit = -1
-            for k, (rx0, rtop, rx1, rbot) in enumerate(regions):
-                if rx0 - 1 <= cx <= rx1 + 1 and rtop - 1 <= cy <= rbot + 1:
-                    hit = k
-                    break
+            if ux0 <= cx <= ux1 and utop <= cy <= ubot:
+                for k, (rx0, rtop, rx1, rbot) in enumerate(regions):
+                    if rx0 - 1 <= cx <= rx1 + 1 and rtop - 1 <= cy <= rbot + 1:
+                        hit = k
+                        break
             if hit >= 0:
                 if ch != " ":
                     region_chars[hit].append(_Char(ch, x0, x1, top, bottom, size, brk))
@@ -397,34 +404,55 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
                 parts.append(" ")
             continue
         # fake bold: the same glyph again at (almost) the same place
-        kx, ky = int(x0 * 0.5), int(top * 0.5)
-        nx = kx + (1 if x0 * 0.5 - kx >= 0.5 else -1)
-        ny = ky + (1 if top * 0.5 - ky >= 0.5 else -1)
-        dup = False
-        for key in (kx * 65536 + ky, nx * 65536 + ky, kx * 65536 + ny, nx * 65536 + ny):
-            lst = seen.get(key)
-            if lst:
+        # grid of 4 pt cells: a glyph within 1 pt (the tolerance) of this one lies in this
+        # cell or, near a cell edge, in the neighbour across that edge
+        gx, gy = x0 * 0.25, top * 0.25
+        kx, ky = int(gx), int(gy)
+        key = (kx << 16) + ky
+        lst0 = seen.get(key)
+        if seen:
+            fx, fy = gx - kx, gy - ky
+            nx = kx - 1 if fx < 0.25 else (kx + 1 if fx > 0.75 else kx)
+            ny = ky - 1 if fy < 0.25 else (ky + 1 if fy > 0.75 else ky)
+            cand = [lst0] if lst0 is not None else []
+            if nx != kx:
+                other = seen.get((nx << 16) + ky)
+                if other is not None:
+                    cand.append(other)
+            if ny != ky:
+                other = seen.get((kx << 16) + ny)
+                if other is not None:
+                    cand.append(other)
+                if nx != kx:
+                    other = seen.get((nx << 16) + ny)
+                    if other is not None:
+                        cand.append(other)
+            dup = False
+            for lst in cand:
                 for (och, ox0, otop, ow) in lst:
-                    if och == ch and abs(ox0 - x0) <= tol and abs(otop - top) <= tol \
-                            and abs(ox0 - x0) < 0.6 * min(ow, x1 - x0) + 0.05:
-                        dup = True
-                        break
+                    if och == ch:
+                        dx = ox0 - x0 if ox0 > x0 else x0 - ox0
+                        if dx <= tol and -tol <= otop - top <= tol and dx < 0.6 * min(ow, x1 - x0) + 0.05:
+                            dup = True
+                            break
                 if dup:
                     break
-        if dup:
-            ndup += 1
-            continue
-        key = kx * 65536 + ky
-        lst = seen.get(key)
-        if lst is None:
+            if dup:
+                ndup += 1
+                continue
+        if lst0 is None:
             seen[key] = [(ch, x0, top, x1 - x0)]
         else:
-            lst.append((ch, x0, top, x1 - x0))
+            lst0.append((ch, x0, top, x1 - x0))
         if brk:
             flush()
             brk = False
         elif have_prev:
-            hh = max(pbot - ptop, bottom - top, 1.0)
+            hh = pbot - ptop
+            if size > hh:
+                hh = size
+            if hh < 1.0:
+                hh = 1.0
             if top > pbot + 0.3 * hh or bottom < ptop - 0.3 * hh:
                 flush()
         if nreal == 0:
@@ -438,7 +466,7 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
         else:
             if size > lsize:
                 lsize = size
-            if x0 - px1 > 1.2 * max(size, 4.0):
+            if x0 - px1 > (1.2 * size if size > 4.0 else 4.8):
                 seg_bounds.append([x0, x1, len(parts)])
             else:
                 seg_bounds[-1][1] = x1
@@ -791,7 +819,7 @@ def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
 
     text = "".join(ln.text for ln in lines)
     n, odd, cjk = text_quality(text)
-    letters = sum(1 for ch in text if ch.isalnum())
+    letters = len(_LETTER.findall(text))
     page_area = max(1.0, width * height)
     if letters < settings.min_text_chars and not tables:
         if image_area / page_area >= settings.min_scan_image_share or (letters == 0 and n_paths >= 200):
@@ -1187,7 +1215,7 @@ def _metrics(lines: list[Line], width: float, fallback: Optional[_Metrics]) -> _
     gap = gaps[len(gaps) // 2] if gaps else 0.5 * body
     if fallback is not None:
         body = fallback.body_size   # font size is a property of the document, not the page
-    elif few:
+    if few or len(body_lines) < 8:
         right = max(right, 0.8 * width)   # too few lines to know the margin: be strict
     return _Metrics(body, left, right, gap)
 

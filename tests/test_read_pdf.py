@@ -135,6 +135,17 @@ def test_running_header_and_page_numbers_are_not_body_text(report):
             assert MF.RUNNING_HEADER not in b.text
 
 
+@pytest.mark.parametrize("text", ["— 3 —", "-3-", "第 3 页", "第3页 共18页", "第3页，共18页", "3/18", "3 / 18",
+                                  "Page 3 of 18", "12", "· 7 ·", "iv"])
+def test_page_number_patterns(text):
+    assert pdf_reader._PAGE_NO.match(text)
+
+
+@pytest.mark.parametrize("text", ["第三章 总则", "2024年", "共计3家", "3.2万元", "表3"])
+def test_not_page_numbers(text):
+    assert not pdf_reader._PAGE_NO.match(text)
+
+
 # --------------------------------------------------------------------------- tables
 
 def _rows(reading, table_id):
@@ -204,6 +215,18 @@ def test_text_quality_flags_junk():
     assert odd == 0.8
     assert pdf_reader._latin_junk("!\"#$%&'()*+,-./ !\"#$%&'()*+ ,-./0!\"#$") is True
     assert pdf_reader._latin_junk("Although practicality beats purity, errors should never pass silently.") is False
+
+
+def test_latin_junk_page_in_a_chinese_document_is_garbled():
+    def page(n, cjk, sample=""):
+        return pdf_reader.PageText(number=n, width=595, height=842, n_chars=300, cjk_share=cjk, sample=sample)
+
+    junk = page(4, 0.0, "!\"#$%&'()*+,-./0123 !\"#$%&'()*+,-./ 456789:;<=>?@ABC")
+    english = page(5, 0.0, "The consortium signed cooperation agreements with twelve enterprises this year.")
+    pages = [page(1, 0.8), page(2, 0.7), page(3, 0.9), junk, english]
+    pdf_reader._doc_language_checks(pages)
+    assert junk.garbled and not english.garbled
+    assert not any(p.garbled for p in pages[:3])
 
 
 # --------------------------------------------------------------------------- encryption / damage

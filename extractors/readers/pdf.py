@@ -108,6 +108,9 @@ class PageText:
     garbled: bool = False
     suspicious: bool = False
     need_table_fallback: bool = False
+    n_chars: int = 0                  # non-space characters of the text layer
+    cjk_share: float = 0.0            # share of CJK ideographs among them
+    sample: str = ""                  # the page text, kept only when it may be junk
 
 
 # --------------------------------------------------------------------------- character classes
@@ -253,11 +256,10 @@ class _Char:
         self.size, self.brk, self.dup = size, brk, False
 
 
-def _page_transform(raw, page, width: float, height: float, rotation: int):
+def _page_transform(raw, page, width: float, height: float):
     """Affine map from PDF user space to top-down display coordinates (handles /Rotate)."""
-    if rotation == 0:
-        # the common case; mediabox origin may be non-zero, pdfium maps it for us
-        pass
+    # pdfium maps user space (any mediabox origin, any /Rotate) to device pixels; three
+    # probe points give the affine map. For unrotated pages it is a flip of the y axis.
     dx, dy = ctypes.c_int(), ctypes.c_int()
     scale = 100.0  # device pixels per point: integer rounding stays below 0.01 pt
     W, H = int(width * scale), int(height * scale)
@@ -781,8 +783,7 @@ def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
     tables: list[Table] = []
     try:
         width, height = page.get_size()
-        rotation = page.get_rotation()
-        tf = _page_transform(raw, page, width, height, rotation)
+        tf = _page_transform(raw, page, width, height)
         pt = PageText(number=index + 1, width=width, height=height)
         segs, n_paths, image_area, _ = _collect_segments(raw, page, tf, settings)
         grids = []
@@ -828,9 +829,8 @@ def _read_page(pdf, index: int, settings: PdfSettings) -> PageText:
         pt.garbled = True
     elif n and odd > 0.02 and odd * n >= 2:
         pt.suspicious = True
-    pt._cjk_share = cjk  # type: ignore[attr-defined]
-    pt._nchars = n  # type: ignore[attr-defined]
-    pt._text = text if (pt.garbled or pt.suspicious or cjk < 0.05) else ""  # type: ignore[attr-defined]
+    pt.cjk_share, pt.n_chars = cjk, n
+    pt.sample = text if (pt.garbled or pt.suspicious or cjk < 0.05) else ""
     return pt
 
 
@@ -1493,13 +1493,12 @@ def _ranges(numbers: list[int]) -> str:
 
 def _doc_language_checks(pages: list[PageText]) -> None:
     """A page of Latin junk in a Chinese document is a garbled text layer."""
-    cjk_pages = [p for p in pages if getattr(p, "_nchars", 0) >= 20 and getattr(p, "_cjk_share", 0) > 0.3]
+    cjk_pages = [p for p in pages if p.n_chars >= 20 and p.cjk_share > 0.3]
     if not cjk_pages or len(cjk_pages) < 0.3 * len(pages):
         return
     for p in pages:
-        if getattr(p, "_nchars", 0) >= 20 and getattr(p, "_cjk_share", 1) < 0.05 and not p.garbled:
-            if _latin_junk(getattr(p, "_text", "")):
-                p.garbled = True
+        if p.n_chars >= 20 and p.cjk_share < 0.05 and not p.garbled and _latin_junk(p.sample):
+            p.garbled = True
 
 
 def read(path: Path, rel: str, settings: PdfSettings = SETTINGS) -> Reading:

@@ -11,13 +11,13 @@ Excel, with ruled tables — and times, for 1×, 2× and 4× the base number of 
 
 Each measurement runs in its own child process, so memory figures do not mix.
 
-Quick run (a few minutes on 2 cores)::
+Quick run (3, 6 and 12 consortia of ≈ 150 pages; about five minutes on 2 cores)::
 
     python bench/season_bench.py
 
-Full season size (4× = 32 consortia × 150 pages ≈ 4 800 pages; tens of minutes)::
+Full season size (8, 16 and 32 consortia of ≈ 150 pages, 4× ≈ 4 800 pages; about 15 minutes)::
 
-    python bench/season_bench.py --consortia 8 --pages 150
+    python bench/season_bench.py --consortia 8
 
 Generated data lives in ``bench/data/`` and outputs in ``bench/out/`` (both git-ignored);
 the template PDF is made once with LibreOffice (or matplotlib when LibreOffice is missing)
@@ -423,8 +423,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         _plumber_main(argv[1])
         return 0
     ap = argparse.ArgumentParser(description="评审季基准测试：生成一批联合体材料，计时完整评审、pdfplumber、缓存复跑。")
-    ap.add_argument("--consortia", type=int, default=2, help="1× 规模的联合体数（默认 2；评审季规模用 8，4× 即 32 个）")
-    ap.add_argument("--pages", type=int, default=60, help="每个联合体的页数（默认 60；评审季规模用 150）")
+    ap.add_argument("--consortia", type=int, default=3, help="1× 规模的联合体数（默认 3；评审季规模用 8，4× 即 32 个）")
+    ap.add_argument("--pages", type=int, default=150, help="每个联合体的页数（默认 150）")
     ap.add_argument("--scales", default="1,2,4", help="规模倍数，逗号分隔（默认 1,2,4）")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="评审进程数（默认 CPU 核数）")
     ap.add_argument("--no-render", action="store_true", help="只计时到 evidence.json（不生成 Word/Excel/图表）")

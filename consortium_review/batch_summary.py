@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from .fileio import atomic_path
 
@@ -471,7 +471,3 @@ def summary_key(entries: list[dict[str, Any]], catalogue) -> str:
     raw = json.dumps([shown, catalogue_hash(catalogue), package_code_version()], ensure_ascii=False,
                      sort_keys=True, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-def entries_sorted(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(entries, key=lambda e: e["folder"])

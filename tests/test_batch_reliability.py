@@ -12,6 +12,7 @@ caches with identical evidence.json files; adding a file re-reads only that file
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -242,7 +243,7 @@ def test_batch_season_reliability(season, tmp_path, monkeypatch):
     monkeypatch.setenv(FAULT_ENV, f"{CRASH_EXIT}:exit;{CRASH_RAISE}:raise")
 
     # ---- run 1: spawn workers, one worker killed, one raising
-    res = review_batch(src, out, catalogue, workers=2, live=False, stream=open(os.devnull, "w"))
+    res = review_batch(src, out, catalogue, workers=2, live=False, stream=io.StringIO())
     assert sorted(res.failed) == sorted([ALL_BAD, CRASH_EXIT, CRASH_RAISE])
     assert res.exit_code == 3
     assert sorted(res.reviewed) == sorted(list(good) + [ALL_BAD, CRASH_EXIT, CRASH_RAISE])
@@ -321,7 +322,7 @@ def test_batch_season_reliability(season, tmp_path, monkeypatch):
     monkeypatch.delenv(FAULT_ENV)
     new_file = src / GOOD_A / "补充材料.docx"
     make_docx(new_file, ["2024年发布人才需求清单1次。"])
-    res3 = review_batch(src, out, catalogue, workers=1, live=False, stream=open(os.devnull, "w"))
+    res3 = review_batch(src, out, catalogue, workers=1, live=False, stream=io.StringIO())
     assert sorted(res3.reviewed) == sorted([GOOD_A, CRASH_EXIT, CRASH_RAISE])
     assert sorted(res3.reused) == sorted([HOSTILE, MIXED, ALL_BAD])
     a = res3.entry(GOOD_A)
@@ -339,18 +340,18 @@ def test_force_ignores_caches(season, tmp_path):
     shutil.copytree(season["src"] / GOOD_A, src / GOOD_A)
     catalogue = load_catalogue(season["standard"])
     out = tmp_path / "out"
-    devnull = open(os.devnull, "w")
-    r1 = review_batch(src, out, catalogue, workers=1, render=False, stream=devnull)
+    quiet = io.StringIO()
+    r1 = review_batch(src, out, catalogue, workers=1, render=False, stream=quiet)
     n = len(list((src / GOOD_A).rglob("*.*")))
     assert r1.cache["misses"] == n
-    r2 = review_batch(src, out, catalogue, workers=1, render=False, stream=devnull)
+    r2 = review_batch(src, out, catalogue, workers=1, render=False, stream=quiet)
     assert r2.reused == [GOOD_A] and r2.cache["misses"] == 0
-    r3 = review_batch(src, out, catalogue, workers=1, render=False, force=True, stream=devnull)
+    r3 = review_batch(src, out, catalogue, workers=1, render=False, force=True, stream=quiet)
     assert r3.reviewed == [GOOD_A] and r3.cache["hits"] == 0 and r3.cache["misses"] == n
     # a changed output (an expert edited a file) makes the consortium run again, from the read cache
     ev = out / GOOD_A / "evidence.json"
     ev.write_text(ev.read_text(encoding="utf-8") + " ", encoding="utf-8")
-    r4 = review_batch(src, out, catalogue, workers=1, render=False, stream=devnull)
+    r4 = review_batch(src, out, catalogue, workers=1, render=False, stream=quiet)
     assert r4.reviewed == [GOOD_A] and r4.cache["hits"] == n and r4.cache["misses"] == 0
 
 
@@ -394,14 +395,12 @@ def test_interrupt_leaves_no_partial_outputs(season, tmp_path):
     rows = {r[1]: r[4] for r in openpyxl.load_workbook(out / "汇总.xlsx")["汇总"].iter_rows(min_row=2, values_only=True)}
     assert rows["慢联合体"] == "已中断"
     # the next run picks up: finished consortia are reused, the interrupted one is reviewed
-    res = review_batch(src, out, load_catalogue(season["standard"]), workers=1, render=False, stream=open(os.devnull, "w"))
+    res = review_batch(src, out, load_catalogue(season["standard"]), workers=1, render=False, stream=io.StringIO())
     assert res.reviewed == ["慢联合体"] and sorted(res.reused) == sorted([GOOD_A, MIXED])
 
 
 def test_progress_displays():
     """Plain lines off a terminal; a live block (ANSI redraw, CJK-aware clipping) on one."""
-    import io
-
     from consortium_review.batch_progress import LineDisplay, LiveDisplay, clip, display_width, fmt_seconds
 
     assert fmt_seconds(75) == "1分15秒" and fmt_seconds(3720) == "1小时02分"
@@ -454,8 +453,8 @@ def test_expert_edit_reruns_and_counts_in_summary(season, tmp_path):
     shutil.copytree(season["src"] / GOOD_A, src / GOOD_A)
     catalogue = load_catalogue(season["standard"])
     out = tmp_path / "out"
-    devnull = open(os.devnull, "w")
-    r1 = review_batch(src, out, catalogue, workers=1, stream=devnull)
+    quiet = io.StringIO()
+    r1 = review_batch(src, out, catalogue, workers=1, stream=quiet)
     before = r1.entry(GOOD_A)["row"]["statuses"]
     evidence = json.loads((out / GOOD_A / "evidence.json").read_text(encoding="utf-8"))
     code = next(p["code"] for p in evidence["points"] if p["status"] == "missing")
@@ -468,7 +467,7 @@ def test_expert_edit_reruns_and_counts_in_summary(season, tmp_path):
     ws.cell(row, expert_col).value = "已找到"
     wb.save(path)
 
-    r2 = review_batch(src, out, catalogue, workers=1, stream=devnull)
+    r2 = review_batch(src, out, catalogue, workers=1, stream=quiet)
     assert r2.reviewed == [GOOD_A] and r2.cache["misses"] == 0       # re-run, files from the read cache
     assert "输出文件被修改或删除" in (out / "run.log").read_text(encoding="utf-8")
     after = r2.entry(GOOD_A)["row"]["statuses"]

@@ -159,6 +159,32 @@ def test_missing_ocr_component_message(monkeypatch):
     assert doc.error == "扫描件需要 OCR 组件：请运行 pip install rapidocr_onnxruntime"
 
 
+def test_mixed_pdf_without_ocr_keeps_its_text(monkeypatch, tmp_path):
+    import pypdfium2 as pdfium
+
+    mixed = pdfium.PdfDocument.new()
+    for src in (FIX / "pdf" / "enc-owner-only.pdf", FIX / "pdf" / "scan-image-only.pdf"):
+        d = pdfium.PdfDocument(str(src))
+        mixed.import_pages(d)
+        d.close()
+    path = tmp_path / "mixed.pdf"
+    mixed.save(str(path))
+    mixed.close()
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.startswith("rapidocr_onnxruntime"):
+            raise ImportError("no rapidocr")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(ocr, "_engine", None)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    doc = read_file(path, "mixed.pdf")[0]
+    assert doc.status == "ok" and doc.pages == 2
+    assert "联合体专项经费到位3846万元" in _text(doc.blocks)
+    assert any(w.startswith("第2页未能识别") and "pip install rapidocr_onnxruntime" in w for w in doc.warnings)
+
+
 @needs_ocr
 def test_engine_is_created_once():
     assert ocr.get_engine() is ocr.get_engine()

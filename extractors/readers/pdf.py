@@ -1546,7 +1546,16 @@ def read(path: Path, rel: str, settings: PdfSettings = SETTINGS) -> Reading:
         scan_pages = [p for p in pages if p.need_ocr]
         ocr_used = False
         if scan_pages:
-            ocr_used = _ocr_pages(pdf, scan_pages, warnings)
+            try:
+                ocr_used = _ocr_pages(pdf, scan_pages, warnings)
+            except ReadError as exc:
+                # OCR missing or broken: a file with a text layer elsewhere is still read
+                others = [p for p in pages if not p.need_ocr and any(isinstance(it, (Line, Table)) for it in p.items)]
+                if not others:
+                    raise
+                for p in scan_pages:
+                    p.items = [] if p.garbled else p.items
+                warnings.append(f"第{_ranges([p.number for p in scan_pages])}页未能识别：{exc}")
     finally:
         pdf.close()
 

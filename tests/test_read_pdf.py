@@ -182,6 +182,21 @@ def test_table_continued_without_repeated_header(report):
     assert max(r.table for r in reading.blocks if r.kind == "table_row") == 3
 
 
+def test_pdfplumber_fallback_gives_the_same_tables(report, monkeypatch):
+    """Pages whose rulings do not form a grid natively go to pdfplumber's table finder."""
+    path, reading = report
+    native = [(b.table, b.row, b.page, b.cells, b.header) for b in reading.blocks if b.kind == "table_row"]
+    monkeypatch.setattr(pdf_reader, "_grids", lambda *a, **k: [])   # native grid finder "fails"
+    calls = []
+    real = pdf_reader._plumber_tables
+    monkeypatch.setattr(pdf_reader, "_plumber_tables", lambda ppage, pt: (calls.append(pt.number), real(ppage, pt)))
+    fallback = pdf_reader.read(path, "report.pdf")
+    got = [(b.table, b.row, b.page, b.cells, b.header) for b in fallback.blocks if b.kind == "table_row"]
+    assert calls and got == native
+    prose = " ".join(b.text for b in fallback.blocks if b.kind == "paragraph")
+    assert "成员单位07有限公司" not in prose
+
+
 def test_table_text_is_not_repeated_as_paragraphs(report):
     _, reading = report
     para = " ".join(b.text for b in reading.blocks if b.kind != "table_row")

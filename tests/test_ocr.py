@@ -73,8 +73,10 @@ def test_png_chinese_sentence_and_number():
 def test_multipage_tiff_gives_pages():
     doc = read_file(FIX / "image" / "two-pages.tif", "two-pages.tif")[0]
     assert doc.status == "ocr" and doc.pages == 2 and doc.format == "image"
+    p1 = [b for b in doc.blocks if b.page == 1]
     p2 = [b for b in doc.blocks if b.page == 2]
-    assert p2 and "实训工位1273个" in _text(p2)
+    assert _text(p1) == "第一页：理事会会议纪要。"
+    assert _text(p2) == "第二页：实训工位1273个。"
 
 
 def _png_header_only(path: Path, w: int, h: int) -> None:

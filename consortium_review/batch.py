@@ -157,7 +157,6 @@ def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Em
                                     render=options.get("render", True))
         emit(name, "stage", {"stage": "汇总"})
         evidence = json.loads((Path(job["out_dir"]) / "evidence.json").read_text(encoding="utf-8"))
-        _apply_expert_edits(evidence, Path(job["out_dir"]))
         row = consortium_row(evidence, catalogue, summary)
         return {"name": name, "ok": True, "summary": summary, "row": row, "cache": cache.stats(),
                 "files": cache.files, "seconds": round(time.perf_counter() - t0, 3),
@@ -167,25 +166,6 @@ def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Em
                 "traceback": traceback.format_exc(), "cache": cache.stats() if cache else {},
                 "files": cache.files if cache else [], "seconds": round(time.perf_counter() - t0, 3),
                 "peak_rss_kb": _peak_rss_kb()}
-
-
-def _apply_expert_edits(evidence: dict[str, Any], out_dir: Path) -> None:
-    """Put the expert's workbook entries into ``evidence`` (as the opinion saw them).
-
-    evidence.json is written before the renderers run, so it lacks the expert columns that
-    the workbook renderer reads back; the summary must count the same overrides.
-    """
-    try:
-        from generator.workbook import apply_expert_edits, read_expert_edits, workbook_path
-    except ImportError:
-        return
-    path = workbook_path(evidence, out_dir)
-    if not path.is_file():
-        return
-    try:
-        apply_expert_edits(evidence, read_expert_edits(path))
-    except Exception:          # an unreadable workbook was already reported by its renderer
-        logging.getLogger(__name__).debug("expert edits not applied", exc_info=True)
 
 
 _QUEUE = None          # worker process: the parent's event queue

@@ -180,6 +180,25 @@ def reader_settings() -> dict[str, Any]:
             "tools": tools, "env": env, "format": CACHE_FORMAT}
 
 
+#: Environment variables that never change outputs (test hooks).
+ENV_IGNORED = {"CONSORTIUM_REVIEW_INJECT_FAULT"}
+
+
+def env_settings() -> dict[str, str]:
+    """``CONSORTIUM_REVIEW_*`` settings (e.g. the conclusion-rules file of ``review --rules``);
+    a value naming a file counts by that file's content, so editing the file counts as a change."""
+    out: dict[str, str] = {}
+    for k, v in sorted(os.environ.items()):
+        if not k.startswith("CONSORTIUM_REVIEW_") or k in ENV_IGNORED:
+            continue
+        try:
+            p = Path(v)
+            out[k] = "file:" + sha256_file(p) if v and p.is_file() else v
+        except (OSError, ValueError):
+            out[k] = v
+    return out
+
+
 def catalogue_hash(catalogue) -> str:
     """Hash of the catalogue's content (not its path): every field the stages can see."""
     data = dataclasses.asdict(catalogue)
@@ -377,6 +396,7 @@ def consortium_fingerprint(files: list[tuple[str, int, str]], catalogue, *, rend
         "settings": _key(json.dumps(reader_settings(), sort_keys=True))[:16],
         "catalogue": catalogue_hash(catalogue),
         "render": _key(str(bool(render)), json.dumps(renderers))[:16],
+        "env": _key(json.dumps(env_settings(), sort_keys=True))[:16],
         "files": {rel: sha for rel, _size, sha in files},
     }
     return _key(json.dumps(parts, sort_keys=True, ensure_ascii=False)), parts
@@ -403,6 +423,8 @@ def change_reasons(old: Optional[dict[str, Any]], new: dict[str, Any]) -> list[s
         reasons.append("程序或模板已更新")
     if old.get("render") != new.get("render"):
         reasons.append("输出设置已变化")
+    if old.get("env") != new.get("env"):
+        reasons.append("评审规则或运行设置已变化")
     if old.get("format") != new.get("format"):
         reasons.append("缓存格式已更新")
     return reasons

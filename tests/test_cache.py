@@ -197,3 +197,20 @@ def test_old_reader_versions_are_pruned(folder, tmp_path, monkeypatch):
     again = ReadCache(tmp_path / "c")
     read_folder(folder, cache=again)
     assert again.hits == 2
+
+
+def test_rules_file_is_part_of_the_fingerprint(folder, tmp_path, monkeypatch):
+    """Editing the conclusion-rules file (review --rules) re-reviews: conclusions depend on it."""
+    cat = load_catalogue()
+    files = input_files(folder)
+    fp0, parts0 = consortium_fingerprint(files, cat, render=True)
+    rules = tmp_path / "规则.yaml"
+    rules.write_text("coverage_bar: 50\n", encoding="utf-8")
+    monkeypatch.setenv("CONSORTIUM_REVIEW_RULES", str(rules))
+    fp1, parts1 = consortium_fingerprint(files, cat, render=True)
+    assert fp1 != fp0 and change_reasons(parts0, parts1) == ["评审规则或运行设置已变化"]
+    rules.write_text("coverage_bar: 70\n", encoding="utf-8")
+    assert consortium_fingerprint(files, cat, render=True)[0] not in (fp0, fp1)
+    monkeypatch.setenv("CONSORTIUM_REVIEW_INJECT_FAULT", "x:raise")      # test hooks do not count
+    rules.write_text("coverage_bar: 50\n", encoding="utf-8")
+    assert consortium_fingerprint(files, cat, render=True)[0] == fp1

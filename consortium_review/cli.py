@@ -44,11 +44,11 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print("  观测点：" + "，".join(f"{STATUS_ZH[k]} {s.get(k, 0)}" for k in ("found", "partial", "conflict", "missing")),
           file=out)
     flags = summary.get("flags") or []
-    print("  负面清单：" + ("⚠ 疑似触发 " + "、".join(flags) if flags else "未发现触发项"), file=out)
+    print("  负面清单：" + ("！疑似触发 " + "、".join(flags) if flags else "未发现触发项"), file=out)
     for f in summary.get("documents_failed") or []:
-        print(f"  ✗ {f['file']}：{f['error']}", file=out)
+        print(f"  × {f['file']}：{f['error']}", file=out)
     for e in summary.get("errors") or []:
-        print(f"  ✗ {e}", file=out)
+        print(f"  × {e}", file=out)
     print(f"  结果：{summary['out_dir']}", file=out)
 
 

@@ -57,7 +57,8 @@ def find_identity(catalogue: Catalogue, documents: list[Document]) -> Consortium
             if b.kind in ("header", "footer"):
                 continue
             texts.append(b.text)
-            _vote_sentences(b.text, votes)
+            # a title names the consortium more reliably than a passing mention
+            _vote_sentences(b.text, votes, 3 if b.kind in ("heading", "caption") or b is d.blocks[0] else 1)
     info = ConsortiumInfo()
     for field in KEYS:
         if votes[field]:
@@ -81,7 +82,11 @@ SENTENCE_PATTERNS = [
 ]
 
 
-def _vote_sentences(text: str, votes: dict[str, Counter[str]]) -> None:
+_VERBISH = re.compile(r"安排|设立|支持|推进|推动|加强|深化|参与|组建|纳入|印发|出台|财政|关于|围绕|依托|牵头|成立|开展|"
+                      r"服务|对接|实施|落实|统筹|指导|各|全市|全省|其他")
+
+
+def _vote_sentences(text: str, votes: dict[str, Counter[str]], weight: int = 1) -> None:
     for pattern, field, weight in SENTENCE_PATTERNS:
         for m in pattern.finditer(text):
             v = _clean(m.group(1), field)
@@ -90,8 +95,9 @@ def _vote_sentences(text: str, votes: dict[str, Counter[str]]) -> None:
     for m in _NAME.finditer(text):
         v = _LEAD_IN.sub("", m.group(1))
         v = re.sub(r"^(?:20\d\d年(?:度)?|本|该|全|各|推动|加强|建设|关于)", "", v)
-        if len(v) >= 6 and not re.match(r"^(?:市域|国家|本)产教联合体", v):
-            votes["name"][v] += 1
+        # a phrase with a verb in it is a sentence fragment, not a name (「市级财政安排市域产教联合体」)
+        if len(v) >= 6 and not re.match(r"^(?:市域|国家|本)产教联合体", v) and not _VERBISH.search(v):
+            votes["name"][v] += weight
 
 
 def _choose(c: Counter[str]) -> str:

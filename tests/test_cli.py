@@ -15,10 +15,21 @@ SAMPLE = ROOT / "input_docs"
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
+    import os
+
+    from generator.assess import SETTINGS_ENV
+
     out = tmp_path_factory.mktemp("out")
     rules = out / "rules.yaml"
     rules.write_text("coverage_bar: 95\n", encoding="utf-8")
-    code = main(["review", str(SAMPLE), "-o", str(out), "--rules", str(rules)])
+    before = os.environ.get(SETTINGS_ENV)
+    try:
+        code = main(["review", str(SAMPLE), "-o", str(out), "--rules", str(rules)])
+    finally:       # --rules sets the variable for worker processes; other tests must not see it
+        if before is None:
+            os.environ.pop(SETTINGS_ENV, None)
+        else:
+            os.environ[SETTINGS_ENV] = before
     return code, out / SAMPLE.name
 
 
@@ -63,7 +74,10 @@ def test_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert "找不到材料文件夹" in capsys.readouterr().err
 
 
-def test_bad_rules_file_is_rejected(tmp_path, capsys):
+def test_bad_rules_file_is_rejected(tmp_path, capsys, monkeypatch):
+    from generator.assess import SETTINGS_ENV
+
+    monkeypatch.delenv(SETTINGS_ENV, raising=False)
     bad = tmp_path / "rules.yaml"
     bad.write_text("coverage_bar: [1, 2\n", encoding="utf-8")
     code = main(["review", str(SAMPLE), "-o", str(tmp_path / "out"), "--rules", str(bad)])

@@ -52,6 +52,15 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print(f"  结果：{summary['out_dir']}", file=out)
 
 
+def material_folder(path: str) -> Optional[Path]:
+    """The materials folder a command was given, or None after telling the user it is missing."""
+    folder = Path(path)
+    if not folder.is_dir():
+        print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
+        return None
+    return folder
+
+
 def use_rules_file(path: Path) -> None:
     """Check a conclusion-rules YAML file and make every renderer (and worker) use it."""
     import os
@@ -70,9 +79,8 @@ def use_rules_file(path: Path) -> None:
 def cmd_review(args: argparse.Namespace) -> int:
     from .pipeline import review_consortium
 
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
+    folder = material_folder(args.folder)
+    if folder is None:
         return 2
     catalogue = load_catalogue(args.standard)
     if getattr(args, "rules", None):

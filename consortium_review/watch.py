@@ -153,9 +153,10 @@ class Watcher:
 def cmd_watch(args: argparse.Namespace) -> int:
     from .catalogue import load_catalogue
 
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
+    from .cli import material_folder
+
+    folder = material_folder(args.folder)
+    if folder is None:
         return 2
     catalogue = load_catalogue(args.standard)
     w = Watcher(folder, Path(args.output), catalogue, interval=args.interval, debounce=args.debounce,

@@ -1059,9 +1059,10 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
 def cmd_annual(args: argparse.Namespace) -> int:
     from consortium_review.catalogue import load_catalogue
 
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
+    from consortium_review.cli import material_folder
+
+    folder = material_folder(args.folder)
+    if folder is None:
         return 2
     catalogue = load_catalogue(args.standard)
     out = Path(args.output)

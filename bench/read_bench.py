@@ -11,7 +11,7 @@ running header, page numbers) is converted with LibreOffice; without LibreOffice
 import_pages. Everything lands in bench/data/ (git-ignored) and is reused.
 
 Measured in fresh spawned processes, one after the other, on the same files:
-* ours: ``extractors.read.read_file`` (tables, headers, paragraphs: the real read stage)
+* ours: ``consortium_review.extractors.read.read_file`` (tables, headers, paragraphs: the real read stage)
 * pdfplumber: ``page.extract_text()`` for every page (text only, no tables)
 Memory: peak RSS of the worker (resource.getrusage) and the Python heap peak
 (tracemalloc, one file) for our reader at 1× and 4× the pages: pages are opened and
@@ -158,7 +158,7 @@ def _run_ours(files: list[str], trace: bool) -> dict:
     import resource
     import tracemalloc
 
-    from extractors.read import read_file
+    from consortium_review.extractors.read import read_file
 
     if trace:
         tracemalloc.start()

@@ -233,7 +233,7 @@ class RunLog:
         self._lock = threading.Lock()
 
     def write(self, msg: str, name: Optional[str] = None) -> None:
-        from extractors.textclean import strip_illegal
+        from consortium_review.extractors.textclean import strip_illegal
 
         stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         prefix = f"[{name}] " if name else ""

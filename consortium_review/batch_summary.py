@@ -75,21 +75,21 @@ def _threshold_counts(evidence: dict[str, Any]) -> dict[str, int]:
 
 
 def _assessment(evidence: dict[str, Any], catalogue):
-    """``generator.assess.assess`` (expert overrides, stated conclusion rule) when available."""
+    """``consortium_review.generator.assess.assess`` (expert overrides, stated conclusion rule) when available."""
     try:
-        from generator.assess import assess
+        from consortium_review.generator.assess import assess
     except ImportError:
         return None
     try:
         return assess(evidence, catalogue)
     except Exception:
-        log.warning("generator.assess 失败，汇总改用简单规则", exc_info=True)
+        log.warning("consortium_review.generator.assess 失败，汇总改用简单规则", exc_info=True)
         return None
 
 
 def simple_conclusion(statuses: dict[str, int], thresholds: dict[str, int], flags: list[str],
                       coverage_percent: float, docs_ok: int) -> str:
-    """Fallback first-pass suggestion when ``generator.assess`` is unavailable (not a verdict)."""
+    """Fallback first-pass suggestion when ``consortium_review.generator.assess`` is unavailable (not a verdict)."""
     if flags:
         return "不予通过"
     if thresholds.get("unmet") or coverage_percent < 60:
@@ -100,7 +100,7 @@ def simple_conclusion(statuses: dict[str, int], thresholds: dict[str, int], flag
 def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any]) -> dict[str, Any]:
     """Everything the summary shows for one reviewed consortium (plain JSON).
 
-    Statuses, coverage, thresholds, flags and the conclusion come from ``generator.assess``
+    Statuses, coverage, thresholds, flags and the conclusion come from ``consortium_review.generator.assess``
     (so expert overrides from the evidence workbook count); without it, from evidence.json.
     """
     cons = evidence.get("consortium") or {}
@@ -119,7 +119,7 @@ def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any])
                       "unknown": sum(1 for p in a.thresholds if p.threshold_met is None)}
         flags = [{"code": n.code, "name": n.name} for n in a.flagged]
         overall = round(a.coverage.percent, 1)
-        conclusion, reasons, source = a.conclusion.label, list(a.conclusion.reasons), "generator.assess"
+        conclusion, reasons, source = a.conclusion.label, list(a.conclusion.reasons), "consortium_review.generator.assess"
         rule = a.conclusion.rule
     else:
         statuses = {k: 0 for k in COVERAGE_WEIGHTS}
@@ -162,7 +162,7 @@ def _text(v: Any) -> Any:
     """Cell/paragraph-safe value: legal XML characters only, bounded length."""
     if v is None or isinstance(v, (int, float)):
         return v
-    from extractors.textclean import strip_illegal
+    from consortium_review.extractors.textclean import strip_illegal
 
     s = strip_illegal(str(v))
     return s[:32000]
@@ -182,7 +182,7 @@ def _cjk_font():
     from matplotlib.font_manager import FontProperties
 
     try:
-        from generator.charts import setup_cjk_font  # registers the mplfonts font (one place)
+        from consortium_review.generator.charts import setup_cjk_font  # registers the mplfonts font (one place)
 
         _family, path = setup_cjk_font()
         return FontProperties(fname=path)

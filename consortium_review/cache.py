@@ -133,19 +133,19 @@ def import_closure(modules: Iterable[str], packages: tuple[str, ...] = ("extract
 def reader_code_version() -> str:
     """Hash of the code that turns files into ``Document`` s.
 
-    That is ``extractors.read``, every reader module, and everything inside the project they
+    That is ``consortium_review.extractors.read``, every reader module, and everything inside the project they
     import (textclean, sniff, models, fileio ...) — but not the extraction code, so improving
     the matching never forces slow files (OCR) to be read again.
     """
-    readers_dir = _package_dir("extractors.readers")
-    start = ["extractors.read", "extractors.readers"]
+    readers_dir = _package_dir("consortium_review.extractors.readers")
+    start = ["consortium_review.extractors.read", "consortium_review.extractors.readers"]
     if readers_dir is not None:
-        start += [f"extractors.readers.{p.stem}" for p in sorted(readers_dir.glob("*.py")) if p.stem != "__init__"]
+        start += [f"consortium_review.extractors.readers.{p.stem}" for p in sorted(readers_dir.glob("*.py")) if p.stem != "__init__"]
     from . import __version__
 
     files = import_closure(start)
     if not files:          # no sources to hash (frozen build): fall back to the whole package
-        files = [p for p in (_package_dir("extractors"),) if p]
+        files = [p for p in (_package_dir("consortium_review.extractors"),) if p]
     h = hashlib.sha256(f"consortium-review {__version__}\0".encode())
     return hash_tree(files, h)[:24]
 
@@ -157,20 +157,20 @@ def package_code_version() -> str:
 
     from . import __version__
 
-    roots = [p for p in (_package_dir(n) for n in ("consortium_review", "extractors", "generator")) if p]
+    roots = [p for p in (_package_dir(n) for n in ("consortium_review", "consortium_review.extractors", "consortium_review.generator")) if p]
     roots.append(Path(TEMPLATES_DIR))
     return hash_tree(roots, hashlib.sha256(f"consortium-review {__version__}\0".encode()))[:24]
 
 
 def reader_settings() -> dict[str, Any]:
     """Everything besides code and bytes that changes what a reader returns."""
-    from extractors import read as read_mod
+    from consortium_review.extractors import read as read_mod
 
     tools = {t: bool(shutil.which(t)) for t in ("soffice", "libreoffice", "pdftoppm", "tesseract")}
     # optional Python components whose absence changes what a reader returns (OCR of scans)
     tools.update({m: importlib.util.find_spec(m) is not None for m in ("rapidocr_onnxruntime",)})
     try:   # LibreOffice as the office reader finds it (also outside PATH on Windows/macOS)
-        from extractors.readers.office import find_soffice
+        from consortium_review.extractors.readers.office import find_soffice
 
         tools["office_soffice"] = bool(find_soffice())
     except Exception:
@@ -372,7 +372,7 @@ def _cacheable(docs: list[Document], rel: str, sha: str) -> bool:
 
 def input_files(folder: Path) -> list[tuple[str, int, str]]:
     """(relative path, size, sha256) of every file the reader would read, in read order."""
-    from extractors.read import iter_files
+    from consortium_review.extractors.read import iter_files
 
     folder = Path(folder)
     out = []

@@ -16,7 +16,7 @@ from .catalogue import CatalogueError, load_catalogue
 #: Modules that add sub-commands: each has ``add_commands(subparsers)``; missing ones are skipped.
 EXTRA_COMMANDS = [
     "consortium_review.batch",          # review (batch mode), watch
-    "generator.annual_report",          # datasheet, annual
+    "consortium_review.generator.annual_report",          # datasheet, annual
 ]
 
 STATUS_ZH = {"found": "已找到", "partial": "部分", "missing": "缺失", "conflict": "冲突"}
@@ -65,7 +65,7 @@ def use_rules_file(path: Path) -> None:
     """Check a conclusion-rules YAML file and make every renderer (and worker) use it."""
     import os
 
-    from generator.assess import SETTINGS_ENV, load_settings
+    from consortium_review.generator.assess import SETTINGS_ENV, load_settings
 
     if not path.is_file():
         raise CatalogueError(f"找不到结论规则文件：{path}")

@@ -22,9 +22,9 @@ log = logging.getLogger("consortium_review")
 #: (evidence: dict, catalogue: Catalogue, out_dir: Path) and returning a list of written paths.
 #: Each one is isolated: a failing renderer is reported, the others still run.
 RENDERERS: list[str] = [
-    "generator.workbook:render",        # 证据清单.xlsx (+ reads back the expert's edits first)
-    "generator.charts:render",          # PNG charts
-    "generator.review_opinion:render",  # 评审意见.docx
+    "consortium_review.generator.workbook:render",        # 证据清单.xlsx (+ reads back the expert's edits first)
+    "consortium_review.generator.charts:render",          # PNG charts
+    "consortium_review.generator.review_opinion:render",  # 评审意见.docx
 ]
 
 
@@ -45,8 +45,8 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
 
     Returns a plain summary dict (counts, timings, outputs, errors) for batch reports.
     """
-    from extractors.evidence import extract
-    from extractors.read import read_folder
+    from consortium_review.extractors.evidence import extract
+    from consortium_review.extractors.read import read_folder
 
     folder, out_dir = Path(folder), Path(out_dir)
     timings: dict[str, float] = {}

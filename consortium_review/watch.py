@@ -26,7 +26,7 @@ Snapshot = dict[str, tuple[int, int]]      # rel path -> (size, mtime_ns)
 
 def folder_snapshot(folder: Path) -> Snapshot:
     """Sizes and modification times of the files a review would read (no hashing)."""
-    from extractors.read import iter_files
+    from consortium_review.extractors.read import iter_files
 
     snap: Snapshot = {}
     try:

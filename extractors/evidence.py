@@ -18,12 +18,12 @@ from typing import Any, Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.models import Block, ConsortiumInfo, Document, Evidence, NegativeResult, PointResult
-from extractors.context import Modality, number_modality, split_sentences, statement_modality
-from extractors.identity import find_identity
-from extractors.matching import Hit, Matcher, best_point_for_label
-from extractors.negative import screen_negative_list
-from extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
-from extractors.tables import TableView, group_tables, parse_cell_bool
+from consortium_review.extractors.context import Modality, number_modality, split_sentences, statement_modality
+from consortium_review.extractors.identity import find_identity
+from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label
+from consortium_review.extractors.negative import screen_negative_list
+from consortium_review.extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
+from consortium_review.extractors.tables import TableView, group_tables, parse_cell_bool
 
 BODY_KINDS = {"paragraph", "heading", "textbox", "cell", "caption", "footnote"}
 SNIPPET_MAX = 160

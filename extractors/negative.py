@@ -11,7 +11,7 @@ import re
 
 from consortium_review.catalogue import Catalogue
 from consortium_review.models import Document, Evidence, NegativeResult
-from extractors.context import split_sentences
+from consortium_review.extractors.context import split_sentences
 
 DENIAL = re.compile(r"未发生|没有发生|未出现|未发现|不存在|无(?:任何)?[^，。；]{0,10}(?:事件|问题|行为|情况|记录)|均(?:按计划|已)|杜绝|严禁|防止|避免|确保不|如(?:发生|出现|存在)|一旦|若|凡")
 QUOTE = re.compile(r"负面清单|否定性指标|退出机制|建设标准")

@@ -1,6 +1,6 @@
 """The read stage: a folder of submitted files -> ``Document`` s with ``Block`` s.
 
-Each format has a reader module in ``extractors.readers``; this module only finds files,
+Each format has a reader module in ``consortium_review.extractors.readers``; this module only finds files,
 detects their format by content, dispatches, and turns every failure into a per-file
 Chinese error so that one bad file never stops the others.
 """
@@ -15,24 +15,24 @@ from typing import Callable, Iterable, Optional
 
 from consortium_review.fileio import sha256_file
 from consortium_review.models import Document
-from extractors.readers import ReadError, Reading
-from extractors.sniff import IGNORED_NAMES, sniff
+from consortium_review.extractors.readers import ReadError, Reading
+from consortium_review.extractors.sniff import IGNORED_NAMES, sniff
 
 log = logging.getLogger("consortium_review.read")
 
 #: format -> "module:function" of its reader (imported lazily: OCR and LibreOffice are heavy)
 READERS: dict[str, str] = {
-    "pdf": "extractors.readers.pdf:read",
-    "docx": "extractors.readers.docx:read",
-    "doc": "extractors.readers.office:read",
-    "wps": "extractors.readers.office:read",
-    "rtf": "extractors.readers.office:read",
-    "xlsx": "extractors.readers.sheet:read",
-    "xls": "extractors.readers.sheet:read",
-    "csv": "extractors.readers.sheet:read",
-    "image": "extractors.readers.image:read",
-    "txt": "extractors.readers.text:read",
-    "html": "extractors.readers.sheet:read_html",
+    "pdf": "consortium_review.extractors.readers.pdf:read",
+    "docx": "consortium_review.extractors.readers.docx:read",
+    "doc": "consortium_review.extractors.readers.office:read",
+    "wps": "consortium_review.extractors.readers.office:read",
+    "rtf": "consortium_review.extractors.readers.office:read",
+    "xlsx": "consortium_review.extractors.readers.sheet:read",
+    "xls": "consortium_review.extractors.readers.sheet:read",
+    "csv": "consortium_review.extractors.readers.sheet:read",
+    "image": "consortium_review.extractors.readers.image:read",
+    "txt": "consortium_review.extractors.readers.text:read",
+    "html": "consortium_review.extractors.readers.sheet:read_html",
 }
 #: Largest file we try to read (bytes). Bigger files are refused with a clear message.
 MAX_FILE_BYTES = 300 * 1024 * 1024
@@ -74,14 +74,14 @@ def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]
         if size > MAX_FILE_BYTES:
             raise ReadError(f"文件过大（{size / 1048576:.0f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未读取")
         if doc.format == "zip":
-            from extractors.readers.archive import read_archive
+            from consortium_review.extractors.readers.archive import read_archive
 
             return read_archive(path, rel, doc)
         if doc.format == "encrypted-ooxml":
             raise ReadError("文件已加密（需要密码），无法读取；请提交未加密的版本")
         reader = _reader(doc.format)
         if reader is None:
-            from extractors.sniff import UNSUPPORTED_HINTS
+            from consortium_review.extractors.sniff import UNSUPPORTED_HINTS
 
             doc.status = "skipped"
             doc.error = UNSUPPORTED_HINTS.get(doc.format) or f"不支持的文件类型（{path.suffix or '无扩展名'}），已跳过"

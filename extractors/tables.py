@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from consortium_review.models import Block
-from extractors.numbers import unit_in_header
+from consortium_review.extractors.numbers import unit_in_header
 
 CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}\.\d{1,2})(?!\.\d)")
 VALUE_HEADER = re.compile(r"完成情况|完成值|完成数|实际|数值|数量|本年度|年度值|当年|结果|情况|金额|值$|指标值|现状|自评|达成")

@@ -3,11 +3,11 @@
 ``consortium-review annual FOLDER [-o OUT] [--year 2025] [--previous PREV]``:
 
 1. read + extract the year's materials (the same stages as ``review``) and write evidence.json;
-2. find filled data-collection workbooks in the folder (``generator.datasheet``) and put their
+2. find filled data-collection workbooks in the folder (``consortium_review.generator.datasheet``) and put their
    values first — documents confirm or conflict (``merge_datasheet``); the merged result is
    written as 年度数据.json (next year's ``--previous``);
 3. optionally load last year (an evidence.json / 年度数据.json, or last year's materials folder)
-   and compare every point (``generator.yoy``);
+   and compare every point (``consortium_review.generator.yoy``);
 4. assemble the report context — prose per 「四个合作」 from the evidence, every figure with its
    source; problems from gaps, unmet thresholds, conflicts and decreases; next year's plan from
    targets and next-step paragraphs in the documents (else a marked placeholder); the 附表 of
@@ -107,8 +107,8 @@ class YearData:
 def collect_year(folder: Path, catalogue: Catalogue, out_dir: Optional[Path] = None, cache=None) -> YearData:
     """Read + extract ``folder``, merge its data sheets; write evidence.json + 年度数据.json to ``out_dir``."""
     from consortium_review.evidence_json import build
-    from extractors.evidence import extract
-    from extractors.read import read_folder
+    from consortium_review.extractors.evidence import extract
+    from consortium_review.extractors.read import read_folder
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -347,7 +347,7 @@ def topic_paragraph(lead: str, ops: Sequence[ObservationPoint], cur: YearData,
 def _doc_sentences(cur: YearData, pattern: re.Pattern, need: Optional[re.Pattern] = None,
                    limit: int = 2) -> list[tuple[str, dict]]:
     """Sentences (clauses) matching ``pattern`` in body text, with a pseudo-evidence for the source."""
-    from extractors.context import split_sentences
+    from consortium_review.extractors.context import split_sentences
 
     out: list[tuple[str, dict]] = []
     seen = set()
@@ -575,7 +575,7 @@ def _block_at(cur: YearData, file: str, locator: str):
 def target_year(ev: dict, cur: YearData) -> Optional[int]:
     """The year a target is set for: the column header of its table cell (「2025年」), else the
     latest year its paragraph names (「到2026年，…」), else the snippet's; None when unstated."""
-    from extractors.numbers import find_quantities
+    from consortium_review.extractors.numbers import find_quantities
 
     b = _block_at(cur, ev.get("file"), ev.get("locator")) if cur.documents else None
     v = ev.get("value")

@@ -302,7 +302,7 @@ def _header_map(rows: Sequence[Sequence[Any]]) -> Optional[tuple[int, dict[str, 
 
 
 def _cell_str(v: Any) -> str:
-    from generator.officedoc import sanitize_text
+    from consortium_review.generator.officedoc import sanitize_text
 
     if v is None:
         return ""
@@ -314,7 +314,7 @@ def _cell_str(v: Any) -> str:
 
 
 def _number(v: Decimal | float | int) -> float | int:
-    from extractors.numbers import to_number
+    from consortium_review.extractors.numbers import to_number
 
     return to_number(v if isinstance(v, Decimal) else Decimal(str(v)))
 
@@ -328,8 +328,8 @@ def parse_value(raw: Any, p: ObservationPoint, number_format: str = "General") -
     ``None`` value with no error means the cell is empty (留空 = 待补充).  Numbers never come
     from anything but the cell itself: text that does not parse is reported, not guessed.
     """
-    from extractors.numbers import find_quantities, to_unit
-    from extractors.tables import parse_cell_bool
+    from consortium_review.extractors.numbers import find_quantities, to_unit
+    from consortium_review.extractors.tables import parse_cell_bool
 
     if raw is None or (isinstance(raw, str) and _EMPTY.match(raw)):
         return None, None, [], None
@@ -464,8 +464,8 @@ def read_datasheet(path: Path | str, catalogue: Catalogue, rel: Optional[str] = 
 
 def find_datasheets(folder: Path | str, catalogue: Catalogue) -> list[DataSheet]:
     """Every filled data sheet below ``folder`` (found by header, in path order)."""
-    from extractors.read import iter_files
-    from extractors.sniff import sniff
+    from consortium_review.extractors.read import iter_files
+    from consortium_review.extractors.sniff import sniff
 
     folder = Path(folder)
     out = []
@@ -499,13 +499,13 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def _fmt(value: Any, unit: Optional[str], quantities: Optional[list] = None) -> str:
-    from generator.assess import format_value
+    from consortium_review.generator.assess import format_value
 
     return format_value(value, unit, quantities) or "（无数值）"
 
 
 def _where(ev: dict) -> str:
-    from generator.assess import source_of
+    from consortium_review.generator.assess import source_of
 
     return source_of(ev)
 

@@ -1,6 +1,6 @@
 """The draft review opinion (评审意见) — 「<联合体名称>-评审意见.docx」 from the docxtpl template.
 
-``render(evidence, catalogue, out_dir)`` assesses the evidence (``generator.assess``, the
+``render(evidence, catalogue, out_dir)`` assesses the evidence (``consortium_review.generator.assess``, the
 expert's workbook edits included), builds the template context and renders
 ``templates/评审意见模板.docx``.  This module only turns findings into Chinese sentences and
 context values; the layout lives in the template (editable in Word/WPS) and ``officedoc``.

@@ -4,7 +4,7 @@ Run ``python templates/build_annual_template.py`` after changing the layout; the
 committed so that a secretary can open it in Word or WPS, adjust wording or styles and save it
 back (keep the ``{{ }}`` / ``{% %}`` tags; their meaning is in ``README-annual.md``).
 
-Layout: GB/T 9704 page, fonts and styles from ``generator.officedoc``; three sections —
+Layout: GB/T 9704 page, fonts and styles from ``consortium_review.generator.officedoc``; three sections —
 
 1. 封面 and 目录 (no page number); the 目录 is a TOC field (Word/WPS update it, the file asks
    to update fields on opening) whose cached result already lists the sections;
@@ -30,7 +30,7 @@ from docx.oxml.ns import qn  # noqa: E402
 from docx.shared import Mm, Pt  # noqa: E402
 
 from consortium_review.fileio import atomic_path  # noqa: E402
-from generator import officedoc as od  # noqa: E402
+from consortium_review.generator import officedoc as od  # noqa: E402
 
 TEMPLATE_NAME = "年度报告模板.docx"
 

@@ -2,7 +2,7 @@
 
 The template is generated so it is reproducible, and committed so a secretary can open it in
 Word or WPS and change wording, order or layout.  Layout and styles come from
-``generator.officedoc`` (GB/T 9704-2012), exactly as for documents built in code.  Every
+``consortium_review.generator.officedoc`` (GB/T 9704-2012), exactly as for documents built in code.  Every
 variable is documented in ``templates/README.md``; evidence text reaches the document only as
 context values (never as template source).
 
@@ -21,7 +21,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from generator import officedoc as od  # noqa: E402
+from consortium_review.generator import officedoc as od  # noqa: E402
 
 OPINION_TEMPLATE = HERE / "评审意见模板.docx"
 

@@ -19,11 +19,11 @@ from docx.shared import Mm
 
 from consortium_review import ROOT
 from consortium_review.catalogue import load_catalogue
-from generator import officedoc as od
-from generator.annual_report import (ANNUAL_JSON, PLACEHOLDER, YearData, annual_report, collect_year,
+from consortium_review.generator import officedoc as od
+from consortium_review.generator.annual_report import (ANNUAL_JSON, PLACEHOLDER, YearData, annual_report, collect_year,
                                      load_previous, point_label, render_annual, yesno_phrase)
-from generator.datasheet import COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, write_datasheet
-from generator.yoy import compare, compare_point
+from consortium_review.generator.datasheet import COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, write_datasheet
+from consortium_review.generator.yoy import compare, compare_point
 
 CODE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}$")
 HOSTILE = "经费 & <b>粗</b> ]]> {{ x }} {% if y %} \x0b 结束"

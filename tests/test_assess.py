@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from consortium_review.catalogue import catalogue_from_dict, load_catalogue
-from generator.assess import (AssessSettings, AssessSettingsError, assess, evidence_hint, format_value,
+from consortium_review.generator.assess import (AssessSettings, AssessSettingsError, assess, evidence_hint, format_value,
                               parse_expert_value, point_subject)
 
 HOSTILE = "投入=cmd|' /C calc'!A0 & <b>粗</b> ]]> {{ name }} {% if x %}{_{ %}\x0b尾"

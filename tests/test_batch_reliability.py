@@ -446,7 +446,7 @@ def test_progress_displays():
 
 def test_expert_edit_reruns_and_counts_in_summary(season, tmp_path):
     """An expert's entry in the evidence workbook re-runs that consortium and counts in 汇总.xlsx."""
-    wbmod = pytest.importorskip("generator.workbook")
+    wbmod = pytest.importorskip("consortium_review.generator.workbook")
     import openpyxl
 
     src = tmp_path / "in"

@@ -11,7 +11,7 @@ from consortium_review import cache as cache_mod
 from consortium_review.cache import (ReadCache, ResultStore, change_reasons, consortium_fingerprint, hash_tree,
                                      import_closure, input_files, reader_code_version)
 from consortium_review.catalogue import load_catalogue
-from extractors.read import read_file, read_folder
+from consortium_review.extractors.read import read_file, read_folder
 
 
 def make_docx(path: Path, text: str) -> None:
@@ -71,7 +71,7 @@ def test_code_or_settings_change_invalidates(folder, tmp_path, monkeypatch):
     read_folder(folder, cache=c)
     assert c.hits == 0 and c.misses == 2
     monkeypatch.undo()
-    import extractors.read as read_mod
+    import consortium_review.extractors.read as read_mod
 
     monkeypatch.setattr(read_mod, "MAX_FILE_BYTES", read_mod.MAX_FILE_BYTES - 1)
     c = ReadCache(tmp_path / "c")
@@ -121,7 +121,7 @@ def test_progress_events(folder, tmp_path):
 
 def test_reader_version_covers_readers_not_extraction():
     files = {p.as_posix().split("/")[-2] + "/" + p.name for p in import_closure(
-        ["extractors.read", "extractors.readers.docx", "extractors.readers.text"])}
+        ["consortium_review.extractors.read", "consortium_review.extractors.readers.docx", "consortium_review.extractors.readers.text"])}
     assert {"extractors/read.py", "readers/docx.py", "readers/text.py", "extractors/textclean.py",
             "consortium_review/models.py"} <= files
     assert "extractors/evidence.py" not in files    # improving extraction keeps the read cache

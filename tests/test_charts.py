@@ -9,8 +9,8 @@ from pathlib import Path
 from PIL import Image
 
 from consortium_review.catalogue import load_catalogue
-from generator import charts
-from generator.assess import GROUP_TITLES, assess
+from consortium_review.generator import charts
+from consortium_review.generator.assess import GROUP_TITLES, assess
 from test_assess import sample_evidence, small_catalogue
 
 

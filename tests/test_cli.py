@@ -17,7 +17,7 @@ SAMPLE = ROOT / "input_docs"
 def sample_run(tmp_path_factory):
     import os
 
-    from generator.assess import SETTINGS_ENV
+    from consortium_review.generator.assess import SETTINGS_ENV
 
     out = tmp_path_factory.mktemp("out")
     rules = out / "rules.yaml"
@@ -75,7 +75,7 @@ def test_missing_folder_is_a_clear_error(tmp_path, capsys):
 
 
 def test_bad_rules_file_is_rejected(tmp_path, capsys, monkeypatch):
-    from generator.assess import SETTINGS_ENV
+    from consortium_review.generator.assess import SETTINGS_ENV
 
     monkeypatch.delenv(SETTINGS_ENV, raising=False)
     bad = tmp_path / "rules.yaml"

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from consortium_review.catalogue import catalogue_from_dict, load_catalogue
-from generator.datasheet import (COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, find_datasheets, merge_datasheet,
+from consortium_review.generator.datasheet import (COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, find_datasheets, merge_datasheet,
                                  read_datasheet, write_datasheet)
 
 SMALL = {
@@ -228,7 +228,7 @@ def test_merge_sheet_first_documents_confirm_or_conflict(small, tmp_path):
 
 def test_merge_drops_sheet_evidence_even_without_a_sheet_value(small):
     """A point the sheet leaves empty keeps only the documents' evidence."""
-    from generator.datasheet import DataSheet
+    from consortium_review.generator.datasheet import DataSheet
 
     ds = DataSheet(file="表.xlsx", sheet=SHEET_NAME)
     evidence = {"points": [_point("8.1.3", "conflict", 7, "个", [_ev("表.xlsx", 7, "个"), _ev("a.pdf", 5, "个", page=1)])]}

@@ -1,6 +1,6 @@
 """Meaning around a figure: achieved vs target vs previous year vs other entity; negation."""
 
-from extractors.context import number_modality, split_sentences, statement_modality
+from consortium_review.extractors.context import number_modality, split_sentences, statement_modality
 
 
 def nm(sentence, figure, year=2024):

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from consortium_review.catalogue import load_catalogue
-from extractors.evidence import extract
-from extractors.read import read_folder
+from consortium_review.extractors.evidence import extract
+from consortium_review.extractors.read import read_folder
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.numbers import find_quantities, parse_chinese_number, to_number, to_unit, unit_in_header
+from consortium_review.extractors.numbers import find_quantities, parse_chinese_number, to_number, to_unit, unit_in_header
 
 
 @pytest.mark.parametrize("text,value", [

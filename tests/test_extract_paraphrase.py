@@ -11,7 +11,7 @@ import pytest
 
 from consortium_review.catalogue import load_catalogue
 from consortium_review.models import Block, Document
-from extractors.evidence import extract
+from consortium_review.extractors.evidence import extract
 
 CASES = [line.split("=>") for line in
          (Path(__file__).parent / "fixtures" / "extract" / "paraphrases.txt").read_text(encoding="utf-8").splitlines()

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from extractors import ocr
-from extractors.read import read_file
-from extractors.readers import ReadError
-from extractors.readers import image as image_reader
-from extractors.readers import pdf as pdf_reader
+from consortium_review.extractors import ocr
+from consortium_review.extractors.read import read_file
+from consortium_review.extractors.readers import ReadError
+from consortium_review.extractors.readers import image as image_reader
+from consortium_review.extractors.readers import pdf as pdf_reader
 
 FIX = Path(__file__).parent / "fixtures"
 DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "input"

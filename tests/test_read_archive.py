@@ -12,9 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from extractors.read import read_file
-from extractors.readers import archive
-from extractors.readers.archive import eocd_entry_count, member_name, safe_member_path
+from consortium_review.extractors.read import read_file
+from consortium_review.extractors.readers import archive
+from consortium_review.extractors.readers.archive import eocd_entry_count, member_name, safe_member_path
 
 
 def _xlsx_bytes(rows) -> bytes:

@@ -15,8 +15,8 @@ import docx
 import openpyxl
 import pytest
 
-from extractors.read import read_folder
-from extractors.readers import archive, sheet
+from consortium_review.extractors.read import read_folder
+from consortium_review.extractors.readers import archive, sheet
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RNG = random.Random(20240611)

@@ -13,8 +13,8 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
-from extractors.readers import ReadError
-from extractors.readers import docx as reader
+from consortium_review.extractors.readers import ReadError
+from consortium_review.extractors.readers import docx as reader
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "peer"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.readers import ReadError, msdoc, office
-from extractors.readers import docx as docx_reader
+from consortium_review.extractors.readers import ReadError, msdoc, office
+from consortium_review.extractors.readers import docx as docx_reader
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "word" / "word97_features.doc"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from extractors.read import read_file
-from extractors.readers import ReadError
-from extractors.readers import pdf as pdf_reader
-from extractors.readers.pdf import PdfSettings, text_quality, tidy
+from consortium_review.extractors.read import read_file
+from consortium_review.extractors.readers import ReadError
+from consortium_review.extractors.readers import pdf as pdf_reader
+from consortium_review.extractors.readers.pdf import PdfSettings, text_quality, tidy
 
 FIX = Path(__file__).parent / "fixtures" / "pdf"
 DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "input"

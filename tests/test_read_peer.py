@@ -1,6 +1,6 @@
 """Every file of the peer corpus (real-world documents from other projects' test suites).
 
-Each file goes through ``extractors.read.read_file`` in a worker process (spawn) so that a
+Each file goes through ``consortium_review.extractors.read.read_file`` in a worker process (spawn) so that a
 hang fails the test instead of stalling CI. Every file must be read (with text where the
 file has text) or refused with a one-line Chinese reason; nothing may raise. Where
 SOURCES.md states an expectation about the text, it is checked here.
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(not FILES, reason="peer corpus (../shared/corpus
 
 def _read_one(name: str) -> dict:
     """Worker: read one file, return a picklable summary (never raises)."""
-    from extractors.read import read_file
+    from consortium_review.extractors.read import read_file
 
     t0 = time.perf_counter()
     try:

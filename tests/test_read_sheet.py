@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from extractors.read import read_file
-from extractors.readers import ReadError
-from extractors.readers import sheet
-from extractors.readers.sheet import format_number, format_value, read
+from consortium_review.extractors.read import read_file
+from consortium_review.extractors.readers import ReadError
+from consortium_review.extractors.readers import sheet
+from consortium_review.extractors.readers.sheet import format_number, format_value, read
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

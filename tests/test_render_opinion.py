@@ -16,8 +16,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
 
-from generator import charts, officedoc as od, review_opinion, workbook
-from generator.assess import assess
+from consortium_review.generator import charts, officedoc as od, review_opinion, workbook
+from consortium_review.generator.assess import assess
 from test_assess import HOSTILE, HOSTILE_CLEAN, sample_evidence, small_catalogue
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -11,7 +11,7 @@ import docx
 import openpyxl
 import pytest
 
-from extractors.sniff import sniff
+from consortium_review.extractors.sniff import sniff
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -134,7 +134,7 @@ def test_corrupt_ole_keeps_extension(tmp_path):
 
 
 def test_every_unsupported_hint_is_one_chinese_line():
-    from extractors.sniff import UNSUPPORTED_HINTS
+    from consortium_review.extractors.sniff import UNSUPPORTED_HINTS
 
     for fmt, hint in UNSUPPORTED_HINTS.items():
         assert "\n" not in hint and any("\u4e00" <= ch <= "\u9fff" for ch in hint), fmt

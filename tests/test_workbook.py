@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from generator import workbook
-from generator.assess import assess
+from consortium_review.generator import workbook
+from consortium_review.generator.assess import assess
 from test_assess import HOSTILE_CLEAN, sample_evidence, small_catalogue
 
 NAME = "测试市域产教联合体-证据清单.xlsx"
@@ -94,7 +94,10 @@ def test_libreoffice_reads_formula_like_snippets_as_text(tmp_path):
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(tmp_path),
                     str(path)], check=True, capture_output=True, timeout=180)
-    text = (tmp_path / path.with_suffix(".csv").name).read_text(encoding="utf-8")
+    out = tmp_path / path.with_suffix(".csv").name
+    if not out.exists():      # a Writer-only LibreOffice (libreoffice-writer-nogui) has no Calc filters
+        pytest.skip("LibreOffice 没有 Calc 组件（libreoffice-calc），跳过公式求值检查")
+    text = out.read_text(encoding="utf-8")
     row = next(r for r in csv.reader(io.StringIO(text)) if len(r) > 12 and r[2] == "13.2.3")
     assert row[12] == "=1+1"                        # 摘录 shown as typed, not evaluated to 2
 

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from consortium_review.models import Document
-from extractors.readers import ReadError
+from consortium_review.extractors.readers import ReadError
 
 #: most members one archive (including nested ones) may hold
 MAX_MEMBERS = 5000
@@ -232,10 +232,10 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budge
 def read_archive(path: Path, rel: str, doc: Document) -> list[Document]:
     """Read a zip: the archive's own ``Document`` first, then one per member.
 
-    Called by ``extractors.read.read_file`` (which turns a raised ``ReadError`` into an
+    Called by ``consortium_review.extractors.read.read_file`` (which turns a raised ``ReadError`` into an
     error on ``doc``). Never writes outside a private temporary folder.
     """
-    from extractors.read import MAX_FILE_BYTES, read_file  # circular at import time
+    from consortium_review.extractors.read import MAX_FILE_BYTES, read_file  # circular at import time
 
     t0 = time.perf_counter()
     depth = _depth.get() + 1

@@ -33,8 +33,8 @@ from typing import Iterator, Optional
 from lxml import etree
 
 from consortium_review.models import Block
-from extractors.readers import ReadError, Reading
-from extractors.textclean import clean_text
+from consortium_review.extractors.readers import ReadError, Reading
+from consortium_review.extractors.textclean import clean_text
 
 # --------------------------------------------------------------------------- limits
 

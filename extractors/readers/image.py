@@ -11,9 +11,9 @@ from __future__ import annotations
 import warnings as _warnings
 from pathlib import Path
 
-from extractors import ocr
-from extractors.readers import ReadError, Reading
-from extractors.readers.pdf import PageText, aligned_tables, layout, merge_items, order_lines
+from consortium_review.extractors import ocr
+from consortium_review.extractors.readers import ReadError, Reading
+from consortium_review.extractors.readers.pdf import PageText, aligned_tables, layout, merge_items, order_lines
 
 #: Refuse images with more pixels than this (≈ 8000×8000; an A4 page at 600 dpi is 35 M).
 MAX_PIXELS = 64_000_000

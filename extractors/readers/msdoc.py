@@ -303,7 +303,7 @@ class _Lists:
             counters[deeper] = None
         if lv.fmt in ("bullet", "none"):
             return ""
-        from extractors.readers.docx import _format_number
+        from consortium_review.extractors.readers.docx import _format_number
 
         out = []
         for ch in lv.xst:

@@ -5,7 +5,7 @@ Preferred path: LibreOffice converts the file to .docx in a private temporary di
 reads the result, so tables, text boxes and headings come out exactly as for .docx.
 
 Without LibreOffice (or when it fails) a pure-Python path still yields the text:
-``extractors.readers.msdoc`` for Word 97-2003 binaries, ``striprtf`` for RTF and lxml for HTML/MHT
+``consortium_review.extractors.readers.msdoc`` for Word 97-2003 binaries, ``striprtf`` for RTF and lxml for HTML/MHT
 pages saved with a Word name; the reading then carries a warning that layout and tables may be
 simplified. Files that are really .docx or Word 2003 XML are read directly (no conversion needed).
 Encrypted or corrupt Word 97-2003 files are refused before any conversion is attempted.
@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Optional
 
 from consortium_review.models import Block
-from extractors.readers import ReadError, Reading
-from extractors.readers import msdoc
-from extractors.textclean import clean_text
+from consortium_review.extractors.readers import ReadError, Reading
+from consortium_review.extractors.readers import msdoc
+from consortium_review.extractors.textclean import clean_text
 
 #: Seconds one LibreOffice conversion may take before its process group is killed.
 CONVERT_TIMEOUT = 120
@@ -72,11 +72,11 @@ def read(path: Path, rel: str, *, use_libreoffice: Optional[bool] = None) -> Rea
     if kind == "ole":
         _preflight_ole(path)            # encrypted / corrupt: fail fast, before any conversion
     elif kind == "zip":
-        from extractors.readers import docx
+        from consortium_review.extractors.readers import docx
 
         return docx.read(path, rel)     # a .docx saved with a .doc/.wps name
     elif kind == "wordml":
-        from extractors.readers import docx
+        from consortium_review.extractors.readers import docx
 
         return docx.read_wordml2003(path, rel)   # Word 2003 XML named .doc: read directly, no conversion
     soffice = find_soffice() if use_libreoffice is not False else None
@@ -108,7 +108,7 @@ def _kind(path: Path) -> str:
         return "zip"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
-    from extractors.readers.docx import is_wordml2003
+    from consortium_review.extractors.readers.docx import is_wordml2003
 
     probe = head.replace(b"\x00", b"")
     lower = probe.lower()
@@ -133,7 +133,7 @@ def _preflight_ole(path: Path) -> None:
 # --------------------------------------------------------------------------- LibreOffice
 
 def _via_libreoffice(soffice: str, path: Path, rel: str) -> Reading:
-    from extractors.readers import docx
+    from consortium_review.extractors.readers import docx
 
     with tempfile.TemporaryDirectory(prefix="cr-office-") as tmp:
         tmpdir = Path(tmp)
@@ -211,7 +211,7 @@ def _fallback(path: Path, rel: str, kind: str) -> Optional[Reading]:
 
 
 def _read_msdoc(path: Path, rel: str) -> Reading:
-    from extractors.readers.docx import is_caption, numbered_heading_level
+    from consortium_review.extractors.readers.docx import is_caption, numbered_heading_level
 
     try:
         parsed = msdoc.parse(path)
@@ -253,7 +253,7 @@ _RTF_CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 def _read_rtf(path: Path, rel: str) -> Reading:
     from striprtf.striprtf import rtf_to_text
 
-    from extractors.readers.docx import is_caption, numbered_heading_level
+    from consortium_review.extractors.readers.docx import is_caption, numbered_heading_level
 
     if path.stat().st_size > MAX_RTF_BYTES:
         raise ReadError("RTF 文件过大，内置解析无法读取；" + INSTALL_HINT.split("：", 1)[1])
@@ -335,7 +335,7 @@ def _read_html(path: Path, rel: str, mime: bool = False) -> Reading:
     """HTML or MHT saved with a Word name (common in export functions of office systems)."""
     from lxml import etree, html as lhtml
 
-    from extractors.readers.docx import is_caption, numbered_heading_level
+    from consortium_review.extractors.readers.docx import is_caption, numbered_heading_level
 
     if path.stat().st_size > MAX_HTML_BYTES:
         raise ReadError("文件过大，内置解析无法读取；" + INSTALL_HINT.split("：", 1)[1])
@@ -507,7 +507,7 @@ class _Builder:
 
     def finish(self) -> list[Block]:
         """Set each table's header row on its rows; returns the blocks."""
-        from extractors.readers.docx import header_row
+        from consortium_review.extractors.readers.docx import header_row
 
         by_table: dict[int, list[Block]] = {}
         for b in self.blocks:

@@ -10,7 +10,7 @@ Pipeline for one file::
   spacing.  pdfplumber is only opened for the few pages that need it: a page whose ruling
   lines could not be turned into a grid, or a page whose pdfium text looks garbled (broken
   ToUnicode maps that pdfminer decodes differently).
-* Pages without a usable text layer are rendered and OCR'd (``extractors.ocr``).
+* Pages without a usable text layer are rendered and OCR'd (``consortium_review.extractors.ocr``).
 * ``layout`` turns page lines into blocks: running headers/footers and page numbers are
   separated, wrapped lines are joined back into paragraphs (also across page breaks),
   headings get a level, and tables continued on the next page are joined.
@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from consortium_review.models import Block
-from extractors.readers import ReadError, Reading
-from extractors.textclean import clean_text
+from consortium_review.extractors.readers import ReadError, Reading
+from consortium_review.extractors.textclean import clean_text
 
 log = logging.getLogger("consortium_review.read.pdf")
 
@@ -1568,7 +1568,7 @@ def read(path: Path, rel: str, settings: PdfSettings = SETTINGS) -> Reading:
 
 def _ocr_pages(pdf, scan_pages: list[PageText], warnings: list[str]) -> bool:
     """OCR the scanned/garbled pages (up to the OCR page cap). Returns True if any was OCR'd."""
-    from extractors import ocr
+    from consortium_review.extractors import ocr
 
     cap = ocr.max_ocr_pages()
     todo, skipped = scan_pages[:cap], scan_pages[cap:]

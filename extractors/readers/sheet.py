@@ -30,8 +30,8 @@ from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from consortium_review.models import Block
-from extractors.readers import ReadError, Reading
-from extractors.textclean import clean_text
+from consortium_review.extractors.readers import ReadError, Reading
+from consortium_review.extractors.textclean import clean_text
 
 log = logging.getLogger("consortium_review.read.sheet")
 #: our own bugs must surface (the dispatcher logs them), not pass as "damaged file"
@@ -475,7 +475,7 @@ def _trim(cells: list[str], kinds: list[str]) -> tuple[list[str], str]:
 
 # --------------------------------------------------------------------------- xlsx
 def _read_xlsx(path: Path, rel: str) -> Reading:
-    from extractors.readers.archive import open_zip_checked
+    from consortium_review.extractors.readers.archive import open_zip_checked
 
     zf = open_zip_checked(path, what="Excel 文件")   # zip bomb / entry count / corrupt zip checks
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from consortium_review.models import Block
-from extractors.readers import ReadError, Reading
-from extractors.textclean import clean_text
+from consortium_review.extractors.readers import ReadError, Reading
+from consortium_review.extractors.textclean import clean_text
 
 MAX_TEXT_BYTES = 50 * 1024 * 1024
 

@@ -1,0 +1,1 @@
+"""The indicator catalogues (YAML), loaded as package data."""

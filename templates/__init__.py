@@ -1,0 +1,1 @@
+"""Word templates (docxtpl) and the scripts that build them, loaded as package data."""

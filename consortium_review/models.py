@@ -74,6 +74,8 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # non-fatal notes (Chinese)
     seconds: float = 0.0
+    role: str = "own"               # own | reference (decided at extract, see extractors.roles)
+    role_reason: Optional[str] = None  # one line of Chinese: why reference (or the user's choice)
 
     def to_dict(self, with_blocks: bool = True) -> dict[str, Any]:
         d = asdict(self)
@@ -165,6 +167,9 @@ class ConsortiumInfo:
     lead_school: Optional[str] = None
     lead_enterprise: Optional[str] = None
     roster: Optional[dict[str, Any]] = None      # {"batch": "2024", "index": 5}
+    aliases: tuple[str, ...] = ()                # other official spellings (roster); not in evidence.json
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d.pop("aliases")
+        return d

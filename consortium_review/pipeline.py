@@ -56,7 +56,7 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
     timings["read"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    result = extract(catalogue, documents)
+    result = extract(catalogue, documents, folder_name=folder.resolve().name)
     timings["extract"] = time.perf_counter() - t1
 
     evidence = build(catalogue, result.info, documents, result.points, result.negatives,

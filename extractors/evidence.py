@@ -23,6 +23,7 @@ from consortium_review.extractors.identity import find_identity
 from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label
 from consortium_review.extractors.negative import screen_negative_list
 from consortium_review.extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
+from consortium_review.extractors.roles import OWN, classify as classify_roles
 from consortium_review.extractors.tables import TableView, group_tables, parse_cell_bool
 
 BODY_KINDS = {"paragraph", "heading", "textbox", "cell", "caption", "footnote"}
@@ -402,10 +403,16 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
 
 # ------------------------------------------------------------------ entry point
 
-def extract(catalogue: Catalogue, documents: list[Document]) -> Extraction:
+def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str = "",
+            year: Optional[int] = None) -> Extraction:
+    """Evidence for every point from the consortium's own documents.
+
+    ``folder_name``: the consortium folder's name (a hint for whose documents these are);
+    ``year``: the report year when the user gave one (else read from the documents)."""
     matcher = Matcher(catalogue)
-    readable = [d for d in documents if d.status in ("ok", "ocr")]
-    year = report_year_of(readable)
+    info = classify_roles(catalogue, documents, find_identity, folder_name)
+    readable = [d for d in documents if d.status in ("ok", "ocr") and d.role == OWN]
+    year = year or report_year_of(readable)
     cands: dict[str, list[Candidate]] = defaultdict(list)
     for doc in readable:
         plan_doc = bool(re.search(r"方案|规划|计划", doc.file))
@@ -422,6 +429,5 @@ def extract(catalogue: Catalogue, documents: list[Document]) -> Extraction:
         if p.threshold and r.threshold is None:
             r.threshold = {"rule": p.threshold.rule, "met": None}
         points.append(r)
-    info = find_identity(catalogue, readable)
     negatives = screen_negative_list(catalogue, readable)
     return Extraction(info=info, points=points, negatives=negatives, report_year=year)

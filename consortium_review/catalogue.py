@@ -127,6 +127,21 @@ class NegativeItem:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """Whom a point speaks of when it is not the consortium itself (牵头企业、牵头学校…)."""
+
+    id: str                          # "lead_enterprise"
+    name: str                        # "牵头企业"
+    words: tuple[str, ...] = ()      # words naming the subject (from the standard)
+    identity: str = ""               # ConsortiumInfo field holding its name
+    points: tuple[str, ...] = ()     # point codes, or 二级指标 codes for all their points
+    sentence: bool = True            # must be named in the same sentence (else the paragraph)
+
+    def covers(self, point: "ObservationPoint") -> bool:
+        return point.code in self.points or point.level2_code in self.points
+
+
+@dataclass(frozen=True)
 class RosterEntry:
     """One consortium of an official list (附件2)."""
 
@@ -163,7 +178,11 @@ class Catalogue:
     negative_list: list[NegativeItem] = field(default_factory=list)
     rosters: list[RosterEntry] = field(default_factory=list)
     synonyms: list[tuple[str, ...]] = field(default_factory=list)   # interchangeable words
+    subjects: list[Subject] = field(default_factory=list)           # points about others than the consortium
     path: Optional[Path] = None
+
+    def subject_of(self, point: "ObservationPoint") -> Optional[Subject]:
+        return next((s for s in self.subjects if s.covers(point)), None)
 
     def point(self, code: str) -> ObservationPoint:
         for p in self.points:
@@ -459,10 +478,20 @@ def catalogue_from_dict(data: Any, where: str = "catalogue") -> Catalogue:
         if len(words) < 2:
             raise CatalogueError(f"{where} synonyms 第{i}项：同义词组至少要有两个词")
         synonyms.append(words)
+    subjects: list[Subject] = []
+    for i, d in enumerate(data.get("subjects") or [], 1):
+        w = f"{where} subjects 第{i}项"
+        if not isinstance(d, dict) or not d.get("id") or not d.get("points"):
+            raise CatalogueError(f"{w}：需要 id 和 points")
+        if d.get("identity") not in (None, "", "lead_enterprise", "lead_school", "park"):
+            raise CatalogueError(f"{w}：identity 只能是 lead_enterprise / lead_school / park")
+        subjects.append(Subject(id=_text(d["id"]), name=_text(d.get("name") or d["id"]), words=_tuple(d.get("words")),
+                                identity=_text(d.get("identity")), points=tuple(str(x) for x in d["points"]),
+                                sentence=bool(d.get("sentence", True))))
     return Catalogue(id=_text(data["id"]), title=_text(data["title"]), source=_text(data.get("source")),
                      version=_text(data.get("version")), level1=level1,
                      level2=list(level2.values()), groups=groups, points=points,
-                     negative_list=negative, rosters=rosters, synonyms=synonyms)
+                     negative_list=negative, rosters=rosters, synonyms=synonyms, subjects=subjects)
 
 
 #: Optional sheets of the workbook form and their columns (header row 1).

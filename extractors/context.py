@@ -61,14 +61,43 @@ TARGET = re.compile(
     r"不少于|不低于|以上为目标|确保")
 # Completion language: the statement is an achieved fact even if a target word is near.
 ACHIEVED = re.compile(r"已|了(?![解])|实际|完成|建成|达到(?!.*目标)|累计|共计|合计|获批|入选|实现了|取得|新增|现有")
-PREVIOUS = re.compile(r"上年|上一年|去年|上年度|2023\s*年(?!度工作)|同比|较.{0,4}年|比.{0,4}年|此前|原有|由|从")
-OTHER_ENTITY = re.compile(r"全省|全国|全市(?!平均)|省内|其中|占全|国家规定|规定的|标准的|下限|上限|要求的|全区|行业平均|在校生总数|总数为")
-DELTA = re.compile(r"增长|增加|提高|提升|上升|下降|减少|增幅|增速|百分点")
 NEGATION = re.compile(
-    r"尚未|暂未|暂无|尚无|仍未|并未|未能|未(?=[\u4e00-\u9fff])|没有|无(?=[\u4e00-\u9fff]{0,4}(?:机制|制度|文件|方案|细则|政策|规则|会议))|"
+    r"尚未|暂未|暂无|尚无|仍未|并未|未能|未(?!来|成年|知)(?=[\u4e00-\u9fff])|没有|还没|并非|无(?=[\u4e00-\u9fff]{0,4}(?:机制|制度|文件|方案|细则|政策|规则|会议))|"
     r"不(?:具备|是|属于|允许|完备|健全|足)|缺乏|缺少|待(?:出台|建立|制定|完善|落实)|仍在(?:征求|起草|研究|制定|酝酿)|正在(?:起草|制定|研究)|"
     r"否(?![则决])|(?<!不)(?:低于|慢于|落后于|不及)(?=[^，。；]{0,6}平均)")
 DOUBLE_NEG = re.compile(r"未发生|无.{0,6}(?:事件|问题|行为|情况)|不存在|没有发生|未出现|未发现")
+
+
+# What kind of sentence it is, before any keyword: a question (「是否……」), a requirement
+# quoted from the standard or a policy (「须不低于」「按照建设标准」), a wish (「鼓励…申报」), a
+# hypothetical (「如发生…」). None of them states that something was done.
+QUESTION = re.compile(r"是否|有无|能否|是不是")
+ANSWERED_QUESTION = re.compile(r"[：:]\s*(?:是|否|已|未|有|无)(?:[，。；\s]|$)")
+REQUIREMENT = re.compile(
+    r"必须|须(?!知)|应当|(?<![供响适对相反效回呼感理])应(?=[^，。；]{0,4}(?:达到|不低于|不少于|高于|建立|出台|落实|设立|安排|纳入|覆盖|满足|具备|制定|成立))|"
+    r"不得|原则上|建设标准|标准(?:规定|要求)|(?:按照|根据|对照|依据)[^，。；]{0,16}(?:标准|要求|规定)")
+WISH = re.compile(r"鼓励|引导|倡导|探索|争创|积极申报|希望|期待|有待|支持(?=[^，。；]{0,10}(?:申报|创建|争创|参与|认定))|"
+                  r"推动(?=[^，。；]{0,8}(?:申报|创建|争创|认定))")
+HYPOTHETICAL = re.compile(r"(?:若|如果|假如|倘若|一旦|如)(?:发生|出现|存在|有|未能|不能|未按)")
+_TITLE = re.compile(r"《[^《》]{0,80}》|“[^“”]{0,40}”")
+
+
+def mask_titles(text: str) -> str:
+    """Titles 《…》 and short quotations “…” replaced by ＊ of the same length: words inside a
+    document's title (《…若干措施》《…是否…》) say nothing about the sentence's own meaning."""
+    return _TITLE.sub(lambda m: m.group(0)[0] + "＊" * (len(m.group(0)) - 2) + m.group(0)[-1], text)
+
+
+def sentence_kind(sentence: str) -> str:
+    """``question`` | ``requirement`` | ``hypothetical`` | ``statement`` for a whole sentence."""
+    s = mask_titles(sentence)
+    if QUESTION.search(s) and not ANSWERED_QUESTION.search(s):
+        return "question"
+    if REQUIREMENT.search(s) and not re.search(r"已|实际|完成|累计|建成|落实了|达到了", s):
+        return "requirement"
+    if HYPOTHETICAL.search(s):
+        return "hypothetical"
+    return "statement"
 
 
 @dataclass
@@ -78,10 +107,11 @@ class Modality:
     other: bool = False
     delta: bool = False
     negated: bool = False
+    wish: bool = False
 
     @property
     def achieved(self) -> bool:
-        return not (self.target or self.previous or self.other or self.delta)
+        return not (self.target or self.previous or self.other or self.delta or self.wish)
 
 
 def future_year(text: str, report_year: int) -> bool:
@@ -106,12 +136,14 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
     before = sentence[max(c0, start - 12):start]
     after = sentence[end:min(c1, end + 8)]
     m = Modality()
+    sentence = mask_titles(sentence)
+    prev = f"{report_year - 1}\\s*年" if report_year else "(?!)"
     # previous-year figure: 「由上年的17个增加到23个」「较上年的274名」「上年为…」
     if re.search(r"(?:由|从)[^，。；]{0,10}$", before) and re.match(r"\s*(?:的)?[^，。；]{0,3}(?:增加|增长|提高|提升|上升|下降|减少|扩大)?(?:到|至|为)", after):
         m.previous = True
-    if re.search(r"(?:上年|去年|上一年|上年度|2023\s*年)(?:的|为|同期)?[^，。；\d]{0,4}$", before):
+    if re.search(rf"(?:上年|去年|上一年|上年度|{prev}|基期|基准年)(?:度)?(?:的|为|同期|末)?[^，。；\d]{{0,4}}$", before):
         m.previous = True
-    if re.search(r"(?:较|比)(?:上年|去年|上一年|上年度|2023\s*年)[^，。；]{0,3}$", before):
+    if re.search(rf"(?:较|比)(?:上年|去年|上一年|上年度|{prev})[^，。；]{{0,3}}$", before):
         m.previous = True
     for y in re.finditer(r"(20\d\d)\s*年(?!度)", before):
         if int(y.group(1)) < report_year:
@@ -139,6 +171,7 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
 
 def statement_modality(sentence: str, start: int, end: int, report_year: int) -> Modality:
     """Meaning of a statement (yes/no or text point) whose keyword is at sentence[start:end]."""
+    sentence = mask_titles(sentence)
     # an enumeration 「A、B和C尚未建立」 shares one predicate: do not split on 、
     c0, c1 = clause_bounds(sentence, start, _PREDICATE_SEP)
     # a negation may sit in the neighbouring clause: 「…的实施细则暂未出台」
@@ -159,6 +192,9 @@ def statement_modality(sentence: str, start: int, end: int, report_year: int) ->
         m.negated = True
     if (TARGET.search(clause) or future_year(clause, report_year)) and not ACHIEVED.search(clause):
         m.target = True
+    # 「鼓励成员企业申报专精特新」: a wish about the keyword, in its own clause before it
+    if WISH.search(sentence[c0:start]):
+        m.wish = True
     if m.negated and re.search(r"计划|拟|将于|年内", clause):
         # 「尚未出台，计划明年出台」: the fact is the denial
         m.target = False

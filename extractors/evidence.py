@@ -18,12 +18,14 @@ from typing import Any, Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.models import Block, ConsortiumInfo, Document, Evidence, NegativeResult, PointResult
-from consortium_review.extractors.context import Modality, number_modality, split_sentences, statement_modality
+from consortium_review.extractors.context import (Modality, clause_bounds, mask_titles, number_modality, sentence_kind,
+                                                  split_sentences, statement_modality)
 from consortium_review.extractors.identity import find_identity
 from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label
 from consortium_review.extractors.negative import screen_negative_list
 from consortium_review.extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
 from consortium_review.extractors.roles import OWN, classify as classify_roles
+from consortium_review.extractors.subjects import WIDER_SUBJECT, SubjectCheck
 from consortium_review.extractors.tables import TableView, group_tables, parse_cell_bool
 
 BODY_KINDS = {"paragraph", "heading", "textbox", "cell", "caption", "footnote"}
@@ -96,14 +98,51 @@ def _numeric_units(p: ObservationPoint) -> list[str]:
 
 # ------------------------------------------------------------------ sentences
 
+#: After a keyword: the keyword is part of an organisation's name or a person's title
+#: (「科技成果转化研究院副院长」), or a newspaper's byline (「中国教育报讯」).
+_NAME_TAIL = re.compile(r"^(?:研究院|研究所|研究会|研究中心|协会|学会|办公室|领导小组办公室|副?院长|副?主任|副?处长|副?科长|"
+                        r"副?部长|副?局长|副?书记|专员|负责人|讯)")
+_BYLINE_BEFORE = re.compile(r"(?:来源|转自|稿件来源|作者|记者|通讯员)[:：]?\s*$")
+#: An achieved event stated without a figure (「…产业学院揭牌成立」「…正式签约」).
+EVENT = re.compile(r"揭牌|挂牌|授牌|成立|建成|落成|签约|签订|投入使用|启用|开班|开课|获批|入选|获评|认定为|落地|上线|组建|设立|启动|"
+                   r"投运|运行|举办|召开|开展|实施|发布|印发|出台")
+
+
+def _named_items(sentence: str, keyword: str) -> int:
+    """How many distinct things the sentence names with ``keyword`` (「A产业学院揭牌成立，B产业
+    学院同时揭牌」 -> 2); 0 when it names none."""
+    names = set()
+    for m in re.finditer(re.escape(keyword), sentence):
+        lead = re.search(r"[“\"]?([\u4e00-\u9fffA-Za-z0-9”\"]{2,12})$", sentence[max(0, m.start() - 12):m.start()])
+        if not lead:
+            continue
+        name = lead.group(1)
+        if re.search(r"(?:共建|成立|建设|新增|新建|组建|打造|个|家|所|批|了|和|及|与|的|各|等|联合体|年度|年|我校|学校|企业|园区|"
+                     r"共同|联合|合作|校企|依托)$", name) or re.match(r"^[\d一二三四五六七八九十两]", name):
+            continue
+        names.add(name)
+    return len(names)
+
+
 def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, report_year: int,
-                        plan_doc: bool) -> list[Candidate]:
+                        plan_doc: bool, subjects: Optional[SubjectCheck] = None, doc_title: str = "") -> list[Candidate]:
     out: list[Candidate] = []
     section_target = bool(re.search(r"目标|任务|计划|规划|举措|安排|展望|思路", block.section or "")) and plan_doc
     for offset, sent in split_sentences(block.text):
         hits = matcher.hits(sent)
         if not hits:
             continue
+        # a question, a requirement quoted from the standard or a policy, a hypothetical: not evidence
+        if sentence_kind(sent) != "statement":
+            continue
+        hits = [h for h in hits if not _NAME_TAIL.match(sent[h.end:h.end + 8]) and not _BYLINE_BEFORE.search(sent[:h.start])]
+        if subjects is not None:
+            hits = [h for h in hits if subjects.named(h.code, subjects.context(
+                matcher.points[h.code], block.text, doc_title + "\n" + (block.section or ""), offset, sent))]
+        if not hits:
+            continue
+        masked = mask_titles(sent)
+        mentioned: set[str] = set()
         quantities = [q for q in find_quantities(sent) if not q.is_year]
         used: set[int] = set()
         # figures: each quantity goes to the nearest compatible hit (preceding first)
@@ -150,12 +189,19 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
             if p.is_numeric:
                 figs = by_hit.get(h, [])
                 if not figs:
+                    mention = None if p.code in mentioned else _mention(p, h, sent, masked, quantities, report_year,
+                                                                         section_target)
+                    if mention is not None:
+                        mentioned.add(p.code)
+                        out.append(Candidate(p.code, block, snippet, value=Decimal(mention) if mention else None,
+                                             unit=p.unit if mention else None, kind="mention",
+                                             score=0.45 if mention else 0.35, offset=offset + h.start))
                     continue
                 if p.type == "multi":
                     qs: dict[str, tuple[Decimal, Quantity, float]] = {}
                     for q, unit, v, pen in figs:
                         m = number_modality(sent, q.start, q.end, report_year)
-                        if m.achieved and unit not in qs:
+                        if m.achieved and not _wider_subject(masked, h, q) and unit not in qs:
                             qs[unit] = (v, q, pen)
                     if not qs:
                         continue
@@ -167,6 +213,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                     continue
                 for q, unit, v, pen in figs:
                     m = number_modality(sent, q.start, q.end, report_year, share_ok=unit == "%")
+                    if _wider_subject(masked, h, q):
+                        m.other = True
                     kind = _kind(m)
                     if kind == "achieved" and section_target and not re.search(r"已|实际|完成|累计|现有", sent):
                         kind = "target"
@@ -181,6 +229,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
         for code, hs in stated.items():
             p = matcher.points[code]
             mods = [statement_modality(sent, h.start, h.end, report_year) for h in hs]
+            if all(m.wish for m in mods):
+                continue            # 「鼓励成员企业申报…」 is a wish, not a status
             negated = any(m.negated for m in mods)
             target = all(m.target for m in mods)
             kind = "target" if target else "achieved"
@@ -198,6 +248,36 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                 if cat:
                     out.append(Candidate(code, block, snippet, value=cat, kind=kind, score=0.6, offset=at))
     return out
+
+
+def _wider_subject(masked: str, h: Hit, q: Quantity) -> bool:
+    """The figure's clause makes the city/province/country its subject (outside the keyword)."""
+    c0, _ = clause_bounds(masked, q.start)
+    lo = min(c0, h.start) if h.start < q.start else c0
+    text = masked[lo:q.start]
+    if h.start < q.start:
+        a, b = h.start - lo, h.end - lo
+        if 0 <= a < len(text):
+            text = text[:a] + "＃" * (min(b, len(text)) - a) + text[min(b, len(text)):]
+    return bool(WIDER_SUBJECT.search(text))
+
+
+def _mention(p: ObservationPoint, h: Hit, sent: str, masked: str, quantities: list[Quantity], report_year: int,
+             section_target: bool) -> Optional[int]:
+    """A count point stated as an achieved event without a figure: None when it is not one,
+    else the number of items the sentence names (0 when it names none)."""
+    if p.type != "count" or "&" in h.keyword:
+        return None
+    c0, c1 = clause_bounds(masked, h.start)
+    if any(c0 <= q.start < c1 + 12 and q.unit for q in quantities):
+        return None                  # a figure in another unit: not a numberless statement
+    around = masked[c0:min(len(masked), c1 + 12)]
+    if not EVENT.search(around) or section_target:
+        return None
+    m = statement_modality(sent, h.start, h.end, report_year)
+    if m.negated or m.target or m.wish:
+        return None
+    return _named_items(masked, h.keyword)
 
 
 def _kind(m: Modality) -> str:
@@ -299,6 +379,21 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
     res = PointResult(code=p.code, name=p.name, unit=p.unit if p.type != "multi" else (p.units[0] if p.units else None))
     achieved = [c for c in cands if c.kind == "achieved"]
     targets = [c for c in cands if c.kind == "target"]
+    mentions = [c for c in cands if c.kind == "mention"]
+    if not achieved and mentions:
+        # stated as done, without a figure: the expert gets the sentences (and a count of the
+        # items they name, when they name them)
+        named = [c for c in mentions if isinstance(c.value, Decimal)]
+        res.status = "partial"
+        res.evidence = [c.evidence() for c in _dedupe(sorted(mentions, key=lambda c: -c.score))[:5]]
+        res.confidence = 0.35
+        if named:
+            best = max(named, key=lambda c: c.value)
+            res.value = to_number(best.value)
+            res.note = f"材料提及已完成，但未给出数量；按材料列举的名称计为{res.value}{p.unit or ''}，请核实"
+        else:
+            res.note = "材料提及已完成，但未给出数量，请核实"
+        return res
     if not achieved:
         if targets:
             res.status = "partial"
@@ -414,11 +509,13 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
     readable = [d for d in documents if d.status in ("ok", "ocr") and d.role == OWN]
     year = year or report_year_of(readable)
     cands: dict[str, list[Candidate]] = defaultdict(list)
+    subjects = SubjectCheck(catalogue, info)
     for doc in readable:
         plan_doc = bool(re.search(r"方案|规划|计划", doc.file))
         body = [b for b in doc.blocks if b.kind in BODY_KINDS]
+        title = body[0].text[:80] if body else ""
         for b in body:
-            for c in sentence_candidates(matcher, catalogue, b, year, plan_doc):
+            for c in sentence_candidates(matcher, catalogue, b, year, plan_doc, subjects, title):
                 cands[c.code].append(c)
         for table in group_tables(doc.blocks):
             for c in table_candidates(matcher, catalogue, table, year):

@@ -11,9 +11,16 @@ import re
 
 from consortium_review.catalogue import Catalogue
 from consortium_review.models import Document, Evidence, NegativeResult
-from consortium_review.extractors.context import split_sentences
+from consortium_review.extractors.context import HYPOTHETICAL, REQUIREMENT, mask_titles, split_sentences
 
-DENIAL = re.compile(r"未发生|没有发生|未出现|未发现|不存在|无(?:任何)?[^，。；]{0,10}(?:事件|问题|行为|情况|记录)|均(?:按计划|已)|杜绝|严禁|防止|避免|确保不|如(?:发生|出现|存在)|一旦|若|凡")
+#: Statements that the problem did NOT occur, as grammar: a negator (未/没有/从未/均未/并未…)
+#: directly before an occurrence verb (发生/出现/引发/造成/存在/发现), or 无…事件 — plus
+#: prevention language (杜绝/严禁/防止/避免). Hypotheticals (如发生/若出现/一旦) and the standard's
+#: own requirements are not statements at all. A bare one-character cue (若, 如) never counts:
+#: it matches inside words and titles (《…若干措施》).
+DENIAL = re.compile(r"(?:未|没有|从未|均未|并未|尚未|未曾|不曾|无一)(?:再)?(?:发生|出现|引发|造成|存在|发现|产生|涉及)|"
+                    r"不存在|无(?:任何)?[^，。；]{0,10}(?:事件|问题|行为|情况|记录)|均(?:按计划|已)|杜绝|严禁|防止|避免|确保不|"
+                    r"零(?:事故|投诉)")
 QUOTE = re.compile(r"负面清单|否定性指标|退出机制|建设标准")
 
 
@@ -28,14 +35,15 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
                     continue
                 if not any(f in b.text for f in firsts):
                     continue
-                for _, sent in split_sentences(b.text):
+                for _, raw in split_sentences(b.text):
+                    sent = mask_titles(raw)
                     trig = next((t for t in item.triggers if _contains(sent, t)), None)
                     if not trig:
                         continue
-                    if _denied(sent, item.denials) or QUOTE.search(sent):
+                    if _denied(sent, item.denials) or QUOTE.search(sent) or _not_a_statement(sent, item.name):
                         continue
                     res.evidence.append(Evidence(file=b.file, page=b.page, locator=b.locator,
-                                                 snippet=sent[:200], kind="flag"))
+                                                 snippet=raw[:200], kind="flag"))
         res.flagged = bool(res.evidence)
         if res.flagged:
             res.note = "材料中有相关表述，请专家核实"
@@ -57,6 +65,20 @@ def _denied(sent: str, denials: tuple[str, ...]) -> bool:
         if not _NEG_BEFORE.search(sent[max(0, m.start() - 14):m.start()]):
             return True
     return False
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[^\u4e00-\u9fff]", "", s)
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def _not_a_statement(sent: str, item_name: str) -> bool:
+    """A hypothetical (「如发生…」), a requirement (「不得…」「须…」), or the standard's wording of
+    the item restated (most of its words, nothing of an event of its own)."""
+    if HYPOTHETICAL.search(sent) or REQUIREMENT.search(sent):
+        return True
+    a, b = _bigrams(sent), _bigrams(item_name)
+    return bool(a and b) and len(a & b) / len(b) >= 0.8 and len(a) <= len(b) * 1.5
 
 
 def _contains(sent: str, trigger: str) -> bool:

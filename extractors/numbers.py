@@ -35,6 +35,11 @@ def parse_chinese_number(s: str) -> Optional[Decimal]:
         return w + Decimal("0." + "".join(str(CN_DIGITS[c]) for c in frac))
     if all(c in CN_DIGITS for c in s) and len(s) > 1:       # 二〇二四 digit by digit
         return Decimal("".join(str(CN_DIGITS[c]) for c in s))
+    # colloquial abbreviation: 一万二 = 12000, 三千五 = 3500, 两百五 = 250 (a trailing digit right
+    # after a unit character counts in the next lower unit; 一万零二 stays 10002)
+    if len(s) >= 3 and s[-1] in CN_DIGITS and s[-2] in "万千百仟佰" and s[-1] not in "零〇○":
+        lower = {"万": "千", "千": "百", "仟": "百", "百": "十", "佰": "十"}[s[-2]]
+        s = s + lower
     total, section, digit = 0, 0, None
     for c in s:
         if c in CN_DIGITS:
@@ -69,7 +74,7 @@ QUALIFIERS_AFTER = ("以上", "余", "多", "左右", "以下", "以内")
 
 _QTY_RE = re.compile(
     rf"(?P<pct>百分之(?P<pctnum>{_CN}|{_ARABIC}))"
-    rf"|(?P<num>{_ARABIC}|{_CN})\s*(?P<mult>[万亿](?!元)(?=[^\d]|$))?\s*(?P<approx>余|多)?\s*(?P<unit>{_UNIT_RE})?"
+    rf"|(?P<num>{_ARABIC}|{_CN})\s*(?P<mult>[十百千]?[万亿](?!元)(?=[^\d]|$)|[百千](?=[万亿元人项个次家名门本课件场期]))?\s*(?P<approx>余|多)?\s*(?P<unit>{_UNIT_RE})?"
 )
 
 
@@ -83,6 +88,7 @@ class Quantity:
     end: int
     raw: str
     chinese: bool = False   # written in Chinese numerals
+    qualifier: str = ""     # 约/近/超过/以上/余… as written around the number (kept, never applied)
 
     @property
     def is_year(self) -> bool:
@@ -140,15 +146,36 @@ def find_quantities(text: str) -> list[Quantity]:
         if unit in ("万", "亿") and not mult:      # "1.62万" at end of clause
             mult, unit = unit, None
         if mult:
-            val = val * CN_BIG[mult]
+            for ch in mult:              # 3千万 = 3 × 10^3 × 10^4; 4.8千 = 4800
+                val = val * (CN_BIG.get(ch) or CN_UNITS[ch])
         if unit and unit.startswith("万") and unit not in ("万元",):       # 万人次 -> 人次 ×10^4
             val, unit = val * 10 ** 4, unit[1:]
         if unit and unit.startswith("余") and len(unit) > 1:
             unit = unit[1:]
         if unit == "％":
             unit = "%"
-        out.append(Quantity(val, unit, m.start(), m.end(), text[m.start():m.end()].strip(), chinese=chinese))
+        out.append(Quantity(val, unit, m.start(), m.end(), text[m.start():m.end()].strip(), chinese=chinese,
+                            qualifier=_qualifier(text, m.start(), m.end(), m.group("approx"))))
     return out
+
+
+_QUAL_BEFORE = re.compile("(?:" + "|".join(sorted(("超过", "逾", "近", "约", "将近", "接近", "不足", "超", "大约", "近乎"),
+                                                  key=len, reverse=True)) + r")\s*$")
+_QUAL_AFTER = re.compile(r"^\s*(以上|余|多|左右|以下|以内|上下)")
+
+
+def _qualifier(text: str, start: int, end: int, approx: Optional[str]) -> str:
+    """约/近/超过 before, 以上/余/左右 after: the number is approximate or a bound."""
+    parts = []
+    m = _QUAL_BEFORE.search(text[max(0, start - 4):start])
+    if m:
+        parts.append(m.group(0).strip())
+    if approx:
+        parts.append(approx)
+    m = _QUAL_AFTER.match(text[end:end + 3])
+    if m:
+        parts.append(m.group(1))
+    return "".join(parts)
 
 
 # ------------------------------------------------------------------ unit normalisation

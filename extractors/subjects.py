@@ -1,0 +1,69 @@
+"""Whose statement it is (主体): a sentence evidences a point only when it speaks of the point's
+subject.
+
+Most points speak of the consortium itself; then figures of the city, the province or the
+country (「全市共建成产业学院45个」) are not its figures. Some points speak of the lead
+enterprise, the lead school (catalogue ``subjects``); then the sentence must name that subject
+— by the standard's word (牵头企业) or by its name from the identity stage, in full or short
+form — or the paragraph or section must, for a figure.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from consortium_review.catalogue import Catalogue, ObservationPoint, Subject
+from consortium_review.models import ConsortiumInfo
+
+#: Words that make the city, province, country or region the subject of a clause. A point's
+#: own keyword may contain one (「占全市…比重」): callers exclude the keyword's span.
+WIDER_SUBJECT = re.compile(r"全市|全区|全县|全省|全国|我市|本市|该市|我省|本省|全行业|市内|省内|区域内|全域")
+
+_SUFFIX = re.compile(r"(?:集团)?(?:股份有限公司|有限责任公司|有限公司|股份公司|集团公司|集团)$")
+
+
+def name_forms(name: Optional[str]) -> list[str]:
+    """「青川装备集团有限公司」 -> [青川装备集团有限公司, 青川装备]; schools as written."""
+    out: list[str] = []
+    for n in re.split(r"[、，,]", name or ""):
+        n = n.strip()
+        if len(n) < 4:
+            continue
+        out.append(n)
+        short = _SUFFIX.sub("", n)
+        if short != n and len(short) >= 4:
+            out.append(short)
+    return out
+
+
+class SubjectCheck:
+    """Decides whether a text names the subject of a point."""
+
+    def __init__(self, catalogue: Catalogue, info: ConsortiumInfo):
+        self._by_code: dict[str, tuple[Subject, tuple[str, ...]]] = {}
+        for p in catalogue.points:
+            s = catalogue.subject_of(p)
+            if s is None:
+                continue
+            forms = tuple(s.words) + tuple(name_forms(getattr(info, s.identity, None) if s.identity else None))
+            self._by_code[p.code] = (s, forms)
+
+    def subject(self, code: str) -> Optional[Subject]:
+        entry = self._by_code.get(code)
+        return entry[0] if entry else None
+
+    def named(self, code: str, text: str) -> bool:
+        """True when ``text`` names the point's subject (always True for consortium points)."""
+        entry = self._by_code.get(code)
+        if entry is None:
+            return True
+        return any(f in text for f in entry[1])
+
+    def context(self, point: ObservationPoint, block_text: str, section: str, sent_offset: int, sentence: str) -> str:
+        """The text that must name the subject: the sentence and the headings above it (the
+        document's title, the section) for a statement; for a figure also the paragraph up to
+        the sentence's end."""
+        if point.is_numeric:
+            return section + "\n" + block_text[:sent_offset + len(sentence)]
+        return section + "\n" + sentence

@@ -1,0 +1,98 @@
+"""What kind of statement, whose statement: only the consortium's own achieved statements are
+evidence. Each case is a real .docx read through the readers; the sentences are written for
+these tests, one mechanism each (questions and requirements quoted from the standard, wishes,
+the subject of a sentence, wider-area figures, numberless statements, bylines and titles,
+hypotheticals and denials for the negative list, number forms).
+"""
+
+from pathlib import Path
+
+import docx
+import pytest
+
+from consortium_review.catalogue import load_catalogue
+from consortium_review.extractors.evidence import extract
+from consortium_review.extractors.read import read_folder
+
+NAME = "青川市智能制造产教联合体"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def run(tmp_path, catalogue, *sentences, file="2024年度工作总结.docx"):
+    folder = tmp_path / NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    d = docx.Document()
+    d.add_paragraph(f"{NAME}2024年度工作总结")
+    for s in sentences:
+        d.add_paragraph(s)
+    d.save(folder / file)
+    res = extract(catalogue, read_folder(folder), folder_name=NAME)
+    return {p.code: p for p in res.points}, res
+
+
+@pytest.mark.parametrize("sentence,code", [
+    ("按照建设标准，牵头企业近三年在产教融合领域的总投入须不低于100万元。", "3.2.1"),        # requirement
+    ("是否为行业龙头企业、专精特新“小巨人”企业或省级及以上产教融合型企业。", "3.1.1"),       # question
+    ("园区集聚了一批链主企业，产业基础雄厚。", "3.1.1"),                                   # not the lead enterprise
+    ("鼓励成员企业申报专精特新“小巨人”企业。", "3.1.1"),                                   # a wish
+    ("科技成果转化研究院副院长李明出席会议并讲话。", "15.1.1"),                              # a title, not a fact
+    ("如发生重大安全事故，联合体将启动应急预案。", "16.1"),                                  # hypothetical
+])
+def test_not_evidence(tmp_path, catalogue, sentence, code):
+    pts, res = run(tmp_path, catalogue, sentence)
+    if code.startswith("16."):
+        assert not next(n for n in res.negatives if n.code == code).flagged
+    else:
+        assert pts[code].status == "missing", (pts[code].status, pts[code].value)
+
+
+def test_lead_enterprise_status_needs_the_lead_enterprise(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体牵头企业青川装备集团有限公司是国家级专精特新“小巨人”企业。")
+    assert (pts["3.1.1"].status, pts["3.1.1"].value) == ("found", True)
+
+
+def test_figures_of_the_city_are_not_the_consortium_s(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "全市共建成产业学院45个，联合体共建产业学院6个。")
+    assert pts["7.2.1"].value == 6
+
+
+def test_previous_year_follows_the_report_year(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "2024年共建实训基地12个，2025年共建实训基地18个。",
+                 file="2025年度工作总结.docx")
+    assert pts["8.5.1"].value == 18
+    pts, _ = run(tmp_path / "b", catalogue, "上年度共建专业10个，本年度共建专业14个。")
+    assert pts["8.1.3"].value == 14
+
+
+def test_numberless_statement_is_partial_with_its_sentence_and_named_count(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "智能制造产业学院揭牌成立，新能源汽车产业学院同时揭牌。")
+    p = pts["7.2.1"]
+    assert (p.status, p.value) == ("partial", 2)
+    assert "揭牌" in p.evidence[0].snippet and "未给出数量" in p.note
+
+
+def test_numberless_statement_without_names_has_no_value(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "本年度联合体产业学院正式揭牌成立。")
+    assert (pts["7.2.1"].status, pts["7.2.1"].value) == ("partial", None)
+
+
+@pytest.mark.parametrize("sentence,flag", [
+    ("依据《关于支持产教联合体发展的若干措施》，专项经费连续两年未按计划落实。", True),
+    ("经审计，专项经费连续两年没有按计划落实到位。", True),
+    ("本年度未出现安全事故，没有引发不良社会影响，各成员单位均未发生违法违规行为。", False),
+    ("各成员单位从未发生招生、就业领域违法违规事件。", False),
+])
+def test_negative_list_both_ways(tmp_path, catalogue, sentence, flag):
+    _, res = run(tmp_path, catalogue, sentence)
+    flagged = [n.code for n in res.negatives if n.flagged]
+    assert bool(flagged) is flag, flagged
+
+
+def test_number_forms_keep_their_qualifier(tmp_path, catalogue):
+    from consortium_review.extractors.numbers import find_quantities
+    got = [(float(q.value), q.unit, q.qualifier) for q in find_quantities("企业投入约3千万元，培训4.8千人次，学员一万二人，超过两千人")]
+    assert got == [(3000, "万元", "约"), (4800, "人次", ""), (12000, "人", ""), (2000, "人", "超过")]

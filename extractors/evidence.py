@@ -20,7 +20,7 @@ from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.models import Block, ConsortiumInfo, Document, Evidence, NegativeResult, PointResult
 from consortium_review.extractors.context import (Modality, clause_bounds, mask_titles, number_modality, sentence_kind,
                                                   split_sentences, statement_modality)
-from consortium_review.extractors.identity import find_identity
+from consortium_review.extractors.identity import find_identity, park_level
 from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label
 from consortium_review.extractors.negative import screen_negative_list
 from consortium_review.extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
@@ -455,15 +455,22 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
     res.status = "found"
     ev = list(best)
     # conflict: another value stated as achieved in a different document, with good support
+    # or, inside one document, a table row against a sentence (「…350人」 in the text, 326 in the
+    # table): two sentences of one document may legitimately give a part and a whole
+    def kinds(g: list[Candidate]) -> set[tuple[str, bool]]:
+        return {(c.block.file, c.block.kind == "table_row") for c in g}
+
     rivals = [g for g in groups[1:] if max(c.score for c in g) >= 0.6
-              and {c.block.file for c in g} - {c.block.file for c in best}]
+              and ({c.block.file for c in g} - {c.block.file for c in best}
+                   or any((f, not t) in kinds(best) for f, t in kinds(g)))]
     if rivals and max(c.score for c in best) >= 0.6:
         if p.type == "yesno":
             # a denial and an affirmation of the same yes/no point: report, trust the table row
             pass
         res.status = "conflict"
         vals = [res.value] + [to_number(g[0].value) if isinstance(g[0].value, Decimal) else g[0].value for g in rivals]
-        res.note = "材料间数值不一致：" + "；".join(
+        one_file = len({c.block.file for g in [best] + rivals for c in g}) == 1
+        res.note = ("同一材料内数值不一致：" if one_file else "材料间数值不一致：") + "；".join(
             f"{_fmt(g[0])}（{g[0].block.file}{'第%d页' % g[0].block.page if g[0].block.page else ''}）" for g in [best] + rivals)
         for g in rivals:
             ev.extend(g)
@@ -498,6 +505,28 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
 
 # ------------------------------------------------------------------ entry point
 
+def _infer_park_level(catalogue: Catalogue, points: list[PointResult], info: ConsortiumInfo,
+                      documents: list[Document]) -> None:
+    """A category point on the park's level that no sentence states, when the park's own name
+    states it (「青川国家高新技术产业开发区」): found, from the first own place naming the park."""
+    level = park_level(info.park)
+    if level is None:
+        return
+    for r in points:
+        p = catalogue.point(r.code)
+        if r.status != "missing" or p.type != "category" or level not in p.categories or p.level2_code != "2":
+            continue
+        block = next((b for d in documents for b in d.blocks if info.park in b.text and b.kind not in ("header", "footer")), None)
+        if block is None:
+            return
+        at = block.text.find(info.park)
+        c = Candidate(p.code, block, _snippet(block.text, at), value=level, kind="achieved", score=0.55, offset=at)
+        r.status, r.value, r.evidence, r.confidence = "found", level, [c.evidence()], 0.55
+        r.note = f"由园区名称「{info.park}」推定为{level}，请核实"
+        if p.threshold:
+            r.threshold = {"rule": p.threshold.rule, "met": p.threshold.evaluate(level, None)}
+
+
 def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str = "",
             year: Optional[int] = None) -> Extraction:
     """Evidence for every point from the consortium's own documents.
@@ -526,5 +555,6 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
         if p.threshold and r.threshold is None:
             r.threshold = {"rule": p.threshold.rule, "met": None}
         points.append(r)
+    _infer_park_level(catalogue, points, info, readable)
     negatives = screen_negative_list(catalogue, readable)
     return Extraction(info=info, points=points, negatives=negatives, report_year=year)

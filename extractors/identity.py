@@ -75,9 +75,15 @@ def find_identity(catalogue: Catalogue, documents: list[Document]) -> Consortium
 
 #: Sentence patterns that state an identity field: (pattern with the value in group 1, field, weight)
 SENTENCE_PATTERNS = [
-    (re.compile(r"牵头(?:学校|院校)(?:为|是|：|:)?([^，。；、]{4,30})"), "lead_school", 3),
-    (re.compile(r"由([^，。；]{4,30}?(?:学院|大学|学校))(?:牵头|作为牵头)"), "lead_school", 2),
-    (re.compile(r"牵头企业(?:为|是|：|:)?([^，。；、]{4,40})"), "lead_enterprise", 3),
+    (re.compile(r"牵头(?:学校|院校|高校)(?:为|是|：|:|——|—|－)?([^，。；、]{4,30})"), "lead_school", 3),
+    (re.compile(r"由([^，。；]{4,30}?(?:学院|大学|学校))(?:牵头|领衔|作为牵头)"), "lead_school", 2),
+    (re.compile(r"([^，。；、]{4,30}?(?:学院|大学|学校))(?:作为|担任|是)(?:联合体)?牵头(?:学校|院校|单位)"), "lead_school", 3),
+    (re.compile(r"牵头企业(?:为|是|：|:|——|—|－)?([^，。；、]{4,40})"), "lead_enterprise", 3),
+    (re.compile(r"由([^，。；]{4,40}?(?:公司|集团))(?:牵头|领衔|作为牵头)"), "lead_enterprise", 2),
+    (re.compile(r"([^，。；、]{4,40}?(?:公司|集团))(?:作为|担任|是)(?:联合体)?牵头(?:企业|单位)"), "lead_enterprise", 3),
+    # 「联合体牵头单位——X」: a school or a company by its name's ending
+    (re.compile(r"牵头单位(?:为|是|：|:|——|—|－)+([^，。；、]{4,40})"), "lead_school", 2),
+    (re.compile(r"牵头单位(?:为|是|：|:|——|—|－)+([^，。；、]{4,40})"), "lead_enterprise", 2),
     (re.compile(r"(?:依托|位于|所在园区为|依托园区为)([^，。；、]{4,40})"), "park", 2),
 ]
 
@@ -130,3 +136,22 @@ def match_roster(catalogue: Catalogue, info: ConsortiumInfo, text: str) -> Optio
         if score > best_score:
             best, best_score = e, score
     return best if best_score >= 3 else None
+
+
+#: Park types whose name states the level (national and provincial classifications of
+#: development zones): 「X国家高新技术产业开发区」 is 国家级, 「X省级经济开发区」 省级.
+PARK_LEVELS = [
+    ("国家级", re.compile(r"国家级|国家(?:高新技术产业开发区|高新区|经济技术开发区|级?新区|自主创新示范区|农业科技园区|"
+                          r"农业高新技术产业示范区|航空高技术产业基地|自由贸易试验区|综合保税区)|^[^省]{0,6}新区$")),
+    ("省级", re.compile(r"省级|省(?:高新技术产业开发区|经济开发区|级?新区)")),
+]
+
+
+def park_level(park: Optional[str]) -> Optional[str]:
+    """国家级 / 省级 when the park's name says so, else None."""
+    if not park:
+        return None
+    for level, rx in PARK_LEVELS:
+        if rx.search(park):
+            return level
+    return None

@@ -96,3 +96,35 @@ def test_number_forms_keep_their_qualifier(tmp_path, catalogue):
     from consortium_review.extractors.numbers import find_quantities
     got = [(float(q.value), q.unit, q.qualifier) for q in find_quantities("企业投入约3千万元，培训4.8千人次，学员一万二人，超过两千人")]
     assert got == [(3000, "万元", "约"), (4800, "人次", ""), (12000, "人", ""), (2000, "人", "超过")]
+
+
+def test_identity_from_sentences_of_a_consortium_not_on_the_rosters(tmp_path, catalogue):
+    _, res = run(tmp_path, catalogue, "联合体牵头单位——青川职业技术学院，青川装备集团有限公司作为牵头企业。",
+                 "联合体依托青川国家高新技术产业开发区建设。")
+    info = res.info
+    assert (info.lead_school, info.lead_enterprise, info.park) == (
+        "青川职业技术学院", "青川装备集团有限公司", "青川国家高新技术产业开发区")
+
+
+def test_park_level_from_the_park_s_name(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体依托青川国家高新技术产业开发区建设。")
+    p = pts["2.1.1"]
+    assert (p.status, p.value) == ("found", "国家级") and "推定" in p.note
+
+
+def test_conflict_inside_one_document_is_reported(tmp_path, catalogue):
+    folder = tmp_path / NAME
+    folder.mkdir()
+    d = docx.Document()
+    d.add_paragraph(f"{NAME}2024年度工作总结")
+    d.add_paragraph("本年度共建实训基地18个，共建专业14个。")
+    t = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([["指标", "数值", "单位"], ["共建实训基地数", "16", "个"], ["共建专业数", "14", "个"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    d.save(folder / "2024年度工作总结.docx")
+    pts = {p.code: p for p in extract(catalogue, read_folder(folder), folder_name=NAME).points}
+    assert pts["8.5.1"].status == "conflict"
+    assert {e.value for e in pts["8.5.1"].evidence} == {16, 18}
+    assert pts["8.5.1"].note.startswith("同一材料内")
+    assert (pts["8.1.3"].status, pts["8.1.3"].value) == ("found", 14)      # agreeing twice: confirmation

@@ -108,6 +108,11 @@ EVENT = re.compile(r"揭牌|挂牌|授牌|成立|建成|落成|签约|签订|投
                    r"投运|运行|举办|召开|开展|实施|发布|印发|出台")
 
 
+#: A yes/no statement's own predicate: the status is said, not only the words mentioned.
+STATUS_PREDICATE = re.compile(r"已|了|建立|出台|印发|召开|纳入|列入|制定|成立|设立|安排|明确|形成|实行|建成|获批|入选|认定|"
+                              r"被评为|属于|(?<![是])是(?!否)|为(?:国家|省)")
+
+
 def _named_items(sentence: str, keyword: str) -> int:
     """How many distinct things the sentence names with ``keyword`` (「A产业学院揭牌成立，B产业
     学院同时揭牌」 -> 2); 0 when it names none."""
@@ -239,7 +244,11 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
             snippet = _snippet(sent, hs[0].start)
             at = offset + hs[0].start
             if p.type == "yesno":
-                out.append(Candidate(code, block, snippet, value=not negated, kind=kind, score=0.6, offset=at))
+                # a statement with its own predicate (已建立 / 尚未出台 / 是…) says more than a
+                # passing mention of the same words
+                explicit = negated or bool(STATUS_PREDICATE.search(masked))
+                out.append(Candidate(code, block, snippet, value=not negated, kind=kind,
+                                     score=0.7 if explicit else 0.55, offset=at))
             elif p.type == "text":
                 if not negated:
                     out.append(Candidate(code, block, snippet, value=None, kind=kind, score=0.55, offset=at))

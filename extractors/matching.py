@@ -148,26 +148,62 @@ UNIT_WORDS = {"万元", "元", "亿元", "个", "门", "本", "项", "次", "份
 def expand_synonyms(parts: tuple[str, ...], groups: list[tuple[str, ...]], limit: int = 24) -> list[tuple[str, ...]]:
     """All spellings of a keyword under the catalogue's synonym groups (「纳入」=「列入」 …).
 
-    Each part is rewritten by replacing one synonym with the others of its group; the
-    number of combinations is capped so that a keyword stays cheap to match.
+    Words are replaced as words, not as strings: the part is segmented with jieba and a synonym
+    replaces only a whole word or a run of whole words (「组织召开」 -> 「组织举行」, but 「产业园区」
+    never becomes 「产业产业园」). A spelling that repeats what is next to it (「开发区区」) is
+    dropped as well. The number of combinations is capped so that a keyword stays cheap to match.
     """
     options: list[list[str]] = []
     for part in parts:
         alts = [part]
         for group in groups:
             for word in group:
-                if word in part:
-                    for other in group:
-                        if other != word:
-                            alt = part.replace(word, other)
-                            if alt not in alts:
-                                alts.append(alt)
-                    break
+                for alt in _replace_word(part, word, group):
+                    if alt not in alts:
+                        alts.append(alt)
         options.append(alts[:6])
     out: list[tuple[str, ...]] = [()]
     for alts in options:
         out = [prev + (a,) for prev in out for a in alts][:limit]
     return out
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    # jieba's dictionary loads once per process (about a second), only when a keyword holds a
+    # synonym: deliberately lazy
+    import jieba
+
+    jieba.setLogLevel(60)
+    return tuple(jieba.lcut(text, HMM=False))
+
+
+def _replace_word(part: str, word: str, group: tuple[str, ...]) -> list[str]:
+    if word not in part:
+        return []
+    words = _words(part)
+    out = []
+    for i in range(len(words)):
+        for j in range(i + 1, len(words) + 1):
+            if "".join(words[i:j]) != word:
+                continue
+            before, after = "".join(words[:i]), "".join(words[j:])
+            for other in group:
+                if other == word:
+                    continue
+                alt = before + other + after
+                if not _doubled(alt, part):
+                    out.append(alt)
+    return out
+
+
+def _doubled(alt: str, original: str) -> bool:
+    """「开发区区」「产业产业园」: a run repeated back to back that the original did not have."""
+    for n in (1, 2, 3):
+        for i in range(len(alt) - 2 * n + 1):
+            if alt[i:i + n] == alt[i + n:i + 2 * n] and alt[i:i + 2 * n] not in original:
+                return True
+    return False
 
 
 def _prune(hits: list[Hit]) -> list[Hit]:

@@ -128,3 +128,18 @@ def test_conflict_inside_one_document_is_reported(tmp_path, catalogue):
     assert {e.value for e in pts["8.5.1"].evidence} == {16, 18}
     assert pts["8.5.1"].note.startswith("同一材料内")
     assert (pts["8.1.3"].status, pts["8.1.3"].value) == ("found", 14)      # agreeing twice: confirmation
+
+
+def test_synonyms_replace_whole_words_only(catalogue):
+    from consortium_review.extractors.matching import Matcher, expand_synonyms
+    groups = [tuple(g) for g in catalogue.synonyms]
+    assert expand_synonyms(("产业园区",), groups) == [("产业园区",)]           # never 「产业产业园」
+    assert ("列入产业园区工作考核指标",) in expand_synonyms(("纳入产业园区工作考核指标",), groups)
+    assert ("专项经费", "到账") in expand_synonyms(("专项经费", "到位"), groups)
+    parts = {part for _, kws, _ in Matcher(catalogue).rules for k in kws for part in k}
+    assert not [p for p in parts if re_doubled(p)]
+
+
+def re_doubled(text):
+    import re
+    return re.search(r"(产业|园区|区)\1", text)

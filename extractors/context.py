@@ -148,6 +148,19 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
     for y in re.finditer(r"(20\d\d)\s*年(?!度)", before):
         if int(y.group(1)) < report_year:
             m.previous = True
+    # the figure's clause is about last year: 「上年度技术服务到款额为768万元」 (not 「较上年增长…」)
+    lead = sentence[c0:start]
+    if re.search(rf"(?:上年|去年|上一年|{prev})(?:度)?(?:同期|末|底)?", lead) and \
+            not re.search(r"较|比|同比|相比|增长|增加|提高|提升|本年|今年|当年", lead):
+        m.previous = True
+    # a year heading the whole sentence (「2023年，联合体共建…」) dates every figure in it
+    head = re.match(r"\s*(?:在|截至|截止)?(20\d\d)\s*年(?:度)?(?:[上下]半年|底|末|初|内|全年|以来)?[，,：:]", sentence)
+    if head and report_year and not re.search(r"20\d\d\s*年", sentence[head.end():start]):
+        y = int(head.group(1))
+        if y < report_year:
+            m.previous = True
+        elif y > report_year:
+            m.target = True
     # a change, not a level: 「增长12%」「增加3个」「提高2个百分点」
     if re.search(r"(?:增长|增加|提高|提升|上升|下降|减少|增幅|增速)(?:了)?(?:约|近|超过)?\s*$", before) or after.startswith("个百分点"):
         m.delta = True

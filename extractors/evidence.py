@@ -62,12 +62,20 @@ class Extraction:
     points: list[PointResult] = field(default_factory=list)
     negatives: list[NegativeResult] = field(default_factory=list)
     report_year: int = 0
+    report_year_source: str = ""     # where the year was read, for the user (Chinese)
 
 
 # ------------------------------------------------------------------ helpers
 
-def report_year_of(documents: list[Document]) -> int:
-    """The year the materials report on (「2024年度工作总结」 -> 2024)."""
+def report_year_of(documents: list[Document], today: Optional[int] = None) -> tuple[int, str]:
+    """The year the materials report on, and where it was read (「2024年度工作总结」 -> 2024).
+
+    In order: 「20xx年度」 in file names, 「20xx年度/全年」 in the text, else the year the texts
+    mention most that is not after this calendar year, else this calendar year. Never a constant.
+    """
+    import datetime
+
+    today = today or datetime.date.today().year
     years: Counter[int] = Counter()
     for d in documents:
         for m in re.finditer(r"(20\d\d)\s*年度", d.file):
@@ -76,8 +84,20 @@ def report_year_of(documents: list[Document]) -> int:
             for m in re.finditer(r"(20\d\d)\s*年(?:度|全年)", b.text):
                 years[int(m.group(1))] += 1
     if years:
-        return max(years.most_common(3))[0] if len(years) > 1 else years.most_common(1)[0][0]
-    return 2024
+        year = max(years.most_common(3))[0] if len(years) > 1 else years.most_common(1)[0][0]
+        named = any(re.search(rf"{year}\s*年度", d.file) for d in documents)
+        return year, ("文件名中的「%d年度」" % year) if named else ("材料正文中的「%d年度」" % year)
+    mentioned: Counter[int] = Counter()
+    for d in documents:
+        for b in d.blocks[:400]:
+            for m in re.finditer(r"(20\d\d)\s*年", b.text):
+                y = int(m.group(1))
+                if y <= today:
+                    mentioned[y] += 1
+    if mentioned:
+        year = mentioned.most_common(1)[0][0]
+        return year, f"材料中提及最多的年份（{year}年）"
+    return today, f"材料未注明年度，按当前年份（{today}年）"
 
 
 def _snippet(sentence: str, start: int = 0, end: int = 0) -> str:
@@ -545,7 +565,10 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
     matcher = Matcher(catalogue)
     info = classify_roles(catalogue, documents, find_identity, folder_name)
     readable = [d for d in documents if d.status in ("ok", "ocr") and d.role == OWN]
-    year = year or report_year_of(readable)
+    if year:
+        year_source = "用户指定（--year）"
+    else:
+        year, year_source = report_year_of(readable)
     cands: dict[str, list[Candidate]] = defaultdict(list)
     subjects = SubjectCheck(catalogue, info)
     for doc in readable:
@@ -566,4 +589,4 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
         points.append(r)
     _infer_park_level(catalogue, points, info, readable)
     negatives = screen_negative_list(catalogue, readable)
-    return Extraction(info=info, points=points, negatives=negatives, report_year=year)
+    return Extraction(info=info, points=points, negatives=negatives, report_year=year, report_year_source=year_source)

@@ -143,3 +143,31 @@ def test_synonyms_replace_whole_words_only(catalogue):
 def re_doubled(text):
     import re
     return re.search(r"(产业|园区|区)\1", text)
+
+
+@pytest.mark.parametrize("sentence,code,want", [
+    ("上年度技术服务到款额为768万元。", "13.2.3", "missing"),          # last year's figure
+    ("2023年，联合体共建实训基地12个。", "8.5.1", "missing"),           # a year heading the sentence
+    ("2025年，联合培养订单班学生350人。", "9.1.4", "partial"),          # after the report year: a target
+    ("与上年相比，本年度共建专业14个。", "8.1.3", "found"),
+])
+def test_sentence_years_relative_to_the_report_year(tmp_path, catalogue, sentence, code, want):
+    pts, res = run(tmp_path, catalogue, sentence)
+    assert res.report_year == 2024 and "2024年度" in res.report_year_source
+    assert pts[code].status == want
+
+
+def test_report_year_is_never_a_constant(tmp_path, catalogue):
+    from consortium_review.extractors.evidence import report_year_of
+    folder = tmp_path / "x"
+    folder.mkdir()
+    d = docx.Document()
+    d.add_paragraph("2025年，联合培养订单班学生350人。2025年共建专业8个。")
+    d.save(folder / "工作总结.docx")
+    docs = read_folder(folder)
+    assert report_year_of(docs, today=2026) == (2025, "材料中提及最多的年份（2025年）")
+    assert report_year_of([], today=2026)[0] == 2026
+    pts = {p.code: p for p in extract(catalogue, docs, folder_name="x").points}
+    assert (pts["9.1.4"].status, pts["9.1.4"].value) == ("found", 350)
+    pts = {p.code: p for p in extract(catalogue, docs, folder_name="x", year=2024).points}
+    assert pts["9.1.4"].status == "partial"                                # --year 2024: 2025 is a target

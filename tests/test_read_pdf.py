@@ -349,3 +349,16 @@ def test_dev_summary_known_rows_and_wraps():
     assert not any(t.startswith("费附加") for t in text)
     tc = read_file(DEV / "太仓中德智能制造产教联合体" / "2024年度工作总结.pdf", "s.pdf")[0]
     assert any("教育附加共计2,320,000元。2024年度联合体日常运行经费到位2,485,000元" in b.text for b in tc.blocks)
+
+
+def test_full_width_quotes_stay_in_place_at_line_breaks():
+    """LibreOffice draws a line's CJK text first and its full-width quotes (another font)
+    afterwards; the reader puts every glyph back in left-to-right order (fixture made from a
+    .docx by LibreOffice: five paragraphs whose quotes fall at different places of the lines)."""
+    from consortium_review.extractors.read import read_file
+    path = Path(__file__).parent / "fixtures" / "pdf" / "quotes_at_line_breaks.pdf"
+    doc = read_file(path, path.parent)[0]
+    text = "".join(b.text for b in doc.blocks)
+    assert text.count("国家“双高计划”建设单位") == 5
+    assert text.count("成立“秘书处、工作专班”等机构") == 5
+    assert "“ ”" not in text and "” “" not in text

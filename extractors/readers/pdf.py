@@ -290,6 +290,20 @@ def _font_name(raw_name: bytes) -> str:
     return name
 
 
+def out_of_order(xs: list[float], size: float) -> bool:
+    """A glyph placed clearly left of the one before it on the same line."""
+    back = 0.5 * size if size > 1.0 else 0.5
+    return any(xs[k] < xs[k - 1] - back for k in range(1, len(xs)))
+
+
+def _keep_space(parts: list[str], order: list[int], k: int) -> bool:
+    """After re-ordering, a space stays only between two non-CJK glyphs (words)."""
+    pos = order.index(k)
+    left = next((parts[j] for j in reversed(order[:pos]) if parts[j] != " "), "")
+    right = next((parts[j] for j in order[pos + 1:] if parts[j] != " "), "")
+    return bool(left and right) and not _is_cjkish(left) and not _is_cjkish(right)
+
+
 def _extract(raw, textpage, tf, settings: PdfSettings,
              regions: list[tuple[float, float, float, float]]) -> tuple[list[Line], list[list[_Char]]]:
     """One pass over a page's glyphs: body lines, plus the glyphs inside each table region.
@@ -341,8 +355,18 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
     font_flags = ctypes.c_int()
     lfont = ""
 
+    xs: list[float] = []          # left edge of each entry of parts (a space: the previous glyph's right edge)
+
     def flush():
-        nonlocal parts, nreal, ndup, have_prev, seg_bounds
+        nonlocal parts, nreal, ndup, have_prev, seg_bounds, xs
+        if nreal and not out_of_order(xs, lsize):
+            pass
+        elif nreal:
+            # glyphs drawn out of reading order (LibreOffice writes a line's CJK text first and
+            # then goes back for the full-width quotes in another font): read them left to right
+            order = sorted(range(len(parts)), key=lambda k: xs[k])
+            parts = [parts[k] for k in order if parts[k] != " " or _keep_space(parts, order, k)]
+            seg_bounds = [[lx0, lx1, 0]]
         if nreal:
             ln = Line("".join(parts), lx0, lx1, ltop, lbot, lsize, ndup > 0.5 * (nreal + ndup), font=lfont)
             if len(seg_bounds) > 1:
@@ -351,6 +375,7 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
                            for sb, end in zip(seg_bounds, ends)]
             lines.append(ln)
         parts = []
+        xs = []
         nreal = ndup = 0
         have_prev = False
         seg_bounds = []
@@ -404,6 +429,7 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
         if ch == " ":
             if nreal and not brk:
                 parts.append(" ")
+                xs.append(px1)
             continue
         # fake bold: the same glyph again at (almost) the same place
         # grid of 4 pt cells: a glyph within 1 pt (the tolerance) of this one lies in this
@@ -481,6 +507,7 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
             if bottom > lbot:
                 lbot = bottom
         parts.append(ch)
+        xs.append(x0)
         nreal += 1
         ptop, pbot = top, bottom
         px1 = x1

@@ -53,6 +53,9 @@ COL = {name: i + 1 for i, (name, _) in enumerate(COLUMNS)}
 STATUS_FILLS = {"found": "C6EFCE", "partial": "FFEB9C", "conflict": "F8CBAD", "missing": "FFC7CE"}
 NEGATIVE_FILLS = {True: "FFC7CE", False: "C6EFCE"}
 MET_FILLS = {"达标": "C6EFCE", "未达标": "FFC7CE"}
+#: Confidence bands (lower bound, fill, label): the expert checks the doubtful ones first.
+CONFIDENCE_BANDS = [(0.75, "C6EFCE", "较可靠"), (0.5, "FFEB9C", "需核对"), (0.0, "FFC7CE", "存疑")]
+SHEET_DOUBTFUL = "按置信度核对"
 HEADER_FILL = "D9D9D9"
 EXPERT_FILL = "DDEBF7"
 MAX_CELL = 32000            # Excel's limit is 32767 characters
@@ -352,6 +355,8 @@ def _write_main(ws, evidence: dict, catalogue, carried: dict[str, dict]) -> None
         if isinstance(row["confidence"], (int, float)):
             c = _set(ws, r, COL["置信度"], round(float(row["confidence"]), 2))
             c.number_format = "0.00"
+            if row["status"] != "missing":
+                c.fill = _fill(_confidence_band(row["confidence"])[1])
         _carry(ws, r, carried.get(row["code"]))
         r += 1
     point_rows_end = r - 1
@@ -416,6 +421,41 @@ def _write_main(ws, evidence: dict, catalogue, carried: dict[str, dict]) -> None
     validation(EXPERT_STATUS_CHOICES, point_rows_start, point_rows_end, "覆盖识别结果：已找到/部分/冲突/缺失；留空=采用识别结果")
     validation(EXPERT_NEGATIVE_CHOICES, neg_start, neg_end, "触发/未触发；留空=采用识别结果")
     ws.sheet_view.zoomScale = 90
+
+
+def _confidence_band(conf: float) -> tuple[float, str, str]:
+    return next(b for b in CONFIDENCE_BANDS if conf >= b[0])
+
+
+def _write_doubtful(ws, evidence: dict, catalogue) -> None:
+    """Every point the tool reports (not missing), least confident first: where to start
+    checking. Decisions still go into the main sheet's expert columns (one source of truth)."""
+    from openpyxl.styles import Alignment, Font
+
+    heads = [("置信度", 8), ("核对建议", 9), (CODE_HEADER, 9), ("观测点", 32), ("状态", 8), ("取值", 14),
+             ("来源", 26), ("摘录", 60)]
+    for i, (h, w) in enumerate(heads, 1):
+        c = _set(ws, 1, i, h)
+        c.font = Font(bold=True)
+        c.fill = _fill(HEADER_FILL)
+        ws.column_dimensions[chr(64 + i)].width = w
+    rows = [r for r in _point_rows(evidence, catalogue) if r["status"] != "missing"]
+    rows.sort(key=lambda r: (float(r["confidence"] or 0.0), r["code"]))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for k, row in enumerate(rows, 2):
+        conf = float(row["confidence"] or 0.0)
+        band = _confidence_band(conf)
+        value, unit = _value_cell(row)
+        e = (row["evidence"] or [{}])[0]
+        src = f"{e.get('file') or ''}{'第%s页' % e['page'] if e.get('page') else ''} {e.get('locator') or ''}".strip()
+        cells = [round(conf, 2), band[2], row["code"], row["name"], STATUS_LABELS[row["status"]],
+                 f"{value if value is not None else ''}{unit or ''}", src, e.get("snippet") or row["note"] or ""]
+        for i, v in enumerate(cells, 1):
+            c = _set(ws, k, i, v, text=i in (3, 6, 7, 8))
+            c.alignment = wrap
+        ws.cell(k, 1).fill = ws.cell(k, 2).fill = _fill(band[1])
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:H{max(len(rows) + 1, 1)}"
 
 
 def _write_orphans(wb, orphans: dict[str, dict], names: dict[str, str]) -> None:
@@ -534,6 +574,7 @@ def write_workbook(evidence: dict, catalogue, target: Path, carried: dict[str, d
     ws.title = SHEET_MAIN
     _write_main(ws, evidence, catalogue, carried)
     _write_summary(wb.create_sheet(SHEET_SUMMARY), evidence, catalogue, settings)
+    _write_doubtful(wb.create_sheet(SHEET_DOUBTFUL), evidence, catalogue)
     known = {p.code for p in catalogue.points} | {n.code for n in catalogue.negative_list}
     _write_orphans(wb, {c: e for c, e in carried.items() if c not in known}, edits.names)
     _write_guide(wb.create_sheet(SHEET_GUIDE), edits)

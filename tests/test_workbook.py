@@ -222,3 +222,28 @@ def test_windows_unsafe_name(tmp_path):
     e["consortium"]["name"] = 'A/B:C*联合体?<>|"'
     path = workbook.render(e, cat, tmp_path)[0]
     assert path.parent == tmp_path and path.name == "A_B_C_联合体_____-证据清单.xlsx"
+
+
+def test_doubtful_sheet_lists_reported_points_least_confident_first(tmp_path):
+    cat = small_catalogue()
+    ev = sample_evidence(cat)
+    confs = {}
+    for i, p in enumerate(ev["points"]):
+        if p["status"] != "missing":
+            p["confidence"] = round(0.95 - 0.1 * (i % 7), 2)
+            confs[p["code"]] = p["confidence"]
+    path = workbook.render(ev, cat, tmp_path)[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[workbook.SHEET_DOUBTFUL]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    assert [r[2] for r in rows] and {r[2] for r in rows} == set(confs)
+    got = [r[0] for r in rows]
+    assert got == sorted(got)                                       # least confident first
+    for r, cells in zip(rows, ws.iter_rows(min_row=2)):
+        band = next(b for b in workbook.CONFIDENCE_BANDS if r[0] >= b[0])
+        assert r[1] == band[2] and cells[0].fill.fgColor.rgb.endswith(band[1])
+    main = wb[workbook.SHEET_MAIN]
+    header = [c.value for c in main[1]]
+    low = next(r for r in main.iter_rows(min_row=2) if r[header.index("观测点编号")].value == rows[0][2])
+    assert low[header.index("置信度")].fill.fgColor.rgb.endswith(workbook.CONFIDENCE_BANDS[-1][1] if rows[0][0] < 0.5
+                                                               else workbook.CONFIDENCE_BANDS[1][1])

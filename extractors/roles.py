@@ -52,7 +52,8 @@ _CONSORTIUM_NAME = re.compile(r"([\u4e00-\u9fff（）()·“”\"]{2,30}?(?:市�
 _NAME_PREFIX = re.compile(r"^(?:20\d\d年(?:度)?|本|该|全|各|推动|加强|建设|关于|国家|首批|第[一二三四五]批|新设|"
                           r"由|依托|联合|会同|以|在|和|与|及|、|，|组建|牵头|成立|打造|入选|获批|的|了|等)+")
 _VERBISH = re.compile(r"安排|设立|支持|推进|推动|加强|深化|参与|组建|纳入|印发|出台|财政|关于|围绕|依托|牵头|成立|开展|"
-                      r"服务|对接|实施|落实|统筹|指导|全市|全省|其他|建设|培育|打造|入选|认定|遴选|研究|是否|专业与")
+                      r"服务|对接|实施|落实|统筹|指导|全市|全省|其他|建设|培育|打造|入选|认定|遴选|研究|是否|专业与|"
+                      r"确定|评估|申报|加入|组织|命名|公布|发布|名单|批|规范|现有|在建|新设|每个|各地|优秀|典型|监测|考核")
 _GENERIC_NAMES = {"产教联合体", "市域产教联合体", "国家市域产教联合体", "省级市域产教联合体", "联合体"}
 
 
@@ -111,6 +112,17 @@ class _CatalogueText:
                     rn.add(norm(n))
         self.roster_names = sorted(rn)
         self.negative_names = [norm(n.name) for n in catalogue.negative_list]
+        # the catalogue's own sentences, longest first: removed before looking for names, so
+        # that 「…确定市域产教联合体…」 in a restated indicator never reads as a consortium's name
+        own = {p.indicator_description for p in catalogue.points} | {p.name for p in catalogue.points} | \
+              {n.name for n in catalogue.negative_list}
+        self.sentences = sorted((t for t in own if len(t) >= 8), key=len, reverse=True)
+
+    def strip(self, raw: str) -> str:
+        for t in self.sentences:
+            if t in raw:
+                raw = raw.replace(t, "。")
+        return raw
 
 
 _CODE = re.compile(r"\d+(?:\.\d+){1,3}|\d{1,3}")
@@ -143,23 +155,31 @@ def _answered_share(doc: Document, names: list[str]) -> float:
     return answered / rows if rows else 0.0
 
 
-def standard_role(doc: Document, ct: _CatalogueText) -> Optional[Role]:
-    text = norm(_text(doc))
+def _home_mentions(raw: str, home: list[str]) -> int:
+    return sum(k for n, k in consortium_names(raw).items() if any(same_consortium(n, h) for h in home))
+
+
+def standard_role(doc: Document, ct: _CatalogueText, home: Optional[list[str]] = None) -> Optional[Role]:
+    raw = _text(doc)
+    text = norm(raw)
     if not text:
         return None
+    # a plan or report of this consortium may follow the standard's structure and restate its
+    # indicators: it names the consortium again and again, a notice or the standard does not
+    own_voice = bool(home) and _home_mentions(raw, home) >= 3
     names = [n for n in ct.names if n in text]
     descs = [d for d in ct.descriptions if d in text]
     rosters = [r for r in ct.roster_names if r in text]
     head = norm("".join(b.text for b in doc.blocks[:12] if b.kind not in ("header", "footer")))
     notice = bool(_DOC_NUMBER.search(head) and (_NOTICE_OPENING.search(text[:3000]) or _NOTICE_TITLE.search(head)))
-    if len(names) >= MIN_POINT_NAMES or len(descs) >= MIN_DESCRIPTIONS:
+    if (len(names) >= MIN_POINT_NAMES or len(descs) >= MIN_DESCRIPTIONS) and not own_voice:
         share = _answered_share(doc, names) if names else 0.0
         if share <= MAX_ANSWERED_SHARE:
             what = "建设标准" if not notice else "通知及建设标准"
             return Role(REFERENCE, f"内容为{what}原文（含{len(names)}个观测点名称、{len(descs)}条指标说明，未见本联合体填报内容）")
     if len(rosters) >= MIN_ROSTER_NAMES:
         return Role(REFERENCE, f"内容为联合体名单（列出{len(rosters)}个名单内联合体）")
-    if notice and _NOTICE_OPENING.search(text[:3000]):
+    if notice and _NOTICE_OPENING.search(text[:3000]) and not own_voice:
         return Role(REFERENCE, "内容为上级政策文件或通知（有文号和主送单位）", False)
     return None
 
@@ -240,7 +260,7 @@ def _add_roster_aliases(catalogue: Catalogue, info: ConsortiumInfo) -> None:
     info.aliases = tuple(n for n in ((entry.name, *entry.aliases) if entry else ()) if n != info.name)
 
 
-def home_names(docs: list[Document], hint: str = "") -> list[str]:
+def home_names(docs: list[Document], hint: str = "", ct: Optional[_CatalogueText] = None) -> list[str]:
     """The consortium the folder is about, by its names: of all consortium names in the
     documents (grouped by :func:`same_consortium`), the group named by the most documents
     (file names count too); ties go to the more frequent. Independent of the identity stage,
@@ -249,7 +269,8 @@ def home_names(docs: list[Document], hint: str = "") -> list[str]:
     df: Counter[int] = Counter()
     total: Counter[int] = Counter()
     for d in docs:
-        names = consortium_names(_text(d)) + consortium_names(d.file)
+        raw = _text(d)
+        names = consortium_names(ct.strip(raw) if ct else raw) + consortium_names(d.file)
         seen: set[int] = set()
         for n, k in names.items():
             gi = next((i for i, g in enumerate(groups) if any(same_consortium(n, o) for o in g)), None)
@@ -278,11 +299,18 @@ def classify(catalogue: Catalogue, documents: Iterable[Document], identify, fold
     ct = _CatalogueText(catalogue)
     decided: dict[int, Role] = {}
     for d in docs:
-        r = user_role(d) or standard_role(d, ct)
+        r = user_role(d)
         if r is not None:
             decided[id(d)] = r
+    home = home_names([d for d in docs if id(d) not in decided], folder_name, ct)
+    for d in docs:
+        if id(d) not in decided:
+            r = standard_role(d, ct, home)
+            if r is not None:
+                decided[id(d)] = r
     candidates = [d for d in docs if id(d) not in decided]
-    home = home_names(candidates, folder_name)
+    if any(decided.get(id(d)) and not decided[id(d)].by_user for d in docs):
+        home = home_names(candidates, folder_name, ct) or home
     for d in candidates:
         r = other_role(d, home)
         if r is not None:

@@ -148,3 +148,20 @@ def test_folder_name_breaks_a_tie_between_one_report_and_one_news_item(tmp_path,
 ])
 def test_short_and_long_forms_of_a_name(a, b, same):
     assert same_consortium(a, b) is same
+
+
+def test_own_plan_that_follows_the_standard_s_structure_stays_own(tmp_path, catalogue):
+    """A 建设方案 written along the standard (each indicator's text as a section intro) still
+    names its consortium again and again: it is own material."""
+    paras = ["青川市智能制造产教联合体建设方案"]
+    for p in catalogue.points[:60]:
+        paras.append(p.indicator_description)
+        paras.append(f"青川市智能制造产教联合体将围绕{p.indicator_name}开展工作。")
+    paras.append("青川市智能制造产教联合体已共建实训基地8个。")
+    docs, res = review(tmp_path, catalogue, {
+        "建设方案.docx": lambda p: make_docx(p, paras),
+        "附件/建设通知.docx": standard_doc(catalogue),
+    })
+    roles = {d.file: d.role for d in docs}
+    assert roles == {"建设方案.docx": "own", "附件/建设通知.docx": "reference"}
+    assert {p.code: p for p in res.points}["8.5.1"].value == 8

@@ -1,7 +1,7 @@
 """Every catalogue word has a source (issue 10 item 7).
 
-Each part of a point's ``keywords`` ("A&B" gives two parts), each ``exclude`` word and each word
-of the top-level ``synonyms`` groups must occur verbatim in the standard's own text
+Each part of a point's ``keywords`` ("A&B" gives two parts), each ``exclude`` word, each word
+of the top-level ``synonyms`` groups and each ``subjects`` word must occur verbatim in the standard's own text
 (``standards/cjlht-2024-source.txt``) or in the quote of an entry of the phrasing glossary
 (``standards/glossary.yaml``: verbatim excerpts of real published texts, each with its address).
 Words taken from the project's own test corpora are in neither, so this test fails on them.
@@ -38,6 +38,8 @@ def catalogue_words(cat: Catalogue) -> list[tuple[str, str]]:
         out += [(f"{p.code} exclude", word) for word in p.exclude]
     for i, group in enumerate(cat.synonyms, 1):
         out += [(f"synonyms 第{i}组「{'/'.join(group)}」", word) for word in group]
+    for subject in getattr(cat, "subjects", []):      # words naming a point's subject are matched too
+        out += [(f"subjects {subject.id} words", word) for word in subject.words]
     return out
 
 

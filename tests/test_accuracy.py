@@ -41,11 +41,14 @@ CORPORA = [
 
 #: Minimum figures per corpus (clean and with attachments alike). heldout2's are set from its
 #: one measurement at the end of the evidence change (see the README's accuracy section).
+#: sample/heldout/dev were lowered when every catalogue word had to come from the standard or the
+#: phrasing glossary (issue 10 item 7): keywords with no published source were dropped, measured
+#: then sample 0.993/0.986/0.987, heldout 0.98/0.974/0.961, dev 0.995/0.988/0.989 (F1/value/provenance).
 MINIMUM = {
-    "sample": {"presence_f1": 0.99, "value_acc": 0.99, "wrong_value_max": 0.01, "provenance": 0.99, "negative": 1.0, "info": 1.0},
-    "heldout": {"presence_f1": 0.99, "value_acc": 0.98, "wrong_value_max": 0.01, "provenance": 0.98, "negative": 1.0, "info": 1.0},
+    "sample": {"presence_f1": 0.99, "value_acc": 0.98, "wrong_value_max": 0.01, "provenance": 0.98, "negative": 1.0, "info": 1.0},
+    "heldout": {"presence_f1": 0.98, "value_acc": 0.97, "wrong_value_max": 0.01, "provenance": 0.96, "negative": 1.0, "info": 1.0},
     "heldout2": {"presence_f1": 0.0, "value_acc": 0.0, "wrong_value_max": 1.0, "provenance": 0.0, "negative": 0.0, "info": 0.0},
-    "dev": {"presence_f1": 0.99, "value_acc": 0.99, "wrong_value_max": 0.01, "provenance": 0.99, "negative": 1.0, "info": 1.0},
+    "dev": {"presence_f1": 0.99, "value_acc": 0.98, "wrong_value_max": 0.01, "provenance": 0.98, "negative": 1.0, "info": 1.0},
 }
 
 

@@ -109,15 +109,25 @@ def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any])
               for d in docs if d.get("status") in ("error", "skipped")]
     docs_ok = sum(1 for d in docs if d.get("status") in ("ok", "ocr"))
     neg_names = {n.code: n.name for n in catalogue.negative_list}
-    a = _assessment(evidence, catalogue)
-    if a is not None:
+    done = summary.get("assessment")        # assessed once in the pipeline
+    a = None if done else _assessment(evidence, catalogue)
+    if done:
+        statuses = dict(done["statuses"])
+        coverage = {code: None for code, _ in level2_columns(catalogue)}
+        coverage.update(done["coverage_level2"])
+        thresholds = dict(done["thresholds"])
+        flags = [dict(f) for f in done["flags"]]
+        overall = done["coverage"]
+        conclusion, reasons, source = done["conclusion"], list(done["reasons"]), "consortium_review.generator.assess"
+        rule = done["rule"]
+    elif a is not None:
         statuses = {k: a.coverage.count(k) for k in COVERAGE_WEIGHTS}
         coverage = {code: None for code, _ in level2_columns(catalogue)}
         coverage.update({l2.code: round(l2.coverage.percent, 1) for l2 in a.level2 if l2.coverage.total})
         thresholds = {"met": sum(1 for p in a.thresholds if p.threshold_met is True),
                       "unmet": sum(1 for p in a.thresholds if p.threshold_met is False),
                       "unknown": sum(1 for p in a.thresholds if p.threshold_met is None)}
-        flags = [{"code": n.code, "name": n.name} for n in a.flagged]
+        flags = [{"code": n.code, "name": n.name, "confirmed": n.confirmed} for n in a.flagged]
         overall = round(a.coverage.percent, 1)
         conclusion, reasons, source = a.conclusion.label, list(a.conclusion.reasons), "consortium_review.generator.assess"
         rule = a.conclusion.rule

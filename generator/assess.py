@@ -876,7 +876,9 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
     neg = []
     for n in a.flagged:
         src = f"（{source_of(n.evidence[0])}：“{_clip(n.evidence[0].get('snippet'), 50)}”）" if n.evidence else ""
-        neg.append((Issue("negative", f"负面清单{qz(n.code + ' ' + n.name)}{n.state_text}{src}。", [n.code]),
+        neg.append((Issue("negative", f"负面清单{qz(n.code + ' ' + n.name)}{n.state_text}{src}。", [n.code],
+                          f"负面清单{qz(n.code + ' ' + n.name)}{n.state_text}"
+                          + (f"（{source_of(n.evidence[0])}）" if n.evidence else "") + "。"),
                     Issue("negative", f"就{qz(n.name)}作出书面说明，提供相关凭证"
                                       + ("；经核实确属触发的，按标准“过程监测、退出机制”处理。" if not n.confirmed
                                          else "，并按标准“过程监测、退出机制”的要求整改。"), [n.code])))
@@ -927,7 +929,9 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
             f"{x.code} {x.statement}（{x.source}）" for x in xs) + "。"
         sug = f"{head}方面：" + "；".join(acts) + "，明确牵头单位和完成时限。"
         adm.append((Issue("admission", text, [x.code for x in xs], short),
-                    Issue("admission", sug, [x.code for x in xs])))
+                    Issue("admission", sug, [x.code for x in xs],
+                          f"{head}方面：" + "、".join((x.action or x.subject)[:24] for x in xs[:2])
+                          + ("等" if len(xs) > 2 else "") + "，明确牵头单位和完成时限。")))
     blocks.append(adm)
 
     # 4. core items and plan progress
@@ -942,7 +946,7 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
                       and (pr.target.year is None or a.year is None or pr.target.year <= a.year)]
             if behind:
                 pr = behind[0]
-                core.append((Issue("core", f"经费到位不足：{pr.code} {pr.subject}计划{_num(pr.target.value)}{pr.unit}"
+                core.append((Issue("core", f"经费到位不足：{pr.code} {pr.subject}，计划{_num(pr.target.value)}{pr.unit}"
                                            f"（{pr.target.source}），实际{_num(pr.achieved.value)}{pr.unit}"
                                            f"（{pr.achieved.source}），到位（执行）率{_num(pr.percent)}%。", [pr.code]),
                              Issue("core", f"督促各出资方按计划拨付{pr.subject}（差额{_num(pr.target.value - pr.achieved.value)}"
@@ -974,7 +978,8 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
     if real:
         conf.append((Issue("conflict", "部分数据在不同材料中不一致：" + "；".join(
             f"{p.code} {p.subject}{_conflict_values(p, 3)}" for p in real[:3]) + ("等" if len(real) > 3 else "")
-            + "（详见附件3）。", [p.code for p in real]),
+            + "（详见附件3）。", [p.code for p in real],
+            f"{len(real)}项数据在不同材料中不一致（{code_list([p.code for p in real])}，见附件3和需核实事项）。"),
                      Issue("conflict", "核实并统一" + "、".join(p.subject for p in real[:3])
                            + ("等" if len(real) > 3 else "") + "的数据口径，以经审核的统计数据为准更正材料。",
                            [p.code for p in real])))
@@ -1012,7 +1017,8 @@ def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
 def _merge(pairs: list[tuple[Issue, Issue]]) -> tuple[Issue, Issue]:
     codes = [c for p, _ in pairs for c in p.codes]
     return (Issue(pairs[0][0].kind, "".join(p.text for p, _ in pairs), codes, "".join(p.brief for p, _ in pairs)),
-            Issue(pairs[0][1].kind, "".join(q.text for _, q in pairs if q.text), codes))
+            Issue(pairs[0][1].kind, "".join(q.text for _, q in pairs if q.text), codes,
+                  "".join(q.brief for _, q in pairs if q.text)))
 
 
 def _cap(blocks: list[list[tuple[Issue, Issue]]], limit: int) -> list[tuple[Issue, Issue]]:

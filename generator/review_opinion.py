@@ -435,7 +435,7 @@ def _numbered(items, start: int = 1, brief: bool = False) -> list[od.RichRuns]:
 
 
 #: body budget: 5 pages of 22 lines less the title block and the signature (GB/T 9704 layout)
-BODY_LINES = 5 * od.LINES_PER_PAGE - 16
+BODY_LINES = 5 * od.LINES_PER_PAGE - 8
 TITLE_BLOCK_LINES = 14
 
 
@@ -447,27 +447,41 @@ def estimate_lines(paragraphs: list) -> int:
     def plain(p) -> str:
         return html.unescape(re.sub(r"<[^>]+>", "", str(p))) if "<w:" in str(p) else str(p)
 
-    return sum(max(1, math.ceil((len(plain(p)) + 2) / od.CHARS_PER_LINE)) for p in paragraphs)
+    def width(t: str) -> float:       # Latin letters and digits are half as wide as CJK characters
+        return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in t)
+
+    # the body's -0.25 pt character spacing fits about one more character a line
+    return sum(max(1, math.ceil((width(plain(p)) + 2) / (od.CHARS_PER_LINE + 1))) for p in paragraphs)
 
 
 def body_parts(a: Assessment, standard_title: str) -> dict[str, list[od.RichRuns]]:
     """The body's sections, compacted (no quotations, fewer figures) when the full text would
     run past 5 pages."""
-    def build(per_part: int, brief: bool, verify_max: int) -> dict[str, list[od.RichRuns]]:
+    def build(per_part: int, brief: bool, verify_max: int, items: int = 6) -> dict[str, list[od.RichRuns]]:
+        problems, suggestions = a.problems, a.suggestions
+        if len(problems) > items:          # merge the lowest ranks (never drop a problem)
+            problems = problems[: items - 1] + [type(problems[0])(problems[-1].kind, "".join(
+                x.text for x in problems[items - 1:]), [c for x in problems[items - 1:] for c in x.codes],
+                "".join(x.brief for x in problems[items - 1:]))]
+            suggestions = suggestions[: items - 1] + [type(suggestions[0])(suggestions[-1].kind, "".join(
+                x.text for x in suggestions[items - 1:]), [c for x in suggestions[items - 1:] for c in x.codes],
+                "".join(x.brief for x in suggestions[items - 1:]))]
         return {
             "basic": basic_paragraphs(a, standard_title),
             "overall": overall_paragraphs(a),
             "achievements": achievement_items(a, per_part) or [R("材料中未见可量化的建设成效数据。")],
-            "problems": _numbered(a.problems, brief=brief) or [R("未发现需要指出的主要问题。")],
-            "suggestions": _numbered(a.suggestions) or [R("无。")],
+            "problems": _numbered(problems, brief=brief) or [R("未发现需要指出的主要问题。")],
+            "suggestions": _numbered(suggestions, brief=brief) or [R("无。")],
             "conclusion_paragraphs": conclusion_paragraphs(a),
             "verify": _numbered(a.verify[:verify_max]) or [R("无。")],
         }
 
     parts: dict[str, list[od.RichRuns]] = {}
-    for per_part, brief, verify_max in ((3, False, 8), (3, True, 6), (2, True, 5), (2, True, 4)):
-        parts = build(per_part, brief, verify_max)
-        lines = TITLE_BLOCK_LINES + len(a.documents) + 7 + sum(estimate_lines(v) for v in parts.values())
+    for per_part, brief, verify_max, items in ((3, False, 8, 6), (3, True, 6, 6), (2, True, 5, 6),
+                                               (2, True, 4, 5), (1, True, 3, 5), (1, True, 3, 4)):
+        parts = build(per_part, brief, verify_max, items)
+        # headings (7), 附件说明 (5), signature (3); numbered items wrap a little earlier
+        lines = TITLE_BLOCK_LINES + len(a.documents) + 15 + sum(estimate_lines(v) for v in parts.values())
         if lines <= BODY_LINES:
             break
     return parts

@@ -68,6 +68,13 @@ def _loop_table(doc, headers: list[str], widths_mm: list[float], loop: str, cell
             c.paragraphs[0].style = doc.styles[text_style]
 
 
+def _attachment_mark(doc, text: str) -> None:
+    """「附件N」 at the top of a new page (page break before the paragraph itself, so a body
+    that ends at the foot of a page never leaves an empty page behind)."""
+    p = _p(doc, text, od.STYLE_ATTACHMENT)
+    p.paragraph_format.page_break_before = True
+
+
 def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
     doc = od.new_document()
     doc.core_properties.title = "评审意见"
@@ -107,8 +114,7 @@ def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
     _p(doc, "{{ signature_date }}", od.STYLE_SIGNATURE)
 
     # ---- 附件1 逐项核查
-    od.add_page_break(doc)
-    _p(doc, "附件1", od.STYLE_ATTACHMENT)
+    _attachment_mark(doc, "附件1")
     _p(doc, "观测点逐项核查情况", od.STYLE_TITLE)
     _p(doc, "一、门槛指标达标情况", od.STYLE_HEADING1)
     _loop_paragraphs(doc, "threshold_paragraphs")
@@ -143,8 +149,7 @@ def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
     _p(doc, "{%p endfor %}", od.STYLE_HEADING2)
 
     # ---- 附件2
-    od.add_page_break(doc)
-    _p(doc, "附件2", od.STYLE_ATTACHMENT)
+    _attachment_mark(doc, "附件2")
     _p(doc, "佐证材料缺失清单", od.STYLE_TITLE)
     _loop_paragraphs(doc, "gaps_intro", style=od.STYLE_BODY)
     _p(doc, "{%p if gaps %}", od.STYLE_PLAIN)
@@ -154,8 +159,7 @@ def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
     _p(doc, "{%p endif %}", od.STYLE_PLAIN)
 
     # ---- 附件3
-    od.add_page_break(doc)
-    _p(doc, "附件3", od.STYLE_ATTACHMENT)
+    _attachment_mark(doc, "附件3")
     _p(doc, "数据冲突清单", od.STYLE_TITLE)
     _loop_paragraphs(doc, "conflicts_intro")
     _p(doc, "{%p if conflicts %}", od.STYLE_PLAIN)
@@ -165,8 +169,7 @@ def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
     _p(doc, "{%p endif %}", od.STYLE_PLAIN)
 
     # ---- 附件4
-    od.add_page_break(doc)
-    _p(doc, "附件4", od.STYLE_ATTACHMENT)
+    _attachment_mark(doc, "附件4")
     _p(doc, "证据明细表", od.STYLE_TITLE)
     _loop_paragraphs(doc, "evidence_intro")
     _loop_table(doc, ["编号", "观测点", "状态", "取值", "来源（文件、页码）", "摘录"], [16, 30, 16, 18, 30, 46],

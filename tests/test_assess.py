@@ -177,11 +177,24 @@ def test_conclusion_pass_when_coverage_ok_and_no_flags():
     assert "50%" in a.conclusion.rule and "不予通过" in a.conclusion.rule
 
 
-def test_conclusion_rectify_when_coverage_below_bar():
+def test_coverage_informs_but_never_decides_by_default():
     a = assess(sample_evidence(), small_catalogue())          # 59.4 % < 60 %
     assert a.coverage.percent < 60
-    assert a.conclusion.label == "整改后复核"
-    assert any("覆盖率" in r for r in a.conclusion.reasons)
+    assert a.conclusion.label == "建议通过"                   # the notice's rule: no coverage bar
+    assert "不作为结论依据" in a.conclusion.rule
+    # a rules file may opt in to a coverage bar
+    b = assess(sample_evidence(), small_catalogue(), AssessSettings(coverage_bar=60))
+    assert b.conclusion.label == "整改后复核" and any("覆盖率" in r for r in b.conclusion.reasons)
+
+
+def test_confirmed_negative_item_is_never_called_suspected():
+    e = sample_evidence()
+    e["negative_list"][1].update(flagged=True, evidence=[ev("审计报告.pdf", 2, "连续两年未落实经费投入")],
+                                 expert={"status": "触发"})
+    a = assess(e, small_catalogue())
+    assert a.conclusion.label == "不予通过"
+    words = " ".join([a.problems[0].text, *a.conclusion.reasons])
+    assert "确认触发" in words and "疑似" not in words
 
 
 def test_conclusion_rectify_when_basic_threshold_unmet():

@@ -244,19 +244,30 @@ def test_settings_from_yaml(tmp_path: Path):
 def test_problems_cover_missing_conflicts_and_undecided():
     a = assess(sample_evidence(), small_catalogue())
     kinds = [i.kind for i in a.problems]
-    assert "conflict" in kinds and "missing" in kinds and "basic_undecided" in kinds and "coverage" in kinds
+    # ranked: core items (funding, 实体化运作, enterprise) > conflicts > missing evidence (grouped)
+    assert kinds == ["core", "core", "conflict", "missing"]
+    assert len(a.problems) <= a.settings.max_problem_items
     conflict = next(i for i in a.problems if i.kind == "conflict")
     # both sources and both values are quoted
     assert "2%（2024年度工作总结.pdf 第4页）" in conflict.text
     assert "3%（自评表.xlsx 工作表“自评”第5行）" in conflict.text
-    missing = [i for i in a.problems if i.kind == "missing"]
-    by_codes = {tuple(i.codes): i.text for i in missing}
-    assert ("3.3.2",) in by_codes and "“3.牵头企业”有1个观测点（3.3.2）未见佐证材料" in by_codes[("3.3.2",)]
+    missing = next(i for i in a.problems if i.kind == "missing")
+    assert missing.text.startswith("6个观测点未见佐证材料") and "1个观测点佐证不完整" in missing.text
+    assert "“3.牵头企业”（1个）" in missing.text and "附件2" in missing.text
     # every missing or partial point is named in some problem and some suggestion
     for p in a.gaps:
         assert any(p.code in i.codes for i in a.problems)
         assert any(p.code in i.codes for i in a.suggestions)
-    assert len(a.suggestions) == len(a.problems) - kinds.count("coverage")
+    # one suggestion per problem, same kind, same order
+    assert [i.kind for i in a.suggestions] == kinds
+    # by default neither an undecided basic bar nor the coverage is a problem; opt-in rules add them
+    strict = assess(sample_evidence(), small_catalogue(), {"undecided_basic_blocks": True, "coverage_bar": 99})
+    skinds = [i.kind for i in strict.problems]
+    assert skinds[0] == "basic_undecided" and skinds[-1] == "coverage"
+    undecided = strict.problems[0]
+    assert set(undecided.codes) == {"2.3.1", "3.3.1"} and "无法判定" in undecided.text
+    assert "59.4%" in strict.problems[-1].text and "99%" in strict.problems[-1].text
+    assert len(strict.suggestions) == len(strict.problems) - skinds.count("coverage")
 
 
 def test_gaps_have_hints_derived_from_point():
@@ -338,4 +349,10 @@ def test_real_catalogue_groups():
     assert [g.name for g in a.groups] == ["基础性指标", "合作办学", "合作育人", "合作就业", "合作发展"]
     assert a.coverage.total == len(cat.points) and a.coverage.missing == len(cat.points)
     assert a.name == "联合体" and not a.name_known
-    assert a.conclusion.label == "整改后复核"
+    # no flag, no bar found unmet: the default rule passes and says the bars could not be decided
+    assert a.conclusion.label == "建议通过"
+    basic = a.basic_thresholds
+    assert basic and a.conclusion.reasons == [f"负面清单未发现触发情形，基础性指标{len(basic)}项门槛要求中0项已达到、"
+                                              "其余无法判定（不作为否定理由）"]
+    # the missing evidence is still reported as a problem (coverage informs the opinion)
+    assert any(i.kind == "missing" and f"{len(cat.points)}个观测点未见佐证材料" in i.text for i in a.problems)

@@ -558,8 +558,20 @@ class Assessment:
         return [p for p in self.points if p.expert]
 
     @property
+    def own_documents(self) -> list[dict]:
+        """The consortium's own materials (submitted evidence); a document without a role is own."""
+        return [d for d in self.documents if d.get("role", "own") != "reference"]
+
+    @property
+    def reference_documents(self) -> list[dict]:
+        """Documents found in the folder but not evidence: the standard, notices, rosters, other
+        consortia's news (``role == "reference"``, with ``role_reason``)."""
+        return [d for d in self.documents if d.get("role") == "reference"]
+
+    @property
     def pages_total(self) -> int:
-        return sum(int(d.get("pages") or 0) for d in self.documents)
+        """Pages of the submitted materials (reference documents not counted)."""
+        return sum(int(d.get("pages") or 0) for d in self.own_documents)
 
     @property
     def failed_documents(self) -> list[dict]:

@@ -237,10 +237,14 @@ def basic_paragraphs(a: Assessment, standard_title: str) -> list[od.RichRuns]:
     if c.get("lead_enterprise"):
         bits.append(f"牵头企业为{c['lead_enterprise']}")
     first.add("，".join([""] + bits) + "。" if bits else "。")
-    docs = a.documents
+    docs = a.own_documents
     first.add(f"本次审阅{a.year}年度申报材料{len(docs)}份" if a.year else f"本次审阅申报材料{len(docs)}份")
     if a.pages_total:
         first.add(f"（可计页材料{a.pages_total}页）")
+    refs = a.reference_documents
+    if refs:
+        first.add(f"，另有{len(refs)}份参考材料（" + "、".join(str(d.get("file")) for d in refs[:3])
+                  + ("等" if len(refs) > 3 else "") + "）未计入申报材料、不作为佐证")
     ocr = [d for d in docs if d.get("status") == "ocr"]
     if ocr:
         first.add(f"，其中{len(ocr)}份为扫描件，经文字识别读取")
@@ -481,7 +485,8 @@ def body_parts(a: Assessment, standard_title: str) -> dict[str, list[od.RichRuns
                                                (2, True, 4, 5), (1, True, 3, 5), (1, True, 3, 4)):
         parts = build(per_part, brief, verify_max, items)
         # headings (7), 附件说明 (5), signature (3); numbered items wrap a little earlier
-        lines = TITLE_BLOCK_LINES + len(a.documents) + 15 + sum(estimate_lines(v) for v in parts.values())
+        lines = (TITLE_BLOCK_LINES + len(a.documents) + (1 if a.reference_documents else 0) + 15
+                 + sum(estimate_lines(v) for v in parts.values()))
         if lines <= BODY_LINES:
             break
     return parts
@@ -659,10 +664,9 @@ class Figure:
 
 def _materials(a: Assessment) -> od.RichRuns:
     r = R()
-    if not a.documents:
+    if not a.own_documents:
         r.mark("【未收到材料】")
-        return r
-    for i, d in enumerate(a.documents, 1):
+    for i, d in enumerate(a.own_documents, 1):
         if i > 1:
             r.add("\n")
         r.add(f"{i}．{d.get('file')}")
@@ -678,6 +682,12 @@ def _materials(a: Assessment) -> od.RichRuns:
             extra.append("扫描件，经OCR识别")
         if extra:
             r.add("（" + "，".join(extra) + "）")
+    refs = a.reference_documents
+    if refs:
+        # listed apart and not numbered with the submitted materials: they are not evidence
+        r.add("\n参考材料（不计入申报材料，不作为佐证）：")
+        for d in refs:
+            r.add(f"\n· {d.get('file')}" + (f"（{d.get('role_reason')}）" if d.get("role_reason") else ""))
     return r
 
 

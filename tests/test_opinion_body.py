@@ -208,3 +208,29 @@ def test_odd_and_even_footers(sample_run):
             assert p.find(f"{W}pPr/{W}jc").get(f"{W}val") == side
             assert p.find(f"{W}pPr/{W}ind").get(f"{W}{side}") == "280"      # one character in
             assert "PAGE" in "".join(t.text or "" for t in p.iter(f"{W}instrText"))
+
+
+# --------------------------------------------------------------------------- reference documents
+
+def test_reference_documents_listed_apart_and_not_counted(tmp_path):
+    cat = small_catalogue()
+    e = sample_evidence(cat)
+    own = len(e["documents"])
+    own_pages = sum(int(d.get("pages") or 0) for d in e["documents"])
+    e["documents"].append({"file": "参考/市域产教联合体建设标准.pdf", "sha256": "r", "format": "pdf", "pages": 9,
+                           "status": "ok", "error": None, "role": "reference",
+                           "role_reason": "内容为建设标准原文，不是联合体自己的材料"})
+    a = assess(e, cat)
+    assert len(a.own_documents) == own and [d["file"] for d in a.reference_documents] == ["参考/市域产教联合体建设标准.pdf"]
+    assert a.pages_total == own_pages                       # the standard's 9 pages are not counted
+    doc = Document(str(review_opinion.render(no_charts(e), cat, tmp_path)[0]))
+    items = body_items(doc)
+    cells = [t for k, _, t, _ in items if k == "cell"]
+    materials = cells[cells.index("评审材料") + 1]
+    lines = materials.split("\n")
+    assert lines[own - 1].startswith(f"{own}．") and not any(l.startswith(f"{own + 1}．") for l in lines)
+    i = lines.index("参考材料（不计入申报材料，不作为佐证）：")
+    assert i == own and lines[i + 1] == "· 参考/市域产教联合体建设标准.pdf（内容为建设标准原文，不是联合体自己的材料）"
+    basic = next(t for k, _, t, _ in items if k == "p" and t.startswith("测试市域产教联合体，依托"))
+    assert f"申报材料{own}份（可计页材料{own_pages}页）" in basic
+    assert "另有1份参考材料（参考/市域产教联合体建设标准.pdf）未计入申报材料、不作为佐证" in basic

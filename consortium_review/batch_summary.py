@@ -109,15 +109,25 @@ def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any])
               for d in docs if d.get("status") in ("error", "skipped")]
     docs_ok = sum(1 for d in docs if d.get("status") in ("ok", "ocr"))
     neg_names = {n.code: n.name for n in catalogue.negative_list}
-    a = _assessment(evidence, catalogue)
-    if a is not None:
+    done = summary.get("assessment")        # assessed once in the pipeline
+    a = None if done else _assessment(evidence, catalogue)
+    if done:
+        statuses = dict(done["statuses"])
+        coverage = {code: None for code, _ in level2_columns(catalogue)}
+        coverage.update(done["coverage_level2"])
+        thresholds = dict(done["thresholds"])
+        flags = [dict(f) for f in done["flags"]]
+        overall = done["coverage"]
+        conclusion, reasons, source = done["conclusion"], list(done["reasons"]), "consortium_review.generator.assess"
+        rule = done["rule"]
+    elif a is not None:
         statuses = {k: a.coverage.count(k) for k in COVERAGE_WEIGHTS}
         coverage = {code: None for code, _ in level2_columns(catalogue)}
         coverage.update({l2.code: round(l2.coverage.percent, 1) for l2 in a.level2 if l2.coverage.total})
         thresholds = {"met": sum(1 for p in a.thresholds if p.threshold_met is True),
                       "unmet": sum(1 for p in a.thresholds if p.threshold_met is False),
                       "unknown": sum(1 for p in a.thresholds if p.threshold_met is None)}
-        flags = [{"code": n.code, "name": n.name} for n in a.flagged]
+        flags = [{"code": n.code, "name": n.name, "confirmed": n.confirmed} for n in a.flagged]
         overall = round(a.coverage.percent, 1)
         conclusion, reasons, source = a.conclusion.label, list(a.conclusion.reasons), "consortium_review.generator.assess"
         rule = a.conclusion.rule
@@ -269,7 +279,7 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
     head = (["序号", "文件夹", "联合体名称", "名单匹配", "处理状态", "材料数", "读取成功", "读取失败",
              "已找到", "部分", "缺失", "冲突", "总体覆盖率(%)"]
             + [f"{c} {n}覆盖率(%)" for c, n in cols]
-            + ["门槛达标", "门槛未达标", "门槛无法判定", "负面清单（疑似触发）", "建议结论（自动初判）", "结论依据",
+            + ["门槛达标", "门槛未达标", "门槛无法判定", "负面清单触发项", "建议结论（自动初判）", "结论依据",
                "处理问题", "结果文件夹"])
     bold = Font(bold=True)
     for j, h in enumerate(head, 1):
@@ -292,7 +302,7 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
                    r.get("coverage_overall")]
                   + [cov.get(c) for c, _ in cols]
                   + [th.get("met"), th.get("unmet"), th.get("unknown"),
-                     "；".join(f"{f['code']} {f['name']}" for f in r.get("flags") or []) or ("无" if r else ""),
+                     flag_text(r.get("flags") or []) or ("无" if r else ""),
                      r.get("conclusion") or "", "；".join(r.get("conclusion_reasons") or []),
                      "；".join(e.get("problems") or []), e.get("out_dir") or ""])
         for j, v in enumerate(values, 1):
@@ -348,83 +358,90 @@ def write_workbook(out: Path, entries: list[dict[str, Any]], catalogue, heatmap:
 
 # --------------------------------------------------------------------------- Word summary
 
-def _set_east_asian(run_or_style, font: str = "宋体") -> None:
-    from docx.oxml.ns import qn
-
-    el = run_or_style.element if hasattr(run_or_style, "element") else run_or_style._element
-    rpr = el.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(rfonts)
-    rfonts.set(qn("w:eastAsia"), font)
+def flag_text(flags: list[dict[str, Any]]) -> str:
+    """「16.3 连续两年…（疑似触发）」; an item the expert confirmed reads 「确认触发」 (汇总.xlsx and 汇总说明)."""
+    return "；".join(f"{f.get('code')} {f.get('name')}（{'确认触发' if f.get('confirmed') else '疑似触发'}）"
+                    for f in flags)
 
 
-def write_docx(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Optional[Path]) -> Path:
-    from docx import Document
-    from docx.shared import Cm, Pt
+def summary_table_rows(entries: list[dict[str, Any]]) -> list[list[str]]:
+    """One row per consortium: 序号, 联合体, 建议结论, 理由, 负面清单 — the same values as 汇总.xlsx."""
+    rows = []
+    for i, e in enumerate(entries, 1):
+        r = e.get("row") or {}
+        conclusion = r.get("conclusion") or f"未完成（{STATUS_LABEL.get(e['status'], e['status'])}）"
+        reasons = "；".join(r.get("conclusion_reasons") or []) or "；".join(e.get("problems") or []) or "—"
+        rows.append([str(i), _text(r.get("name") or e["folder"]), conclusion, _text(reasons[:600]),
+                     flag_text(r.get("flags") or []) or ("无" if r else "—")])
+    return rows
 
-    doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.font.size = Pt(11)
-    _set_east_asian(normal, "宋体")
-    for sname in ("Title", "Heading 1", "Heading 2"):
-        try:
-            _set_east_asian(doc.styles[sname], "黑体")
-        except KeyError:
-            pass
-    doc.add_heading("市域产教联合体批量评审汇总说明", level=0)
+
+def write_docx(out: Path, entries: list[dict[str, Any]], catalogue, heatmap: Optional[Path],
+               date: Optional[_dt.date] = None) -> Path:
+    """汇总说明.docx in the official format of the opinions (GB/T 9704 page, fonts, page numbers,
+    date), with a table of every consortium that agrees with 汇总.xlsx."""
+    from consortium_review.generator import officedoc as od
+
+    date = date or _dt.date.today()
+    doc = od.new_document()
+    od.add_heading(doc, "市域产教联合体批量评审汇总说明", 0)
     n = len(entries)
     by = {k: sum(1 for e in entries if e["status"] == k) for k in STATUS_LABEL}
+    conclusions: dict[str, int] = {}
+    for e in entries:
+        c = (e.get("row") or {}).get("conclusion")
+        if c:
+            conclusions[c] = conclusions.get(c, 0) + 1
+    flagged = [e for e in entries if (e.get("row") or {}).get("flags")]
+    attention = [e for e in entries if e["status"] != "ok" or (e.get("row") or {}).get("flags")]
     docs_total = sum((e.get("row") or {}).get("documents") or 0 for e in entries)
     docs_failed = sum(len((e.get("row") or {}).get("documents_failed") or []) for e in entries)
-    p = doc.add_paragraph()
-    p.add_run(f"本次共处理 {n} 个联合体：完成 {by['ok']} 个，需关注 {by['warn']} 个，失败 {by['failed']} 个"
-              + (f"，中断未完成 {by['interrupted']} 个" if by["interrupted"] else "") + "。")
-    doc.add_paragraph(f"共读取材料 {docs_total} 份，其中 {docs_failed} 份无法读取（原因见下表及 {SUMMARY_XLSX}「材料问题」工作表）。")
-    doc.add_paragraph(f"指标体系：{_text(catalogue.title)}。{COVERAGE_NOTE}")
 
-    attention = [e for e in entries if e["status"] != "ok" or (e.get("row") or {}).get("flags")]
-    doc.add_heading("需要关注的联合体", level=1)
-    if not attention:
-        doc.add_paragraph("无。所有联合体材料均已读取，未发现疑似触及负面清单的情形。")
-    else:
-        t = doc.add_table(rows=1, cols=3)
-        t.style = "Table Grid"
-        for c, h in zip(t.rows[0].cells, ["联合体", "状态", "原因 / 建议"]):
-            c.text = h
-        for e in attention:
-            r = e.get("row") or {}
-            reasons = list(e.get("problems") or [])
-            if r.get("flags"):
-                reasons.insert(0, "疑似触及负面清单：" + "、".join(f"{f['code']} {f['name']}" for f in r["flags"]))
-            if r.get("conclusion"):
-                reasons.append(f"建议：{r['conclusion']}")
-            cells = t.add_row().cells
-            cells[0].text = _text(r.get("name") or e["folder"])
-            cells[1].text = STATUS_LABEL.get(e["status"], e["status"])
-            cells[2].text = _text("；".join(reasons)[:1500])
+    od.add_heading(doc, "一、总体情况", 1)
+    od.add_paragraph(doc, f"本次共处理 {n} 个联合体：处理完成 {by['ok']} 个，处理中有问题（部分材料无法读取等）"
+                          f"{by['warn']} 个，失败 {by['failed']} 个"
+                     + (f"，中断未完成 {by['interrupted']} 个" if by["interrupted"] else "")
+                     + f"。共读取材料 {docs_total} 份，其中 {docs_failed} 份无法读取。")
+    if conclusions:
+        od.add_paragraph(doc, "建议结论（自动初判，须由专家组复核）：" + "，".join(
+            f"{k} {v} 个" for k, v in sorted(conclusions.items(), key=lambda kv: -kv[1])) + "。"
+            + (f"其中 {len(flagged)} 个涉及负面清单。" if flagged else "负面清单均未发现触发情形。"))
+    od.add_paragraph(doc, f"需要关注的联合体共 {len(attention)} 个（处理中有问题、失败或涉及负面清单），"
+                          "见表1“理由”和“负面清单”两栏及表2。" if attention else
+                     "需要关注的联合体：无。所有联合体材料均已读取，负面清单均未发现触发情形。")
+    od.add_paragraph(doc, f"指标体系：{_text(catalogue.title)}。{COVERAGE_NOTE}")
+
+    od.add_heading(doc, "二、各联合体建议结论", 1)
+    od.add_paragraph(doc, f"表1　各联合体建议结论（与{SUMMARY_XLSX}“汇总”工作表一致）", style=od.STYLE_CAPTION)
+    od.add_table(doc, ["序号", "联合体", "建议结论", "理由", "负面清单"], summary_table_rows(entries),
+                 [10, 38, 22, 56, 30], small=True)
+
     failed_files = [(e, f) for e in entries for f in (e.get("row") or {}).get("documents_failed") or []]
-    doc.add_heading("无法读取的材料", level=1)
-    if not failed_files:
-        doc.add_paragraph("无。")
+    problems = [(e, m) for e in entries for m in e.get("problems") or []]
+    od.add_heading(doc, "三、处理中的问题", 1)
+    if not failed_files and not problems:
+        od.add_paragraph(doc, "无。")
     else:
-        t = doc.add_table(rows=1, cols=3)
-        t.style = "Table Grid"
-        for c, h in zip(t.rows[0].cells, ["联合体", "文件", "原因"]):
-            c.text = h
-        for e, f in failed_files[:200]:
-            cells = t.add_row().cells
-            cells[0].text = _text((e.get("row") or {}).get("name") or e["folder"])
-            cells[1].text = _text(f.get("file"))
-            cells[2].text = _text(f.get("error"))
+        od.add_paragraph(doc, f"表2　无法读取的材料和处理问题（完整清单见{SUMMARY_XLSX}“材料问题”工作表）",
+                         style=od.STYLE_CAPTION)
+        rows = [[_text((e.get("row") or {}).get("name") or e["folder"]), _text(f.get("file")), _text(f.get("error"))]
+                for e, f in failed_files[:200]]
+        rows += [[_text((e.get("row") or {}).get("name") or e["folder"]), "（整体）", _text(str(m)[:600])]
+                 for e, m in problems[:100]]
+        od.add_table(doc, ["联合体", "文件", "问题（原因）"], rows, [40, 50, 66], small=True)
         if len(failed_files) > 200:
-            doc.add_paragraph(f"（仅列出前 200 份，共 {len(failed_files)} 份，完整清单见 {SUMMARY_XLSX}。）")
+            od.add_paragraph(doc, f"（仅列出前 200 份，共 {len(failed_files)} 份。）")
     if heatmap is not None and heatmap.is_file():
-        doc.add_heading("二级指标佐证覆盖率", level=1)
-        doc.add_picture(str(heatmap), width=Cm(16))
-    doc.add_paragraph("说明：本汇总由程序根据各联合体提交的材料自动生成，“建议结论”仅供专家组参考，以专家组复核意见为准。")
+        od.add_heading(doc, "四、二级指标佐证覆盖率", 1)
+        from docx.shared import Mm
+
+        fig = doc.add_paragraph(style=od.STYLE_FIGURE)
+        fig.add_run().add_picture(str(heatmap), width=Mm(od.TEXT_WIDTH_MM))
+        od.add_paragraph(doc, "图1　二级指标佐证覆盖率（仅反映材料中能找到佐证的程度，不作为结论依据）",
+                         style=od.STYLE_CAPTION)
+    od.add_paragraph(doc, "说明：本汇总由程序根据各联合体提交的材料自动生成，“建议结论”仅供专家组参考，"
+                          "以专家组复核意见为准。", style=od.STYLE_BODY)
+    od.add_paragraph(doc, f"{date.year}年{date.month}月{date.day}日", style=od.STYLE_SIGNATURE)
     target = out / SUMMARY_DOCX
     with atomic_path(target) as tmp:
         doc.save(str(tmp))

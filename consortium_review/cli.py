@@ -43,8 +43,18 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print(f"【{name}】 材料 {summary['documents']} 份（{summary['pages']} 页）", file=out)
     print("  观测点：" + "，".join(f"{STATUS_ZH[k]} {s.get(k, 0)}" for k in ("found", "partial", "conflict", "missing")),
           file=out)
-    flags = summary.get("flags") or []
-    print("  负面清单：" + ("！疑似触发 " + "、".join(flags) if flags else "未发现触发项"), file=out)
+    a = summary.get("assessment")
+    if a:       # the assessment's words: an expert-confirmed item is 「确认触发」, never 「疑似」
+        confirmed = [f["code"] for f in a["flags"] if f.get("confirmed")]
+        suspected = [f["code"] for f in a["flags"] if not f.get("confirmed")]
+        bits = ([f"！确认触发 {'、'.join(confirmed)}（专家核实）"] if confirmed else []) + \
+               ([f"！疑似触发 {'、'.join(suspected)}（待专家核实）"] if suspected else [])
+        print("  负面清单：" + ("；".join(bits) if bits else "未发现触发项"), file=out)
+        print(f"  建议结论：{a['conclusion']}" + (f"（{'；'.join(a['reasons'][:3])}）" if a["reasons"] else ""),
+              file=out)
+    else:
+        flags = summary.get("flags") or []
+        print("  负面清单：" + ("！疑似触发 " + "、".join(flags) if flags else "未发现触发项"), file=out)
     for f in summary.get("documents_failed") or []:
         print(f"  × {f['file']}：{f['error']}", file=out)
     for e in summary.get("errors") or []:

@@ -1,7 +1,9 @@
-"""One consortium, end to end: read -> extract -> evidence.json -> rendered outputs.
+"""One consortium, end to end: read -> extract -> evidence.json -> assess -> rendered outputs.
 
 Batch mode, watch mode and the CLI all call ``review_consortium``; nothing else wires the
-stages together.
+stages together.  The assessment (``generator.assess.Assessment``: expert overrides, thresholds,
+negative list, problems, conclusion) is computed once here, after the expert's workbook edits are
+read back, and the same object is handed to every renderer and to the summary.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from typing import Any, Optional
 from .catalogue import Catalogue
 from .evidence_json import build
 from .fileio import write_json_atomic
+from .generator.assess import Assessment, assess
+from .generator.workbook import read_back_edits
 
 log = logging.getLogger("consortium_review")
 
 #: Renderers run after evidence.json is written: "module:function" taking
-#: (evidence: dict, catalogue: Catalogue, out_dir: Path) and returning a list of written paths.
+#: (evidence: dict, catalogue: Catalogue, out_dir: Path, assessment: Assessment | None) and
+#: returning a list of written paths (``assessment`` None: the renderer assesses by itself).
 #: Each one is isolated: a failing renderer is reported, the others still run.
 RENDERERS: list[str] = [
     "consortium_review.generator.workbook:render",        # 证据清单.xlsx (+ reads back the expert's edits first)
@@ -65,14 +70,23 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
     write_json_atomic(out_dir / "evidence.json", evidence)
 
     outputs: list[str] = ["evidence.json"]
+    assessment: Optional[Assessment] = None
     if render:
+        t2 = time.perf_counter()
+        try:
+            read_back_edits(evidence, out_dir)      # the expert's 证据清单 edits count in the assessment
+            assessment = assess(evidence, catalogue, evidence.get("assess_settings"))
+        except Exception as exc:
+            log.exception("assessment failed for %s", folder.name)
+            errors.append(f"评估失败：{type(exc).__name__}：{exc}")
+        timings["assess"] = time.perf_counter() - t2
         for spec in renderers if renderers is not None else RENDERERS:
             t2 = time.perf_counter()
             try:
                 fn = _load(spec)
                 if fn is None:
                     continue
-                for p in fn(evidence, catalogue, out_dir) or []:
+                for p in fn(evidence, catalogue, out_dir, assessment) or []:
                     outputs.append(Path(p).name)
             except Exception as exc:  # isolate: one broken output never loses the others
                 log.exception("renderer %s failed for %s", spec, folder.name)
@@ -82,12 +96,30 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
             # the workbook renderer read the expert's edits back: keep them in evidence.json too
             write_json_atomic(out_dir / "evidence.json", evidence)
     timings["total"] = time.perf_counter() - t0
-    return summarize(evidence, catalogue, out_dir, outputs, errors, timings)
+    return summarize(evidence, catalogue, out_dir, outputs, errors, timings, assessment)
+
+
+def assessment_summary(a: Assessment) -> dict[str, Any]:
+    """The assessment's verdicts as plain JSON (terminal summary, 汇总, result cache)."""
+    return {
+        "conclusion": a.conclusion.label,
+        "reasons": list(a.conclusion.reasons),
+        "rule": a.conclusion.rule,
+        "flags": [{"code": n.code, "name": n.name, "confirmed": n.confirmed} for n in a.flagged],
+        "statuses": {k: a.coverage.count(k) for k in ("found", "partial", "missing", "conflict")},
+        "coverage": round(a.coverage.percent, 1),
+        "coverage_level2": {l2.code: round(l2.coverage.percent, 1) for l2 in a.level2 if l2.coverage.total},
+        "thresholds": {"met": sum(1 for p in a.thresholds if p.threshold_met is True),
+                       "unmet": sum(1 for p in a.thresholds if p.threshold_met is False),
+                       "unknown": sum(1 for p in a.thresholds if p.threshold_met is None)},
+        "problems": len(a.problems),
+    }
 
 
 def summarize(evidence: dict[str, Any], catalogue: Catalogue, out_dir: Path, outputs: list[str],
-              errors: list[str], timings: dict[str, float]) -> dict[str, Any]:
-    """Counts for terminal output and the batch summary."""
+              errors: list[str], timings: dict[str, float],
+              assessment: Optional[Assessment] = None) -> dict[str, Any]:
+    """Counts for terminal output and the batch summary (the assessment's verdicts when given)."""
     statuses = {"found": 0, "partial": 0, "missing": 0, "conflict": 0}
     for p in evidence["points"]:
         statuses[p["status"]] = statuses.get(p["status"], 0) + 1
@@ -105,4 +137,5 @@ def summarize(evidence: dict[str, Any], catalogue: Catalogue, out_dir: Path, out
         "outputs": outputs,
         "errors": errors,
         "timings": {k: round(v, 3) for k, v in timings.items()},
+        "assessment": assessment_summary(assessment) if assessment is not None else None,
     }

@@ -20,6 +20,8 @@ from typing import Any, Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
 
+from . import progress as pg
+
 # --------------------------------------------------------------------------- vocabulary
 
 STATUS_ORDER = ("found", "partial", "conflict", "missing")
@@ -52,25 +54,38 @@ class AssessSettings:
     Load from YAML with ``AssessSettings.from_yaml(path)``; keys are the field names below,
     unknown keys are rejected so a typo does not silently keep the default.
 
-    Conclusion rule (applied in this order):
-      1. any negative-list item flagged (疑似触发)                    -> ``reject_label`` (不予通过)
-      2. a 基础性指标 threshold unmet, or coverage below ``coverage_bar``
-         (or, when ``undecided_basic_blocks``, a basic threshold that cannot be decided)
-                                                                     -> ``rectify_label`` (整改后复核)
-      3. otherwise                                                   -> ``pass_label`` (建议通过)
+    Default conclusion rule — it follows the notice (教职成厅函〔2024〕20号) and its 附件1
+    《市域产教联合体建设标准（试行）》, which sorts the indicators into 一、基础性指标 (the
+    conditions a consortium must have: 1 省（市）级政府, 2 产业园区, 3 牵头企业, 4 牵头学校, with
+    the bars the standard writes into them, e.g. 「近3年内累计投入100万元以上」, 「须为是」),
+    二、实质性指标 (the 「四个合作」 to be built up and monitored) and 三、否定性指标 (16 负面清单,
+    marked 【过程监测、退出机制】: any one of them is disqualifying).  The notice's 组织实施
+    (「严格对照建设标准查摆问题」, 「通过评估、调研、监测等形式」) asks for problems found against
+    the standard, not for a score; so:
 
-    Coverage (佐证覆盖率) = (found + conflict × ``conflict_weight`` + partial × ``partial_weight``)
-    ÷ number of observation points, in percent.
+      1. a negative-list item flagged (suspected or confirmed by the expert)  -> ``reject_label``
+      2. each 基础性指标 bar not met (``unmet_basic_blocks``), and each point the standard says
+         must be 「是」 answered 否 (``yes_required_blocks``), is named as a reason -> ``rectify_label``
+         (optionally also a basic bar that cannot be decided: ``undecided_basic_blocks``)
+      3. otherwise                                                         -> ``pass_label``
+
+    Evidence coverage (佐证覆盖率 = (found + conflict × ``conflict_weight`` + partial ×
+    ``partial_weight``) ÷ points, %) mostly measures how much the tool found; it informs the
+    opinion (a note below ``coverage_note_bar``) but decides nothing unless a rules file sets
+    ``coverage_bar`` above 0 (opt-in, not the standard's rule).
     """
 
-    coverage_bar: float = 60.0            #: % of points evidenced below which -> 整改后复核
+    coverage_bar: float = 0.0             #: opt-in: coverage below this % -> 整改后复核 (0 = never decides)
+    coverage_note_bar: float = 60.0       #: coverage below this % is pointed out in 总体评价 (informs only)
     partial_weight: float = 0.5           #: a partially evidenced point counts this much
     conflict_weight: float = 1.0          #: conflicting figures are still evidence
+    unmet_basic_blocks: bool = True       #: a 基础性指标 bar not met -> 整改后复核
+    yes_required_blocks: bool = True      #: a 「须为是」 point answered 否 -> 整改后复核 (any level)
     undecided_basic_blocks: bool = False  #: basic threshold with no data -> 整改后复核 as well
     pass_label: str = "建议通过"
     rectify_label: str = "整改后复核"
     reject_label: str = "不予通过"
-    max_problem_items: int = 0            #: 0 = list every problem; else keep the first N
+    max_problem_items: int = 6            #: 存在问题 holds at most this many items (lower ranks merged)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "评审规则") -> "AssessSettings":
@@ -126,10 +141,23 @@ class AssessSettings:
                 f"{_num(self.partial_weight)}）÷观测点总数")
 
     def rule_text(self) -> str:
-        undecided = "或无法判定" if self.undecided_basic_blocks else ""
-        return (f"负面清单任一项疑似触发的，结论为“{self.reject_label}”；基础性指标门槛未达标{undecided}，"
-                f"或观测点佐证覆盖率低于{_num(self.coverage_bar)}%的，结论为“{self.rectify_label}”；"
-                f"其余为“{self.pass_label}”。{self.coverage_formula()}。")
+        """The rule in one paragraph, with the part of the standard it follows."""
+        parts = [f"依据《市域产教联合体建设标准（试行）》（教职成厅函〔2024〕20号附件1），否定性指标"
+                 f"（16.负面清单，“过程监测、退出机制”）任一项触发的，结论为“{self.reject_label}”"]
+        blocks = []
+        if self.unmet_basic_blocks:
+            blocks.append("基础性指标的门槛要求未达到" + ("或无法判定" if self.undecided_basic_blocks else ""))
+        if self.yes_required_blocks:
+            blocks.append("标准要求须为“是”的观测点材料表述为“否”")
+        if self.coverage_bar > 0:
+            blocks.append(f"观测点佐证覆盖率低于{_num(self.coverage_bar)}%")
+        if blocks:
+            parts.append("；".join(blocks) + f"的，逐项列为理由，结论为“{self.rectify_label}”")
+        parts.append(f"其余为“{self.pass_label}”")
+        text = "；".join(parts) + "。"
+        if self.coverage_bar <= 0:
+            text += "佐证覆盖率反映材料中能找到佐证的程度，仅作参考，不作为结论依据。"
+        return text
 
 
 #: environment variable naming a YAML rules file, used when nothing else is given
@@ -193,12 +221,17 @@ def format_value(value: Any, unit: Optional[str] = None, quantities: Optional[li
 
 
 def source_of(ev: dict) -> str:
-    """Where a piece of evidence is: '2024年度工作总结.pdf 第3页' / '建设方案.docx 第12段'."""
+    """Where a piece of evidence is: '2024年度工作总结.pdf 第3页' / '建设方案.docx 第12段'.
+
+    A worksheet named like its workbook is not repeated: '自评表.xlsx 第7行'."""
     file = str(ev.get("file") or "").strip() or "（未注明文件）"
     page = ev.get("page")
     if page not in (None, ""):
         return f"{file} 第{page}页"
     loc = str(ev.get("locator") or "").strip()
+    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if loc.startswith(f"工作表“{stem}”"):
+        loc = loc[len(f"工作表“{stem}”"):]
     return f"{file} {loc}" if loc else file
 
 
@@ -347,7 +380,19 @@ class NegativeFinding:
 
     @property
     def label(self) -> str:
+        if self.expert_confirmed:
+            return "确认触发" if self.flagged else "确认未触发"
         return NEGATIVE_LABELS[self.flagged]
+
+    @property
+    def confirmed(self) -> bool:
+        """Flagged and confirmed by the expert (never called 疑似 then)."""
+        return self.flagged and self.expert_confirmed
+
+    @property
+    def state_text(self) -> str:
+        """「经评审专家核实确认触发」 / 「疑似触发（待专家核实）」."""
+        return "经评审专家核实确认触发" if self.confirmed else "疑似触发（待专家核实）"
 
 
 @dataclass
@@ -418,11 +463,31 @@ class GroupFinding:
 
 @dataclass
 class Issue:
-    """A problem or a suggestion, with the codes it is about."""
+    """A problem, a suggestion or a request to verify, with the codes it is about."""
 
-    kind: str           # negative | basic_unmet | basic_undecided | unmet | conflict | coverage | missing
+    kind: str           # negative | basic_unmet | yes_required | unmet | basic_undecided | admission |
+                        # core | progress | conflict | coverage | missing | verify
     text: str
     codes: list[str] = field(default_factory=list)
+    short: str = ""     # the same without quotations, for a body that must stay within 5 pages
+
+    @property
+    def brief(self) -> str:
+        return self.short or self.text
+
+
+@dataclass
+class Admission:
+    """Something the materials themselves say is not (yet) done (材料自述的问题)."""
+
+    code: str
+    subject: str
+    statement: str          # 「5.4.3 人员聘用及评价体系…尚未建立」
+    snippet: str
+    source: str
+    group: str
+    planned: str = ""       # a date the materials give for doing it (「2025年上半年」)
+    action: str = ""        # the positive action (「建立…」) for the suggestion
 
 
 @dataclass
@@ -450,6 +515,17 @@ class Assessment:
     suggestions: list[Issue]
     conclusion: Conclusion
     settings: AssessSettings
+    year: Optional[int] = None                                   # the year under review, if stated
+    admissions: list[Admission] = field(default_factory=list)
+    progress: list = field(default_factory=list)                 # progress.Progress
+    trends: list = field(default_factory=list)                   # progress.Trend
+    year_clashes: list = field(default_factory=list)             # progress.YearClash
+    year_explained: list[str] = field(default_factory=list)      # 'conflicts' that are earlier-year baselines
+    verify: list[Issue] = field(default_factory=list)            # 需核实事项
+
+    @property
+    def confirmed_flags(self) -> list["NegativeFinding"]:
+        return [n for n in self.negatives if n.confirmed]
 
     @property
     def thresholds(self) -> list[PointFinding]:
@@ -473,12 +549,29 @@ class Assessment:
         return [p for p in self.points if p.status == "conflict"]
 
     @property
+    def real_conflicts(self) -> list[PointFinding]:
+        """Conflicts that are not an earlier year's figure next to this year's."""
+        return [p for p in self.conflicts if p.code not in self.year_explained]
+
+    @property
     def expert_points(self) -> list[PointFinding]:
         return [p for p in self.points if p.expert]
 
     @property
+    def own_documents(self) -> list[dict]:
+        """The consortium's own materials (submitted evidence); a document without a role is own."""
+        return [d for d in self.documents if d.get("role", "own") != "reference"]
+
+    @property
+    def reference_documents(self) -> list[dict]:
+        """Documents found in the folder but not evidence: the standard, notices, rosters, other
+        consortia's news (``role == "reference"``, with ``role_reason``)."""
+        return [d for d in self.documents if d.get("role") == "reference"]
+
+    @property
     def pages_total(self) -> int:
-        return sum(int(d.get("pages") or 0) for d in self.documents)
+        """Pages of the submitted materials (reference documents not counted)."""
+        return sum(int(d.get("pages") or 0) for d in self.own_documents)
 
     @property
     def failed_documents(self) -> list[dict]:
@@ -616,7 +709,7 @@ def group_of(level1: str, group: Optional[str], level2_name: str = "") -> str:
 
 # --------------------------------------------------------------------------- assess
 
-def assess(evidence: dict, catalogue: Catalogue, settings: Any = None) -> Assessment:
+def assess(evidence: dict, catalogue: Catalogue, settings: Any = None, previous: Optional[dict] = None) -> Assessment:
     """Findings for one consortium: coverage, thresholds, negatives, problems, conclusion."""
     settings = load_settings(settings)
     by_code = {p.get("code"): p for p in evidence.get("points") or [] if isinstance(p, dict)}
@@ -652,15 +745,108 @@ def assess(evidence: dict, catalogue: Catalogue, settings: Any = None) -> Assess
     coverage = Coverage.of(points, settings)
     cons = dict(evidence.get("consortium") or {})
     name = str(cons.get("name") or "").strip()
+    documents = [d for d in evidence.get("documents") or [] if isinstance(d, dict)]
     a = Assessment(
         consortium=cons, name=name or str(evidence.get("folder") or "").strip() or "联合体",
         name_known=bool(name), standard=str(evidence.get("standard") or catalogue.id),
-        documents=[d for d in evidence.get("documents") or [] if isinstance(d, dict)],
+        documents=documents,
         points=points, level2=level2, groups=groups, negatives=negatives, coverage=coverage,
-        problems=[], suggestions=[], conclusion=Conclusion("", "", []), settings=settings)
+        problems=[], suggestions=[], conclusion=Conclusion("", "", []), settings=settings,
+        year=pg.report_year(documents, evidence.get("annual") if isinstance(evidence.get("annual"), dict) else None))
+    ops = {op.code: op for op in catalogue.points}
+    prev_points = {q.get("code"): q for q in (previous or {}).get("points") or [] if isinstance(q, dict)}
+    for p in points:
+        op = ops[p.code]
+        pr = pg.point_progress(p, op.type == "amount")
+        if pr is not None:
+            a.progress.append(pr)
+        tr, clash = pg.point_trend(p, a.year)
+        if prev_points:
+            tr = pg.previous_file_trend(p, prev_points.get(p.code)) or tr
+        if tr is not None:
+            a.trends.append(tr)
+        if clash is not None:
+            a.year_clashes.append(clash)
+        if pg.explained_by_years(p, a.year):
+            a.year_explained.append(p.code)
+    a.admissions = admissions_of(points)
     a.problems, a.suggestions = derive_issues(a)
+    a.verify = verify_items(a)
     a.conclusion = conclude(a)
     return a
+
+
+# --------------------------------------------------------------------------- wording
+
+def yesno_statement(subject: str, value: bool) -> str:
+    """「是否召开相关会议」 + True -> 「已召开相关会议」; False -> 「未召开相关会议」."""
+    if subject.count("是否") != 1:
+        return f"{subject}：{'是' if value else '否'}"
+    before, after = subject.split("是否", 1)
+    if after.startswith("为"):
+        verb, after = ("为" if value else "不是"), after[1:]
+    elif after.startswith(("完备", "健全", "齐全", "可操作", "完善")):
+        verb = "" if value else "不"
+    else:
+        verb = "已" if value else "未"
+    return before + verb + after
+
+
+def yesno_action(subject: str) -> str:
+    """「是否建立决策机制」 -> 「建立决策机制」; 「…是否纳入…」 -> 「将…纳入…」 (for a suggestion)."""
+    s = _first_question(subject)
+    if s.count("是否") != 1:
+        return s
+    before, after = s.split("是否", 1)
+    if after.startswith("为"):
+        return ""
+    if after.startswith(("完备", "健全", "齐全", "可操作", "完善")):
+        return f"完善{before}"
+    if before and after.startswith(("纳入", "列入")):
+        return f"将{before}{after}"
+    if before and len(after) <= 3:          # 「…体系是否建立」 -> 「建立…体系」
+        return after + before.rstrip("、，")
+    return before + after
+
+
+def _first_question(subject: str) -> str:
+    """A name with several 「是否」 questions keeps the first (「是否出台…实施细则」)."""
+    if subject.count("是否") > 1:
+        return subject.split("，")[0].split("；")[0]
+    return subject
+
+
+def _clip(text: object, n: int = 60) -> str:
+    s = re.sub(r"\s+", " ", str(text or "")).strip()
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def admissions_of(points: list[PointFinding]) -> list[Admission]:
+    """Yes/no points the materials answer 否 (and denials in the evidence): the materials' own
+    account of what is not done.  A 「须为是」 bar answered 否 is a threshold problem instead."""
+    out: list[Admission] = []
+    for p in points:
+        if p.threshold_op == "true":
+            continue
+        ev = None
+        if p.type == "yesno" and p.value is False and p.status in ("found", "conflict"):
+            noes = [e for e in p.evidence if e.get("value") is False] or p.evidence
+            # a sentence reads better than a self-assessment table row
+            ev = next((e for e in noes if " | " not in str(e.get("snippet") or "")), noes[0] if noes else None)
+            statement = yesno_statement(_first_question(p.subject), False)
+        elif p.type != "yesno" and p.status != "missing" and not p.expert_confirmed:
+            ev = next((e for e in p.evidence if e.get("kind") == "denied"), None)
+            statement = f"{p.subject}：材料表述为未开展/未达到" if ev else ""
+        if ev is None and not (p.type == "yesno" and p.value is False and p.expert_value):
+            continue
+        if ev is None:
+            statement = yesno_statement(_first_question(p.subject), False)
+        snippet = str((ev or {}).get("snippet") or "")
+        out.append(Admission(code=p.code, subject=p.subject, statement=statement, snippet=snippet,
+                             source=source_of(ev) if ev else "专家确认", group=p.group,
+                             planned=pg.planned_date(snippet),
+                             action=yesno_action(p.subject) if p.type == "yesno" else ""))
+    return out
 
 
 def _with_source(p: PointFinding) -> str:
@@ -677,66 +863,226 @@ def _conflict_values(p: PointFinding, limit: int = 4) -> str:
     return "与".join(parts) if len(parts) <= 2 else "、".join(parts)
 
 
+#: core items of a consortium's substance (the notice's 「实体化运作」, funding in place,
+#: enterprise participation): topic -> (codes, what a gap means)
+CORE_TOPICS: list[tuple[str, tuple[str, ...]]] = [
+    ("经费到位", ("6.1.2", "6.1.6")),
+    ("实体化运作", ("5.1.1", "5.3.1", "5.3.2", "5.3.3", "5.4.1", "5.4.2")),
+    ("企业参与", ("3.2.1", "7.2.1", "7.2.2", "11.2.4", "13.2.3")),
+]
+
+
+def _subjects(ps: list[PointFinding], limit: int = 3) -> str:
+    names = [f"{p.code} {p.subject}" for p in ps[:limit]]
+    return "、".join(names) + ("等" if len(ps) > limit else "")
+
+
 def derive_issues(a: Assessment) -> tuple[list[Issue], list[Issue]]:
-    """主要问题 and 改进建议 from negatives, unmet/undecided thresholds, conflicts and gaps."""
-    problems: list[Issue] = []
-    suggestions: list[Issue] = []
+    """存在问题 and 意见建议, ranked: negative list > bars not met > the materials' own admissions >
+    core items (funding, 实体化运作, enterprise participation, plan progress) > conflicts > missing
+    evidence (grouped).  At most ``max_problem_items`` items: lower ranks are merged, never dropped."""
     s = a.settings
+    blocks: list[list[tuple[Issue, Issue]]] = []     # each block is one rank; merged when too many
+
+    # 1. negative list
+    neg = []
     for n in a.flagged:
-        src = f"（{source_of(n.evidence[0])}）" if n.evidence else ""
-        who = "，专家确认" if n.expert_confirmed else ""
-        problems.append(Issue("negative", f"负面清单{qz(n.code + ' ' + n.name)}疑似触发{src}{who}。", [n.code]))
-        suggestions.append(Issue("negative", f"就{qz(n.name)}作出书面说明并提供整改材料，由评审专家核实认定。",
-                                 [n.code]))
+        src = f"（{source_of(n.evidence[0])}：“{_clip(n.evidence[0].get('snippet'), 50)}”）" if n.evidence else ""
+        neg.append((Issue("negative", f"负面清单{qz(n.code + ' ' + n.name)}{n.state_text}{src}。", [n.code],
+                          f"负面清单{qz(n.code + ' ' + n.name)}{n.state_text}"
+                          + (f"（{source_of(n.evidence[0])}）" if n.evidence else "") + "。"),
+                    Issue("negative", f"就{qz(n.name)}作出书面说明，提供相关凭证"
+                                      + ("；经核实确属触发的，按标准“过程监测、退出机制”处理。" if not n.confirmed
+                                         else "，并按标准“过程监测、退出机制”的要求整改。"), [n.code])))
+    blocks.append(neg)
+
+    # 2. bars not met: basic thresholds, 「须为是」 answered 否, other thresholds
+    bars = []
+    yes_no = [p for p in a.thresholds if p.threshold_met is False and p.threshold_op == "true"]
+    unmet = [p for p in a.thresholds if p.threshold_met is False and p.threshold_op != "true"]
     for basic in (True, False):
-        for p in a.thresholds:
-            if p.is_basic != basic or p.threshold_met is not False:
-                continue
-            kind = "basic_unmet" if basic else "unmet"
+        for p in [q for q in unmet if q.is_basic == basic]:
             what = "基础性指标门槛" if basic else "建设标准"
-            problems.append(Issue(kind, f"{p.code} {p.subject}为{p.value_text}{_with_source(p)}，"
-                                        f"未达到{what}{qz(p.threshold_rule)}。", [p.code]))
-            suggestions.append(Issue(kind, f"针对{p.code} {p.subject}（现为{p.value_text}，标准为"
-                                           f"{qz(p.threshold_rule)}）制定达标计划，明确时间节点和责任主体。",
-                                     [p.code]))
-        if basic:
-            undecided = [p for p in a.basic_thresholds if p.threshold_met is None]
-            if undecided:
-                codes = [p.code for p in undecided]
-                listed = "、".join(f"{p.code} {p.subject}（{p.threshold_rule}）" for p in undecided)
-                problems.append(Issue("basic_undecided", f"基础性指标门槛无法判定（未见可核实的数据）：{listed}。",
-                                      codes))
-                suggestions.append(Issue("basic_undecided",
-                                         "补充" + "、".join(f"{p.code} {p.subject}" for p in undecided)
-                                         + "的数据及证明材料，以便判定是否达到基础性指标门槛。", codes))
-    for p in a.conflicts:
-        problems.append(Issue("conflict", f"{p.code} {p.subject}在不同材料中的表述不一致：{_conflict_values(p)}。",
-                              [p.code]))
-        suggestions.append(Issue("conflict", f"核实并统一{p.code} {p.subject}的数据口径，以经审核的正式数据为准，"
-                                             f"更正不一致的材料。", [p.code]))
-    if a.coverage.total and a.coverage.percent < s.coverage_bar:
-        problems.append(Issue("coverage", f"观测点佐证覆盖率为{_num(a.coverage.percent)}%，低于"
-                                          f"{_num(s.coverage_bar)}%的复核线（{a.coverage.summary}）。"))
-    for l2 in a.level2:
-        missing = [p for p in l2.points if p.status == "missing"]
-        partial = [p for p in l2.points if p.status == "partial"]
-        if not missing and not partial:
-            continue
+            bars.append((Issue("basic_unmet" if basic else "unmet",
+                               f"{p.code} {p.subject}为{p.value_text}{_with_source(p)}，未达到{what}{qz(p.threshold_rule)}。",
+                               [p.code]),
+                         Issue("basic_unmet" if basic else "unmet",
+                               f"针对{p.code} {p.subject}（现为{p.value_text}，标准为{qz(p.threshold_rule)}）"
+                               f"制定达标计划，明确时间节点和责任主体。", [p.code])))
+    for p in yes_no:
+        bars.append((Issue("yes_required", f"{p.code} {yesno_statement(p.subject, False)}{_with_source(p)}，"
+                                           f"而标准要求须为“是”。", [p.code]),
+                     Issue("yes_required", f"对照{p.code}的要求（须为“是”）补齐条件并提供认定文件。", [p.code])))
+    undecided = [p for p in a.basic_thresholds if p.threshold_met is None]
+    if undecided and s.undecided_basic_blocks:
+        codes = [p.code for p in undecided]
+        bars.append((Issue("basic_undecided", "基础性指标门槛无法判定（未见可核实的数据）："
+                           + "、".join(f"{p.code} {p.subject}（{p.threshold_rule}）" for p in undecided) + "。", codes),
+                     Issue("basic_undecided", "补充" + "、".join(f"{p.code} {p.subject}" for p in undecided)
+                           + "的数据及证明材料。", codes)))
+    blocks.append(bars)
+
+    # 3. the materials' own admissions, grouped by part of the standard
+    adm = []
+    by_group: dict[str, list[Admission]] = {}
+    for x in a.admissions:
+        by_group.setdefault(x.group, []).append(x)
+    for g, xs in by_group.items():
+        head = GROUP_TITLES.get(g, g)
+        text = f"{head}方面，材料自述尚有{len(xs)}项未落实：" + "；".join(
+            f"{x.code} {x.statement}（{x.source}" + ("" if " | " in x.snippet or not x.snippet
+                                                      else f"：“{_clip(x.snippet, 30)}”") + "）"
+            for x in xs) + "。"
+        acts = []
+        for x in xs:
+            act = x.action or x.subject
+            acts.append(f"{act}（材料所述时限：{x.planned}）" if x.planned else act)
+        short = f"{head}方面，材料自述尚有{len(xs)}项未落实：" + "；".join(
+            f"{x.code} {x.statement}（{x.source}）" for x in xs) + "。"
+        sug = f"{head}方面：" + "；".join(acts) + "，明确牵头单位和完成时限。"
+        adm.append((Issue("admission", text, [x.code for x in xs], short),
+                    Issue("admission", sug, [x.code for x in xs],
+                          f"{head}方面：" + "、".join((x.action or x.subject)[:24] for x in xs[:2])
+                          + ("等" if len(xs) > 2 else "") + "，明确牵头单位和完成时限。")))
+    blocks.append(adm)
+
+    # 4. core items and plan progress
+    core = []
+    by_code = {p.code: p for p in a.points}
+    admitted = {x.code for x in a.admissions}
+    for topic, codes in CORE_TOPICS:
+        ps = [by_code[c] for c in codes if c in by_code and c not in admitted]
+        gaps = [p for p in ps if p.status in ("missing", "partial")]
+        if topic == "经费到位":
+            behind = [pr for pr in a.progress if pr.is_budget and pr.code in codes and pr.behind
+                      and (pr.target.year is None or a.year is None or pr.target.year <= a.year)]
+            if behind:
+                pr = behind[0]
+                core.append((Issue("core", f"经费到位不足：{pr.code} {pr.subject}，计划{_num(pr.target.value)}{pr.unit}"
+                                           f"（{pr.target.source}），实际{_num(pr.achieved.value)}{pr.unit}"
+                                           f"（{pr.achieved.source}），到位（执行）率{_num(pr.percent)}%。", [pr.code]),
+                             Issue("core", f"督促各出资方按计划拨付{pr.subject}（差额{_num(pr.target.value - pr.achieved.value)}"
+                                           f"{pr.unit}），建立经费到位和执行情况季度通报制度。", [pr.code])))
+                continue
+        if gaps and len(gaps) * 2 >= len(ps):
+            core.append((Issue("core", f"{topic}的佐证不足：{_subjects(gaps)}未见或仅见部分佐证材料。",
+                               [p.code for p in gaps]),
+                         Issue("core", f"补充{topic}的佐证（{_subjects(gaps, 2)}），"
+                                       + {"经费到位": "提供拨款文件、到账凭证和支出明细。",
+                                          "实体化运作": "提供理事会决议、议事规则、秘书处人员和运行记录。",
+                                          "企业参与": "提供企业投入凭证、共建协议和项目清单。"}[topic],
+                               [p.code for p in gaps])))
+    behind = [pr for pr in a.progress if pr.behind and not (pr.is_budget and pr.code in CORE_TOPICS[0][1])
+              and (pr.target.year is None or a.year is None or pr.target.year <= a.year)]
+    if behind:
+        behind.sort(key=lambda pr: pr.percent or 0)
+        text = "部分建设任务进度滞后于规划目标：" + "；".join(
+            f"{pr.code} {pr.subject}完成{_num(pr.achieved.value)}{pr.unit}，目标{_num(pr.target.value)}{pr.unit}"
+            f"（完成{_num(pr.percent)}%）" for pr in behind[:4]) + ("等" if len(behind) > 4 else "") + "。"
+        core.append((Issue("progress", text, [pr.code for pr in behind]),
+                     Issue("progress", "对照建设方案逐项分析" + "、".join(pr.subject for pr in behind[:3])
+                           + "等任务滞后的原因，调整年度推进计划并明确责任单位。", [pr.code for pr in behind])))
+    blocks.append(core)
+
+    # 5. conflicts
+    conf = []
+    real = a.real_conflicts
+    if real:
+        conf.append((Issue("conflict", "部分数据在不同材料中不一致：" + "；".join(
+            f"{p.code} {p.subject}{_conflict_values(p, 3)}" for p in real[:3]) + ("等" if len(real) > 3 else "")
+            + "（详见附件3）。", [p.code for p in real],
+            f"{len(real)}项数据在不同材料中不一致（{code_list([p.code for p in real])}，见附件3和需核实事项）。"),
+                     Issue("conflict", "核实并统一" + "、".join(p.subject for p in real[:3])
+                           + ("等" if len(real) > 3 else "") + "的数据口径，以经审核的统计数据为准更正材料。",
+                           [p.code for p in real])))
+    blocks.append(conf)
+
+    # 6. missing evidence, grouped
+    miss = []
+    missing = [p for p in a.points if p.status == "missing"]
+    partial = [p for p in a.points if p.status == "partial"]
+    if missing or partial:
+        per: dict[str, int] = {}
+        for p in missing:
+            per[f"{p.level2_code}.{p.level2_name}"] = per.get(f"{p.level2_code}.{p.level2_name}", 0) + 1
+        top = sorted(per.items(), key=lambda kv: -kv[1])[:4]
         bits = []
         if missing:
-            bits.append(f"{len(missing)}个观测点（{code_list([p.code for p in missing])}）未见佐证材料")
+            bits.append(f"{len(missing)}个观测点未见佐证材料，集中在" + "、".join(f"“{k}”（{v}个）" for k, v in top))
         if partial:
-            bits.append(f"{len(partial)}个观测点（{code_list([p.code for p in partial])}）佐证不完整")
-        codes = [p.code for p in missing + partial]
-        problems.append(Issue("missing", qz(f"{l2.code}.{l2.name}") + "有" + "，另有".join(bits) + "。", codes))
-        focus = "、".join(p.subject for p in (missing + partial)[:3])
-        more = "等" if len(missing) + len(partial) > 3 else ""
-        suggestions.append(Issue("missing", f"补充{qz(l2.code + '.' + l2.name)}相关佐证材料，重点是{focus}{more}"
-                                            f"（详见附件1）。", codes))
-    if s.max_problem_items and len(problems) > s.max_problem_items:
-        problems = problems[: s.max_problem_items]
-        suggestions = suggestions[: s.max_problem_items]
-    return problems, suggestions
+            bits.append(f"{len(partial)}个观测点佐证不完整（多为仅见规划目标、未见完成情况）")
+        focus = [p for p in missing + partial if p.is_basic or p.code in {c for _, cs in CORE_TOPICS for c in cs}]
+        focus = focus or (missing + partial)
+        miss.append((Issue("missing", "；".join(bits) + "（清单见附件2）。", [p.code for p in missing + partial]),
+                     Issue("missing", "按附件2补充佐证材料，优先补充" + _subjects(focus, 3)
+                           + "，并注明材料名称和页码。", [p.code for p in missing + partial])))
+    blocks.append(miss)
+    if a.coverage.total and s.coverage_bar > 0 and a.coverage.percent < s.coverage_bar:
+        blocks[-1].append((Issue("coverage", f"观测点佐证覆盖率为{_num(a.coverage.percent)}%，低于规则设定的"
+                                             f"{_num(s.coverage_bar)}%（{a.coverage.summary}）。",
+                                 [p.code for p in missing + partial]), Issue("coverage", "", [])))
+
+    pairs = _cap(blocks, s.max_problem_items)
+    return [p for p, _ in pairs], [q for _, q in pairs if q.text]
+
+
+def _merge(pairs: list[tuple[Issue, Issue]]) -> tuple[Issue, Issue]:
+    codes = [c for p, _ in pairs for c in p.codes]
+    return (Issue(pairs[0][0].kind, "".join(p.text for p, _ in pairs), codes, "".join(p.brief for p, _ in pairs)),
+            Issue(pairs[0][1].kind, "".join(q.text for _, q in pairs if q.text), codes,
+                  "".join(q.brief for _, q in pairs if q.text)))
+
+
+def _cap(blocks: list[list[tuple[Issue, Issue]]], limit: int) -> list[tuple[Issue, Issue]]:
+    """Flatten the ranked blocks; while there are more than ``limit`` items, merge the items
+    inside the largest lowest-ranked block (then across blocks) — nothing is dropped."""
+    blocks = [list(b) for b in blocks if b]
+    if limit <= 0:
+        return [x for b in blocks for x in b]
+    while sum(len(b) for b in blocks) > limit:
+        multi = [i for i, b in enumerate(blocks) if len(b) > 1]
+        if multi:
+            i = max(multi, key=lambda j: (len(blocks[j]) > 2, j))
+            b = blocks[i]
+            blocks[i] = b[:-2] + [_merge(b[-2:])]
+        else:   # one item per block and still too many: merge the two lowest ranks
+            blocks[-2:] = [[_merge(blocks[-2] + blocks[-1])]]
+    return [x for b in blocks for x in b]
+
+
+def verify_items(a: Assessment) -> list[Issue]:
+    """需核实事项: specific requests for the consortium and items for the site visit."""
+    out: list[Issue] = []
+    for n in a.flagged:
+        if not n.confirmed:
+            src = f"（{source_of(n.evidence[0])}）" if n.evidence else ""
+            out.append(Issue("verify", f"实地核查负面清单{qz(n.code + ' ' + n.name)}所涉情形{src}，"
+                                       f"调阅相关文件和凭证后认定是否触发。", [n.code]))
+    cited = []
+    for p in a.points:
+        if p.status in ("found", "conflict") and (p.type == "yesno" or p.is_basic):
+            for num, src in pg.document_numbers(p.evidence):
+                cited.append((num, src, p.code))
+    for num, src, code in cited[:3]:
+        out.append(Issue("verify", f"请提供{num}原件（{code}所引，见{src}）。", [code]))
+    for p in a.real_conflicts[:3]:
+        out.append(Issue("verify", f"请核实{p.code} {p.subject}：{_conflict_values(p, 3)}，以哪一数据为准。", [p.code]))
+    for c in a.year_clashes[:2]:
+        labels = "、".join(f"{y}年（{src}）" for y, src in c.labels[:3])
+        out.append(Issue("verify", f"请核实{c.code} {c.subject}：同一数值{_num(c.value)}{c.unit}分别标注为{labels}。",
+                         [c.code]))
+    targets_only = [p for p in a.points if p.status == "partial" and p.note and "目标" in str(p.note)]
+    if targets_only:
+        out.append(Issue("verify", "请提供" + "、".join(f"{p.code} {p.subject}" for p in targets_only[:4])
+                         + ("等" if len(targets_only) > 4 else "") + "的实际完成数据（材料仅见规划目标）。",
+                         [p.code for p in targets_only]))
+    for d in a.failed_documents[:2]:
+        out.append(Issue("verify", f"请补交可读取的{d.get('file')}（{d.get('error') or '无法读取'}）。", []))
+    entity = [p for p in a.points if p.code in ("5.3.1", "5.3.2", "5.4.2") and p.status == "found"]
+    if entity:
+        out.append(Issue("verify", "实地查看理事会和秘书处的运行记录（会议纪要、议事规则执行、专职人员），核实实体化运作情况。",
+                         [p.code for p in entity]))
+    return out[:8]
 
 
 def conclude(a: Assessment) -> Conclusion:
@@ -745,18 +1091,29 @@ def conclude(a: Assessment) -> Conclusion:
     reasons: list[str] = []
     flagged = a.flagged
     if flagged:
-        reasons.append("负面清单疑似触发：" + "、".join(f"{n.code} {n.name}" for n in flagged))
+        for n in flagged:
+            reasons.append(f"负面清单{n.code} {n.name}{'（经专家核实确认触发）' if n.confirmed else '（疑似触发，待专家核实）'}")
         return Conclusion(s.reject_label, s.rule_text(), reasons)
-    unmet = [p for p in a.basic_thresholds if p.threshold_met is False]
-    if unmet:
-        reasons.append("基础性指标门槛未达标：" + "、".join(f"{p.code}（{p.threshold_rule}）" for p in unmet))
-    undecided = [p for p in a.basic_thresholds if p.threshold_met is None]
-    if undecided and s.undecided_basic_blocks:
-        reasons.append("基础性指标门槛无法判定：" + "、".join(p.code for p in undecided))
-    if a.coverage.total and a.coverage.percent < s.coverage_bar:
+    if s.unmet_basic_blocks:
+        for p in a.basic_thresholds:
+            if p.threshold_met is False and p.threshold_op != "true":
+                reasons.append(f"基础性指标{p.code} {p.subject}为{p.value_text}，未达到{qz(p.threshold_rule)}")
+    if s.yes_required_blocks:
+        for p in a.thresholds:
+            if p.threshold_met is False and p.threshold_op == "true":
+                reasons.append(f"{p.code} {yesno_statement(p.subject, False)}，标准要求须为“是”")
+    if s.undecided_basic_blocks:
+        for p in a.basic_thresholds:
+            if p.threshold_met is None:
+                reasons.append(f"基础性指标{p.code} {p.subject}是否达到{qz(p.threshold_rule)}无法判定")
+    if s.coverage_bar > 0 and a.coverage.total and a.coverage.percent < s.coverage_bar:
         reasons.append(f"观测点佐证覆盖率{_num(a.coverage.percent)}%，低于{_num(s.coverage_bar)}%")
     if reasons:
         return Conclusion(s.rectify_label, s.rule_text(), reasons)
-    reasons.append(f"负面清单未发现触发项，基础性指标门槛均已达标或待专家判定，"
-                   f"观测点佐证覆盖率{_num(a.coverage.percent)}%，不低于{_num(s.coverage_bar)}%")
+    basic = a.basic_thresholds
+    met = sum(1 for p in basic if p.threshold_met is True)
+    text = "负面清单未发现触发情形"
+    if basic:
+        text += f"，基础性指标{len(basic)}项门槛要求中{met}项已达到" + ("、其余无法判定（不作为否定理由）" if met < len(basic) else "")
+    reasons.append(text)
     return Conclusion(s.pass_label, s.rule_text(), reasons)

@@ -202,7 +202,8 @@ def threshold_chart(items: Sequence[ThresholdItem], path: Path) -> Optional[Path
     """
     from .assess import format_value
 
-    items = list(items)
+    # a bar without a figure says nothing the threshold table does not: no empty charts
+    items = [it for it in items if it.value is not None and it.threshold]
     if not items:
         return None
     fig = _figure(1.0 + 0.62 * len(items))
@@ -322,7 +323,7 @@ def charts_for(assessment, out_dir: Path) -> dict[str, Path]:
     return {k: v for k, v in made.items() if v is not None}
 
 
-def render(evidence: dict, catalogue, out_dir: Path) -> list[Path]:
+def render(evidence: dict, catalogue, out_dir: Path, assessment=None) -> list[Path]:
     """Pipeline renderer: assess (with expert overrides) and write the chart PNGs.
 
     The paths are also left in ``evidence["_rendered"]["charts"]`` so the opinion rendered later
@@ -330,7 +331,7 @@ def render(evidence: dict, catalogue, out_dir: Path) -> list[Path]:
     """
     from .assess import assess
 
-    a = assess(evidence, catalogue, evidence.get("assess_settings"))
+    a = assessment if assessment is not None else assess(evidence, catalogue, evidence.get("assess_settings"))
     made = charts_for(a, Path(out_dir))
     evidence.setdefault("_rendered", {})["charts"] = {k: str(v) for k, v in made.items()}
     return list(made.values())

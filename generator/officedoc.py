@@ -87,6 +87,8 @@ STYLE_HEADING1 = "一级标题"        # 「一、」3号黑体
 STYLE_HEADING2 = "二级标题"        # 「（一）」3号楷体_GB2312
 STYLE_ATTACHMENT = "附件标识"      # 「附件1」3号黑体，顶格
 STYLE_PLAIN = "无缩进正文"         # 正文但不缩进（落款、说明）
+STYLE_BODY_LEFT = "正文（左对齐）"  # 正文，左对齐：条目中有文件名、编号时不被两端对齐拉开字距
+STYLE_ATTACHMENT_NOTE = "附件说明"  # 「附件：1．…」：左空二字，回行与附件名称首字对齐
 STYLE_SIGNATURE = "落款"           # 右对齐
 STYLE_FIGURE = "图片"              # 居中、单倍行距（固定行距会裁掉图片）
 STYLE_CAPTION = "图表题注"         # 4号仿宋，居中
@@ -106,6 +108,7 @@ _STYLE_IDS = {
     STYLE_TABLE_TEXT: "GwTableText", STYLE_TABLE_HEAD: "GwTableHead",
     STYLE_TABLE_TEXT_SMALL: "GwTableTextSmall", STYLE_TABLE_HEAD_SMALL: "GwTableHeadSmall",
     STYLE_TABLE_TEXT_LARGE: "GwTableTextLarge", STYLE_TABLE_HEAD_LARGE: "GwTableHeadLarge",
+    STYLE_BODY_LEFT: "GwBodyLeft", STYLE_ATTACHMENT_NOTE: "GwAttachmentNote",
 }
 
 MISSING_MARK = "【未见佐证材料】"
@@ -496,6 +499,13 @@ def setup_styles(doc: DocxDocument) -> None:
     para(STYLE_ATTACHMENT, size=SIZE_3, font=FONT_HEADING1, align=WD_ALIGN_PARAGRAPH.LEFT,
          first_line_chars=None, keep_with_next=True)
     para(STYLE_PLAIN, size=SIZE_3, font=FONT_BODY, align=WD_ALIGN_PARAGRAPH.LEFT, first_line_chars=None)
+    para(STYLE_BODY_LEFT, size=SIZE_3, font=FONT_BODY, align=WD_ALIGN_PARAGRAPH.LEFT)
+    note = para(STYLE_ATTACHMENT_NOTE, size=SIZE_3, font=FONT_BODY, align=WD_ALIGN_PARAGRAPH.LEFT,
+                first_line_chars=None)
+    # GB/T 9704 7.3.6: 「附件：」 two characters in, continuation lines under the first name
+    # (hanging indent): left 2+3+2 = 7 characters, first line pulled back 5 characters
+    note.paragraph_format.left_indent = Pt(SIZE_3 * 7)
+    note.paragraph_format.first_line_indent = Pt(-SIZE_3 * 5)
     para(STYLE_SIGNATURE, size=SIZE_3, font=FONT_BODY, align=WD_ALIGN_PARAGRAPH.RIGHT, first_line_chars=None)
     para(STYLE_FIGURE, size=SIZE_3, font=FONT_BODY, align=WD_ALIGN_PARAGRAPH.CENTER, first_line_chars=None,
          line_exact=None, before=4, after=2, keep_with_next=True)
@@ -580,15 +590,23 @@ def add_font_alternates(doc: DocxDocument) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def add_page_number_footer(section) -> Paragraph:
-    """Footer 「— 1 —」: 4号宋体, PAGE field, centred (GB/T 9704 7.5)."""
-    footer = section.footer
+#: GB/T 9704 7.5: the page number sits one character (4号 = 14 pt) in from the edge
+PAGE_NUMBER_INDENT_PT = SIZE_4
+
+
+def _page_number_paragraph(footer, *, odd: bool) -> Paragraph:
     footer.is_linked_to_previous = False
     p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
     for r in list(p.runs):
         r._element.getparent().remove(r._element)
     p.style = STYLE_FOOTER
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt = p.paragraph_format
+    if odd:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        fmt.right_indent, fmt.left_indent = Pt(PAGE_NUMBER_INDENT_PT), Pt(0)
+    else:
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        fmt.left_indent, fmt.right_indent = Pt(PAGE_NUMBER_INDENT_PT), Pt(0)
 
     def run(text: str = "") -> Run:
         r = p.add_run(text)
@@ -619,6 +637,20 @@ def add_page_number_footer(section) -> Paragraph:
     return p
 
 
+def add_page_number_footer(section) -> Paragraph:
+    """Footers 「— 1 —」 in 4号宋体 (GB/T 9704 7.5): odd pages right, even pages left, one
+    character in.  Needs ``w:evenAndOddHeaders`` in the settings (``setup_document`` sets it);
+    returns the odd-page paragraph."""
+    p = _page_number_paragraph(section.footer, odd=True)
+    _page_number_paragraph(section.even_page_footer, odd=False)
+    return p
+
+
+def set_odd_even_footers(doc: DocxDocument) -> None:
+    """Turn on separate odd/even headers and footers (``w:evenAndOddHeaders``)."""
+    doc.settings.odd_and_even_pages_header_footer = True
+
+
 def setup_document(doc: DocxDocument) -> DocxDocument:
     """Apply the GB/T 9704 page, styles, font table and page-number footer to ``doc``."""
     setup_styles(doc)
@@ -626,6 +658,7 @@ def setup_document(doc: DocxDocument) -> DocxDocument:
     for section in doc.sections:
         setup_page(section)
         add_page_number_footer(section)
+    set_odd_even_footers(doc)
     settings = doc.settings.element
     # tell Word the document's East-Asian language so punctuation compression etc. apply
     theme_lang = settings.find(qn("w:themeFontLang"))

@@ -26,7 +26,8 @@ from consortium_review import TEMPLATES_DIR          # the project's templates/ 
 from consortium_review.fileio import atomic_path
 
 from . import officedoc as od
-from .assess import Assessment, PointFinding, STATUS_LABELS, _num, assess, format_value, qz, source_of
+from .assess import (Assessment, PointFinding, STATUS_LABELS, _num, assess, format_value, qz, source_of,
+                     yesno_statement)
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +79,6 @@ def _src(p: PointFinding) -> str:
     if p.evidence:
         return f"（来源：{source_of(p.evidence[0])}）"
     return ""
-
-
-def yesno_statement(subject: str, value: bool) -> str:
-    """「是否召开相关会议」 + True -> 「已召开相关会议」; False -> 「未召开相关会议」."""
-    if subject.count("是否") != 1:
-        return f"{subject}：{'是' if value else '否'}"
-    before, after = subject.split("是否", 1)
-    if after.startswith("为"):
-        verb, after = ("为" if value else "不是"), after[1:]
-    elif after.startswith(("完备", "健全", "齐全", "可操作", "完善")):
-        verb = "" if value else "不"
-    else:
-        verb = "已" if value else "未"
-    return before + verb + after
 
 
 def _threshold_clause(p: PointFinding) -> str:
@@ -198,7 +185,7 @@ def level2_paragraphs(l2) -> list[od.RichRuns]:
     partial = [p for p in l2.points if p.status == "partial"]
     conflict = [p for p in l2.points if p.status == "conflict"]
     missing = [p for p in l2.points if p.status == "missing"]
-    first = R(f"{l2.code}.{l2.name}。", bold=True)
+    first = R(f"{l2.code}．{l2.name}。", bold=True)
     first.add(f"{l2.coverage.brief}。")
     if found:
         first.add("材料显示：")
@@ -232,9 +219,9 @@ def group_paragraphs(g) -> list[od.RichRuns]:
     return [intro] + [p for l2 in g.level2 for p in level2_paragraphs(l2)]
 
 
-def overall_paragraphs(a: Assessment, standard_title: str) -> list[od.RichRuns]:
+def basic_paragraphs(a: Assessment, standard_title: str) -> list[od.RichRuns]:
+    """一、基本情况: who, what was read, what was found (one paragraph)."""
     c = a.consortium
-    out = []
     first = R()
     if a.name_known:
         first.add(a.name)
@@ -250,54 +237,157 @@ def overall_paragraphs(a: Assessment, standard_title: str) -> list[od.RichRuns]:
     if c.get("lead_enterprise"):
         bits.append(f"牵头企业为{c['lead_enterprise']}")
     first.add("，".join([""] + bits) + "。" if bits else "。")
-    docs = a.documents
-    ok_docs = [d for d in docs if d.get("status") not in ("error", "skipped")]
-    first.add(f"本次共审阅材料{len(docs)}份")
+    docs = a.own_documents
+    first.add(f"本次审阅{a.year}年度申报材料{len(docs)}份" if a.year else f"本次审阅申报材料{len(docs)}份")
     if a.pages_total:
-        first.add(f"（可计页材料合计{a.pages_total}页）")
-    ocr = [d for d in ok_docs if d.get("status") == "ocr"]
+        first.add(f"（可计页材料{a.pages_total}页）")
+    refs = a.reference_documents
+    if refs:
+        first.add(f"，另有{len(refs)}份参考材料（" + "、".join(str(d.get("file")) for d in refs[:3])
+                  + ("等" if len(refs) > 3 else "") + "）未计入申报材料、不作为佐证")
+    ocr = [d for d in docs if d.get("status") == "ocr"]
     if ocr:
-        first.add(f"，其中{len(ocr)}份为扫描件，经文字识别（OCR）读取")
+        first.add(f"，其中{len(ocr)}份为扫描件，经文字识别读取")
     failed = a.failed_documents
     if failed:
-        first.add(f"；{len(failed)}份无法读取（{'、'.join(str(d.get('file')) for d in failed)}），其内容未纳入评审")
+        first.add(f"；{len(failed)}份无法读取，其内容未纳入评审")
         first.mark("【请补交可读文件】")
-    first.add("。")
-    out.append(first)
-
     cov = a.coverage
-    second = R(f"对照《{standard_title}》，逐项查找{cov.total}个观测点的佐证：已找到{cov.found}个、"
-               f"部分佐证{cov.partial}个、数据冲突{cov.conflict}个、未见佐证材料{cov.missing}个，"
-               f"佐证覆盖率{_num(cov.percent)}%。")
-    if a.groups:
-        second.add("分部分看，" + "，".join(f"{g.title}{_num(g.coverage.percent)}%" for g in a.groups) + "。")
-    out.append(second)
+    first.add(f"。对照《{standard_title}》{cov.total}个观测点逐项查找佐证，材料中有明确佐证的{cov.found}个、"
+              f"佐证不完整的{cov.partial}个、不同材料数据不一致的{cov.conflict}个、未见佐证的{cov.missing}个"
+              f"（材料清单和逐项情况见附件）。")
+    return [first]
 
-    third = R()
+
+def _best_and_weakest(a: Assessment) -> tuple[Optional[Any], Optional[Any]]:
+    parts = [g for g in a.groups if g.name != "基础性指标" and g.coverage.total]
+    if len(parts) < 2:
+        return None, None
+    ranked = sorted(parts, key=lambda g: g.coverage.percent)
+    return ranked[-1], ranked[0]
+
+
+def overall_paragraphs(a: Assessment) -> list[od.RichRuns]:
+    """二、总体评价: an actual judgement, in the words an expert would use."""
+    r = R()
     basic = a.basic_thresholds
-    if basic:
-        ok = [p for p in basic if p.threshold_met is True]
-        bad = [p for p in basic if p.threshold_met is False]
-        unknown = [p for p in basic if p.threshold_met is None]
-        third.add(f"基础性指标中设有门槛要求的{len(basic)}项，达标{len(ok)}项、未达标{len(bad)}项、"
-                  f"无法判定{len(unknown)}项")
-        if bad:
-            third.add("（未达标：" + "、".join(f"{p.code} {p.subject}" for p in bad) + "）")
-        if unknown:
-            third.add("（无法判定：" + "、".join(f"{p.code}" for p in unknown) + "）")
-        third.add("。")
-    flagged = a.flagged
-    if flagged:
-        third.add(f"负面清单疑似触发{len(flagged)}项（" + "、".join(f"{n.code} {n.name}" for n in flagged) + "）")
-        third.mark("【请专家核实】")
-        third.add("。")
+    unmet = [p for p in basic if p.threshold_met is False]
+    basic_adm = [x for x in a.admissions if x.group == "基础性指标"]
+    if basic and not unmet:
+        r.add(f"该联合体基础条件较好，基础性指标中设有门槛要求的{len(basic)}项")
+        undecided = [p for p in basic if p.threshold_met is None]
+        r.add("均达到建设标准要求" if not undecided else
+              f"中{len(basic) - len(undecided)}项达到要求、{len(undecided)}项材料未给出可核实的数据")
+    elif unmet:
+        r.add("该联合体基础条件尚有短板，" + "、".join(f"{p.code} {p.subject}" for p in unmet)
+              + "未达到基础性指标门槛要求")
     else:
-        third.add(f"负面清单{len(a.negatives)}项均未发现触发情形。" if a.negatives else "")
-    experts = [p for p in a.points if p.expert_confirmed] + [n for n in a.negatives if n.expert_confirmed]
-    if experts:
-        third.add(f"其中{len(experts)}项的判定或取值已由评审专家在证据清单中确认，文中标注“专家确认”。")
-    third.add(f"按评审规则，建议结论为“{a.conclusion.label}”。")
-    out.append(third)
+        r.add("该联合体基础条件基本具备")
+    if basic_adm:
+        r.add("，但" + "、".join(x.statement for x in basic_adm[:2]) + ("等" if len(basic_adm) > 2 else "")
+              + "，政府统筹有待加强")
+    r.add("。")
+    best, weakest = _best_and_weakest(a)
+    if best is not None and weakest is not None and best is not weakest:
+        r.add(f"从“四个合作”看，{best.title}推进相对扎实，{weakest.title}的佐证和成效较少。")
+    others = [x for x in a.admissions if x.group != "基础性指标"]
+    if others:
+        r.add(f"材料自述尚有{len(others)}项制度或政策未落实（如" + "、".join(x.statement for x in others[:2])
+              + "），是当前的主要薄弱环节。")
+    behind = [pr for pr in a.progress if pr.behind and (pr.target.year is None or a.year is None
+                                                         or pr.target.year <= a.year)]
+    if behind:
+        r.add(f"对照规划目标，有{len(behind)}项任务进度滞后。")
+    if a.real_conflicts:
+        r.add(f"另有{len(a.real_conflicts)}项数据在不同材料中不一致，需核实后采信。")
+    out = [r]
+    j = R()
+    flagged = a.flagged
+    label = a.conclusion.label
+    if flagged:
+        who = "经评审专家核实，" if all(n.confirmed for n in flagged) else "材料显示"
+        state = "确认触发" if all(n.confirmed for n in flagged) else "疑似触发"
+        j.add(f"{who}负面清单" + "、".join(f"{n.code} {n.name}" for n in flagged) + f"{state}，"
+              f"按建设标准的否定性指标，建议{label}" + ("" if label.startswith(("建议", "不予")) else "")
+              + ("。" if all(n.confirmed for n in flagged) else "（待专家核实后确定）。"))
+    elif label == a.settings.rectify_label:
+        j.add(f"总体看，联合体建设有一定基础，但{'；'.join(a.conclusion.reasons[:2])}"
+              f"{'等' if len(a.conclusion.reasons) > 2 else ''}，建议{label}。")
+    else:
+        j.add(f"总体看，联合体建设已取得阶段性成效，符合建设标准的基本要求，负面清单未发现触发情形，"
+              f"建议{label.removeprefix('建议')}；下列问题请在下一年度建设中整改。")
+    cov = a.coverage
+    if a.settings.coverage_note_bar and cov.total and cov.percent < a.settings.coverage_note_bar:
+        j.add(f"（材料中能找到佐证的观测点比例为{_num(cov.percent)}%，材料对建设标准的对应不够完整，"
+              f"仅作参考，不作为结论依据。）")
+    out.append(j)
+    return out
+
+
+#: the figures that speak for a consortium's achievements, per part (first ones with data win)
+KEY_FIGURES = {
+    "基础性指标": ["3.2.1", "2.1.2", "2.3.1", "4.2.1", "3.3.1"],
+    "合作办学": ["6.1.2", "6.1.6", "7.2.1", "7.1.1", "7.1.2", "7.2.2"],
+    "合作育人": ["8.5.1", "8.1.3", "8.2.2", "8.3.1", "9.1.2", "9.1.4", "8.2.1"],
+    "合作就业": ["11.1.4", "12.1.1", "12.1.3", "11.2.4", "10.1.2", "11.1.2"],
+    "合作发展": ["13.2.3", "14.1.3", "14.2.1", "13.3.1", "14.1.1", "15.1.3"],
+}
+ACHIEVEMENT_FIGURES = 3
+
+
+def _brief(p: PointFinding) -> str:
+    """「专项经费实际到位资金1850万元（2024年度工作总结.pdf 第3页）」."""
+    if p.type == "yesno" and isinstance(p.value, bool):
+        text = yesno_statement(p.subject, p.value)
+    elif p.type == "category":
+        text = f"{p.subject.split('：')[0]}为{format_value(p.value)}"
+    else:
+        text = f"{p.subject}{p.value_text}"
+    src = _src(p).replace("来源：", "")
+    return text + src
+
+
+def achievement_items(a: Assessment, per_part: int = ACHIEVEMENT_FIGURES) -> list[od.RichRuns]:
+    """三、主要成效: one item per part with the key figures (with sources), trend and progress."""
+    trends = {t.code: t for t in a.trends}
+    progress = {pr.code: pr for pr in a.progress}
+    items = []
+    for g in a.groups:
+        keys = KEY_FIGURES.get(g.name, [])
+        pts = {p.code: p for p in g.points}
+        chosen = [pts[c] for c in keys if c in pts and pts[c].status == "found"
+                  and pts[c].value not in (None, "", False) and (pts[c].threshold_met is not False)]
+        if len(chosen) < per_part:   # other figures of the part, in catalogue order
+            chosen += [p for p in g.points if p not in chosen and p.status == "found" and p.type != "text"
+                       and isinstance(p.value, (int, float)) and not isinstance(p.value, bool)
+                       and p.threshold_met is not False][: per_part - len(chosen)]
+        chosen = chosen[:per_part]
+        if not chosen:
+            continue
+        bits = []
+        for p in chosen:
+            b = _brief(p)
+            t = trends.get(p.code)
+            if t is not None and t.previous is not None and t.percent is not None:
+                y = f"{t.previous.year}年" if t.previous.year else "上年"
+                b += f"，较{y}的{_num(t.previous.value)}{t.unit}{'增长' if t.percent >= 0 else '下降'}{_num(abs(t.percent))}%"
+            elif t is not None and t.stated_change:
+                b += f"，{t.stated_change}"
+            pr = progress.get(p.code)
+            if pr is not None and pr.percent is not None:
+                b += f"，为规划目标{_num(pr.target.value)}{pr.unit}的{_num(pr.percent)}%"
+            bits.append(b)
+        title = "基础条件" if g.name == "基础性指标" else g.title
+        items.append(R(f"{title}：" + "；".join(bits) + "。"))
+    return _numbered_runs(items)
+
+
+def _numbered_runs(items: list[od.RichRuns]) -> list[od.RichRuns]:
+    out = []
+    for i, r in enumerate(items, 1):
+        head = R(f"{i}．")
+        head.add(r)
+        out.append(head)
     return out
 
 
@@ -315,7 +405,15 @@ def negative_paragraphs(a: Assessment) -> list[od.RichRuns]:
         r.add("以上核查以申报材料为限，是否存在材料未反映的情形，请评审专家结合实地核查确认。")
         out.append(r)
         return out
-    out.append(R(f"对照负面清单{len(a.negatives)}项逐项核查，疑似触发{len(flagged)}项，具体如下："))
+    confirmed = [n for n in flagged if n.confirmed]
+    head = f"对照负面清单{len(a.negatives)}项逐项核查，"
+    if confirmed:
+        head += f"经评审专家核实确认触发{len(confirmed)}项"
+        if len(confirmed) < len(flagged):
+            head += f"，疑似触发待核实{len(flagged) - len(confirmed)}项"
+    else:
+        head += f"疑似触发{len(flagged)}项"
+    out.append(R(head + "，具体如下："))
     for n in flagged:
         r = R(f"{n.code} {n.name}：", bold=True)
         if n.evidence:
@@ -325,7 +423,7 @@ def negative_paragraphs(a: Assessment) -> list[od.RichRuns]:
             r.add("经评审专家确认触发")
         r.add("。")
         if n.expert_confirmed:
-            r.add(EXPERT_MARK)
+            r.add("经评审专家核实，确认触发。")
         else:
             r.mark("【疑似触发，请专家核实】")
         if n.expert and n.expert.get("comment"):
@@ -334,13 +432,64 @@ def negative_paragraphs(a: Assessment) -> list[od.RichRuns]:
     return out
 
 
-_CODE_SEP = re.compile(r"(?<=\d)、(?=\d)")
+def _numbered(items, start: int = 1, brief: bool = False) -> list[od.RichRuns]:
+    """「1．…」 items (full-width point, as everywhere in the document); these paragraphs are
+    left-aligned in the template, so code lists and file names never stretch a line."""
+    return [R(f"{i}．{it.brief if brief else it.text}") for i, it in enumerate(items, start)]
 
 
-def _numbered(items, start: int = 1) -> list[od.RichRuns]:
-    # a zero-width space after 「、」 in code lists (3.3.2、3.3.3) lets Word/WPS/LibreOffice break
-    # the line there instead of stretching the justified line before the list
-    return [R(f"{i}．" + _CODE_SEP.sub("、\u200b", it.text)) for i, it in enumerate(items, start)]
+#: body budget: 5 pages of 22 lines less the title block and the signature (GB/T 9704 layout)
+BODY_LINES = 5 * od.LINES_PER_PAGE - 8
+TITLE_BLOCK_LINES = 14
+
+
+def estimate_lines(paragraphs: list) -> int:
+    """Lines a list of body paragraphs takes at 28 characters a line (2 of indent)."""
+    import html
+    import math
+
+    def plain(p) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", "", str(p))) if "<w:" in str(p) else str(p)
+
+    def width(t: str) -> float:       # Latin letters and digits are half as wide as CJK characters
+        return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in t)
+
+    # the body's -0.25 pt character spacing fits about one more character a line
+    return sum(max(1, math.ceil((width(plain(p)) + 2) / (od.CHARS_PER_LINE + 1))) for p in paragraphs)
+
+
+def body_parts(a: Assessment, standard_title: str) -> dict[str, list[od.RichRuns]]:
+    """The body's sections, compacted (no quotations, fewer figures) when the full text would
+    run past 5 pages."""
+    def build(per_part: int, brief: bool, verify_max: int, items: int = 6) -> dict[str, list[od.RichRuns]]:
+        problems, suggestions = a.problems, a.suggestions
+        if len(problems) > items:          # merge the lowest ranks (never drop a problem)
+            problems = problems[: items - 1] + [type(problems[0])(problems[-1].kind, "".join(
+                x.text for x in problems[items - 1:]), [c for x in problems[items - 1:] for c in x.codes],
+                "".join(x.brief for x in problems[items - 1:]))]
+            suggestions = suggestions[: items - 1] + [type(suggestions[0])(suggestions[-1].kind, "".join(
+                x.text for x in suggestions[items - 1:]), [c for x in suggestions[items - 1:] for c in x.codes],
+                "".join(x.brief for x in suggestions[items - 1:]))]
+        return {
+            "basic": basic_paragraphs(a, standard_title),
+            "overall": overall_paragraphs(a),
+            "achievements": achievement_items(a, per_part) or [R("材料中未见可量化的建设成效数据。")],
+            "problems": _numbered(problems, brief=brief) or [R("未发现需要指出的主要问题。")],
+            "suggestions": _numbered(suggestions, brief=brief) or [R("无。")],
+            "conclusion_paragraphs": conclusion_paragraphs(a),
+            "verify": _numbered(a.verify[:verify_max]) or [R("无。")],
+        }
+
+    parts: dict[str, list[od.RichRuns]] = {}
+    for per_part, brief, verify_max, items in ((3, False, 8, 6), (3, True, 6, 6), (2, True, 5, 6),
+                                               (2, True, 4, 5), (1, True, 3, 5), (1, True, 3, 4)):
+        parts = build(per_part, brief, verify_max, items)
+        # headings (7), 附件说明 (5), signature (3); numbered items wrap a little earlier
+        lines = (TITLE_BLOCK_LINES + len(a.documents) + (1 if a.reference_documents else 0) + 15
+                 + sum(estimate_lines(v) for v in parts.values()))
+        if lines <= BODY_LINES:
+            break
+    return parts
 
 
 def conclusion_paragraphs(a: Assessment) -> list[od.RichRuns]:
@@ -348,13 +497,18 @@ def conclusion_paragraphs(a: Assessment) -> list[od.RichRuns]:
     first = R("建议结论：", bold=True)
     first.add(c.label, bold=True)
     first.add("。")
-    out = [first]
     if c.reasons:
-        out.append(R("主要依据：" + "；".join(c.reasons) + "。"))
-    out.append(R(f"结论规则：{c.rule}"))
-    out.append(R("本意见由评审助手根据申报材料自动生成初稿，所引数据均注明出处；标注“【未见佐证材料】”的观测点"
-                  "需补充材料，最终结论由评审专家核定。"))
+        first.add("理由：" + "；".join(c.reasons) + "。")
+    out = [first]
+    out.append(R("结论依据建设标准的否定性指标和基础性指标门槛要求作出，佐证覆盖率仅作参考（规则全文见附件1）。"))
     return out
+
+
+def annex_note(has_conflicts: bool = True) -> list[od.RichRuns]:
+    """GB/T 9704 附件说明: 「附件：1．…」, continuation lines under the first name."""
+    names = ["观测点逐项核查情况", "佐证材料缺失清单", "数据冲突清单", "证据明细表"]
+    # continuation items start under 「1．」: three full-width spaces stand for 「附件：」
+    return [R(("附件：" if i == 1 else "\u3000" * 3) + f"{i}．{n}") for i, n in enumerate(names, 1)]
 
 
 # --------------------------------------------------------------------------- tables
@@ -396,6 +550,44 @@ def _status_rt(p: PointFinding) -> od.RichRuns:
     return r
 
 
+def progress_rows(a: Assessment) -> list[dict]:
+    """规划目标完成情况: achieved vs target (and budget execution) with both sources."""
+    rows = []
+    for pr in a.progress:
+        target = f"{_num(pr.target.value)}{pr.unit}"
+        if pr.target.year:
+            target += f"（{pr.target.year}年）"
+        if pr.other_targets:
+            target += "；其后" + "、".join(f"{_num(v)}{pr.unit}" for v in pr.other_targets)
+        rate = f"{_num(pr.percent)}%" if pr.percent is not None else "—"
+        if pr.stated_rate is not None and pr.percent is not None and abs(pr.stated_rate - pr.percent) > 0.15:
+            rate += f"（材料所述{_num(pr.stated_rate)}%）"
+        rows.append({"code": od.xml_text(pr.code), "name": od.xml_text(pr.subject),
+                     "achieved": od.xml_text(f"{_num(pr.achieved.value)}{pr.unit}（{pr.achieved.source}）"),
+                     "target": od.xml_text(f"{target}（{pr.target.source}）"),
+                     "rate": R(rate, highlight=HL if pr.behind else None)})
+    return rows
+
+
+def trend_rows(a: Assessment) -> list[dict]:
+    """同比: this year's figure against the earlier year the materials (or --previous) give."""
+    rows = []
+    for t in a.trends:
+        cur_y = f"{a.year}年" if a.year else "本年"
+        prev = "—"
+        if t.previous is not None:
+            y = f"{t.previous.year}年" if t.previous.year else "上年"
+            prev = f"{y}{_num(t.previous.value)}{t.unit}（{t.previous.source}）"
+        change = t.stated_change or ""
+        if t.percent is not None:
+            change = (f"{'+' if t.percent >= 0 else ''}{_num(t.percent)}%" + (f"（材料：{t.stated_change}）"
+                                                                              if t.stated_change else ""))
+        rows.append({"code": od.xml_text(t.code), "name": od.xml_text(t.subject),
+                     "current": od.xml_text(f"{cur_y}{_num(t.current.value)}{t.unit}（{t.current.source}）"),
+                     "previous": od.xml_text(prev), "change": od.xml_text(change or "—")})
+    return rows
+
+
 def gap_rows(a: Assessment) -> list[dict]:
     rows = []
     for i, p in enumerate(a.gaps, 1):
@@ -419,6 +611,8 @@ def conflict_rows(a: Assessment) -> list[dict]:
             sources.add(f"{'①②③④⑤⑥⑦⑧⑨⑩'[i] if i < 10 else str(i + 1) + '.'}{v or '（未给出数值）'}"
                         f"（{source_of(e)}）：“{_excerpt(e.get('snippet'), 60)}”")
         note = R(od.sanitize_text(p.note) if p.note else "")
+        if p.code in a.year_explained:
+            note = R("各数值分属不同年度（较早年度为上年基数），不作为数据冲突，见附件1同比情况。")
         if p.expert_confirmed:
             note.add(f"专家判定：{STATUS_LABELS.get(p.status, p.status)}"
                      + (f"，取值{p.value_text}" if p.expert_value else ""))
@@ -470,10 +664,9 @@ class Figure:
 
 def _materials(a: Assessment) -> od.RichRuns:
     r = R()
-    if not a.documents:
+    if not a.own_documents:
         r.mark("【未收到材料】")
-        return r
-    for i, d in enumerate(a.documents, 1):
+    for i, d in enumerate(a.own_documents, 1):
         if i > 1:
             r.add("\n")
         r.add(f"{i}．{d.get('file')}")
@@ -489,6 +682,12 @@ def _materials(a: Assessment) -> od.RichRuns:
             extra.append("扫描件，经OCR识别")
         if extra:
             r.add("（" + "，".join(extra) + "）")
+    refs = a.reference_documents
+    if refs:
+        # listed apart and not numbered with the submitted materials: they are not evidence
+        r.add("\n参考材料（不计入申报材料，不作为佐证）：")
+        for d in refs:
+            r.add(f"\n· {d.get('file')}" + (f"（{d.get('role_reason')}）" if d.get("role_reason") else ""))
     return r
 
 
@@ -496,12 +695,20 @@ def _value_or_mark(value: Optional[str]) -> od.RichRuns:
     return R(value) if value else R().mark(UNKNOWN_MARK)
 
 
+def _date_text(d: Optional[_dt.date]) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else "　　　　年　　月　　日"
+
+
 def build_context(a: Assessment, catalogue, tpl=None, charts: Optional[dict[str, Path]] = None,
                   review_date: Optional[_dt.date] = None) -> dict[str, Any]:
-    """The template context (see templates/README.md); ``tpl`` is needed only for images."""
+    """The template context (see templates/README.md); ``tpl`` is needed only for images.
+
+    ``review_date`` None leaves 评审日期 and the signature date blank for the expert; a date
+    fills both with the same day.
+    """
     c = a.consortium
-    date = review_date or _dt.date.today()
     standard_title = catalogue.title or "建设标准"
+    date_text = _date_text(review_date)
     ctx: dict[str, Any] = {
         # a 2号 title holds about 20 characters a line: a long name gets 「评审意见」 on its own line
         # rather than an orphaned 「见」
@@ -513,8 +720,11 @@ def build_context(a: Assessment, catalogue, tpl=None, charts: Optional[dict[str,
         "lead_enterprise_rt": _value_or_mark(c.get("lead_enterprise")),
         "materials_rt": _materials(a),
         "standard_rt": R(f"《{standard_title}》" + (f"（{catalogue.source}）" if catalogue.source else "")),
-        "review_date_rt": R(f"{date.year}年{date.month}月{date.day}日"),
-        "overall": overall_paragraphs(a, standard_title),
+        "review_date_rt": R(date_text),
+        "signature_date": od.xml_text(date_text if review_date else "日期：　　　　年　　月　　日"),
+        **body_parts(a, standard_title),
+        "annex_note": annex_note(),
+        # 附件1
         "groups": [{"heading": od.xml_text(f"（{ORDINALS[i] if i < 10 else i + 1}）{g.title}"),
                     "paragraphs": group_paragraphs(g)} for i, g in enumerate(a.groups)],
         "threshold_paragraphs": [R(f"建设标准对以下{len(a.thresholds)}个观测点设有门槛要求，"
@@ -522,9 +732,14 @@ def build_context(a: Assessment, catalogue, tpl=None, charts: Optional[dict[str,
         else [R("本指标体系未设门槛要求。")],
         "thresholds": threshold_rows(a),
         "negative_paragraphs": negative_paragraphs(a),
-        "problems": _numbered(a.problems) or [R("未发现需要指出的主要问题。")],
-        "suggestions": _numbered(a.suggestions) or [R("无。")],
-        "conclusion_paragraphs": conclusion_paragraphs(a),
+        "rule_paragraphs": [R(f"评审结论规则：{a.conclusion.rule}")],
+        "progress_intro": [R(f"以下{len(a.progress)}个观测点的材料同时给出了实际完成数和规划目标（或预算），"
+                             "完成率＝实际÷目标；多年目标取首个年度。")] if a.progress
+        else [R("材料中未见同时给出实际完成数和规划目标（或预算）的观测点。")],
+        "progress_rows": progress_rows(a),
+        "trend_intro": [R(f"以下{len(a.trends)}个观测点的材料给出了上年（或更早年度）的数值或较上年的变化。")]
+        if a.trends else [R("材料中未见上年基数，未作同比分析。")],
+        "trend_rows": trend_rows(a),
         "gaps_intro": [R(f"以下{len(a.gaps)}个观测点未见佐证材料或佐证不完整，请联合体按“建议补充的佐证材料”"
                          "一栏补充，并注明材料名称和页码。")] if a.gaps else [R("全部观测点均已找到佐证材料。")],
         "gaps": gap_rows(a),
@@ -541,7 +756,7 @@ def build_context(a: Assessment, catalogue, tpl=None, charts: Optional[dict[str,
         from docxtpl import InlineImage
 
         n = 0
-        for key in ("status", "coverage", "thresholds"):
+        for key in ("thresholds", "coverage"):       # in the order they appear in 附件1
             path = charts.get(key)
             if path and Path(path).is_file():
                 n += 1
@@ -565,16 +780,20 @@ def _charts_for_run(evidence: dict, a: Assessment, out_dir: Path) -> dict[str, P
 
 
 def render_opinion(evidence: dict, catalogue, out_dir: Path, *, settings: Any = None,
-                   template: Optional[Path] = None, review_date: Optional[_dt.date] = None) -> Path:
+                   template: Optional[Path] = None, review_date: Optional[_dt.date] = None,
+                   assessment: Optional[Assessment] = None, charts: Optional[dict[str, Path]] = None) -> Path:
+    """Write the opinion; ``assessment`` is the pipeline's (assessed once), else assessed here."""
     from docxtpl import DocxTemplate
 
     template = Path(template) if template else OPINION_TEMPLATE
     if not template.is_file():
         raise TemplateMissingError(f"找不到评审意见模板：{template}（可运行 python templates/build_templates.py 重新生成）")
     out_dir = Path(out_dir)
-    a = assess(evidence, catalogue, settings if settings is not None else evidence.get("assess_settings"))
+    a = assessment if assessment is not None else assess(
+        evidence, catalogue, settings if settings is not None else evidence.get("assess_settings"))
     tpl = DocxTemplate(str(template))
-    ctx = build_context(a, catalogue, tpl, _charts_for_run(evidence, a, out_dir), review_date)
+    ctx = build_context(a, catalogue, tpl, charts if charts is not None else _charts_for_run(evidence, a, out_dir),
+                        review_date)
     tpl.render(ctx, autoescape=True)
     # document properties are set after rendering, never through the template engine
     props = tpl.docx.core_properties
@@ -586,6 +805,6 @@ def render_opinion(evidence: dict, catalogue, out_dir: Path, *, settings: Any = 
     return target
 
 
-def render(evidence: dict, catalogue, out_dir: Path) -> list[Path]:
+def render(evidence: dict, catalogue, out_dir: Path, assessment: Optional[Assessment] = None) -> list[Path]:
     """Pipeline renderer: 「<联合体名称>-评审意见.docx」 in ``out_dir``."""
-    return [render_opinion(evidence, catalogue, out_dir)]
+    return [render_opinion(evidence, catalogue, out_dir, assessment=assessment)]

@@ -27,7 +27,7 @@ from typing import Any, Optional
 
 from consortium_review.fileio import atomic_path
 
-from .assess import NEGATIVE_LABELS, STATUS_LABELS, STATUS_ORDER, assess, format_value
+from .assess import NEGATIVE_LABELS, STATUS_LABELS, STATUS_ORDER, Assessment, assess, format_value
 from .officedoc import safe_filename, sanitize_text
 
 log = logging.getLogger(__name__)
@@ -480,9 +480,10 @@ def _write_orphans(wb, orphans: dict[str, dict], names: dict[str, str]) -> None:
 
 
 def _write_summary(ws, evidence: dict, catalogue, settings) -> None:
+    """The 证据汇总 sheet; ``settings`` may be the pipeline's ``Assessment`` (used as is)."""
     from openpyxl.styles import Alignment, Font
 
-    a = assess(evidence, catalogue, settings)
+    a = settings if isinstance(settings, Assessment) else assess(evidence, catalogue, settings)
     bold = Font(bold=True)
     _set(ws, 1, 1, f"{a.name} 证据汇总").font = Font(bold=True, size=13)
     _set(ws, 2, 1, "说明：按观测点状态统计（已计入专家判定）；覆盖率按评审规则计算。")
@@ -521,7 +522,7 @@ def _write_summary(ws, evidence: dict, catalogue, settings) -> None:
     r += 1
     flagged = a.flagged
     _set(ws, r, 1, "负面清单").font = bold
-    _set(ws, r, 2, ("疑似触发：" + "、".join(n.code for n in flagged)) if flagged else "未发现触发项")
+    _set(ws, r, 2, "；".join(f"{n.state_text}：{n.code}" for n in flagged) if flagged else "未发现触发项")
     r += 1
     _set(ws, r, 1, "建议结论").font = bold
     _set(ws, r, 2, a.conclusion.label)
@@ -588,10 +589,11 @@ def write_workbook(evidence: dict, catalogue, target: Path, carried: dict[str, d
     return target
 
 
-def render(evidence: dict, catalogue, out_dir: Path) -> list[Path]:
-    """Pipeline renderer: read back the expert's edits, apply them, write 证据清单.xlsx."""
+def read_back_edits(evidence: dict, out_dir: Path) -> tuple[Path, ExpertEdits, dict[str, dict]]:
+    """Read the expert's edits from last run's 证据清单 (or evidence.json) and apply them to
+    ``evidence`` — before the assessment, so every renderer sees the expert's decisions.
+    Returns (workbook path, edits as read, entries to carry into the new workbook)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     target = workbook_path(evidence, out_dir)
     edits = load_previous_edits(target)
     if edits.source is not None and edits.backup is None:
@@ -601,9 +603,18 @@ def render(evidence: dict, catalogue, out_dir: Path) -> list[Path]:
     # the evidence dict gets the edits BEFORE writing, so a locked file never costs the opinion
     apply_expert_edits(evidence, ExpertEdits(source=edits.source if edits.backup is None else None,
                                              by_code=carried))
+    return target, edits, carried
+
+
+def render(evidence: dict, catalogue, out_dir: Path, assessment=None) -> list[Path]:
+    """Pipeline renderer: read back the expert's edits, apply them, write 证据清单.xlsx."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target, edits, carried = read_back_edits(evidence, out_dir)
     rendered = evidence.setdefault("_rendered", {})
     if edits.backup is not None:
         rendered["workbook_backup"] = str(edits.backup)
-    path = write_workbook(evidence, catalogue, target, carried, edits, evidence.get("assess_settings"))
+    path = write_workbook(evidence, catalogue, target, carried, edits,
+                          assessment if assessment is not None else evidence.get("assess_settings"))
     rendered["workbook"] = str(path)
     return [path]

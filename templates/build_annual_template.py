@@ -163,11 +163,11 @@ def _update_fields_on_open(doc):
 
 
 def _no_page_number(section):
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    for p in footer.paragraphs:
-        for r in list(p.runs):
-            r._element.getparent().remove(r._element)
+    for footer in (section.footer, section.even_page_footer):
+        footer.is_linked_to_previous = False
+        for p in footer.paragraphs:
+            for r in list(p.runs):
+                r._element.getparent().remove(r._element)
 
 
 def _restart_numbering(section, start: int = 1):

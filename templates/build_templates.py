@@ -32,7 +32,6 @@ HEADER_ROWS = [
     ("牵头学校", "lead_school_rt"),
     ("牵头企业", "lead_enterprise_rt"),
     ("评审材料", "materials_rt"),
-    ("评审依据", "standard_rt"),
     ("评审日期", "review_date_rt"),
 ]
 
@@ -69,6 +68,13 @@ def _loop_table(doc, headers: list[str], widths_mm: list[float], loop: str, cell
             c.paragraphs[0].style = doc.styles[text_style]
 
 
+def _attachment_mark(doc, text: str) -> None:
+    """「附件N」 at the top of a new page (page break before the paragraph itself, so a body
+    that ends at the foot of a page never leaves an empty page behind)."""
+    p = _p(doc, text, od.STYLE_ATTACHMENT)
+    p.paragraph_format.page_break_before = True
+
+
 def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
     doc = od.new_document()
     doc.core_properties.title = "评审意见"
@@ -83,48 +89,67 @@ def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
     t = od.add_table(doc, None, rows, [34, od.TEXT_WIDTH_MM - 34], large=True)
     for row in t.rows:
         row.cells[0].paragraphs[0].style = doc.styles[od.STYLE_TABLE_HEAD_LARGE]
-    _p(doc, "", od.STYLE_PLAIN)
 
-    _p(doc, "一、总体评价", od.STYLE_HEADING1)
+    # ---- 正文 (2–5 pages): what an expert signs
+    _p(doc, "一、基本情况", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "basic")
+    _p(doc, "二、总体评价", od.STYLE_HEADING1)
     _loop_paragraphs(doc, "overall")
-    _figure(doc, "fig_status")
-    _figure(doc, "fig_coverage")
+    _p(doc, "三、主要成效", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "achievements", "item", od.STYLE_BODY_LEFT)
+    _p(doc, "四、存在问题", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "problems", "item", od.STYLE_BODY_LEFT)
+    _p(doc, "五、意见建议", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "suggestions", "item", od.STYLE_BODY_LEFT)
+    _p(doc, "六、评审结论（建议）", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "conclusion_paragraphs", style=od.STYLE_BODY_LEFT)
+    _p(doc, "七、需核实事项", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "verify", "item", od.STYLE_BODY_LEFT)
 
-    _p(doc, "二、分项评价", od.STYLE_HEADING1)
-    _p(doc, "{%p for g in groups %}", od.STYLE_HEADING2)
-    _p(doc, "{{ g.heading }}", od.STYLE_HEADING2)
-    _p(doc, "{%p for para in g.paragraphs %}")
-    _p(doc, "{{r para }}")
-    _p(doc, "{%p endfor %}")
-    _p(doc, "{%p endfor %}", od.STYLE_HEADING2)
+    # GB/T 9704 附件说明: one blank line after the body, two characters in
+    _p(doc, "", od.STYLE_PLAIN)
+    _loop_paragraphs(doc, "annex_note", "item", od.STYLE_ATTACHMENT_NOTE)
 
-    _p(doc, "三、门槛指标达标情况", od.STYLE_HEADING1)
+    _p(doc, "评审专家（签字）：　　　　　　　　", od.STYLE_SIGNATURE)
+    _p(doc, "{{ signature_date }}", od.STYLE_SIGNATURE)
+
+    # ---- 附件1 逐项核查
+    _attachment_mark(doc, "附件1")
+    _p(doc, "观测点逐项核查情况", od.STYLE_TITLE)
+    _p(doc, "一、门槛指标达标情况", od.STYLE_HEADING1)
     _loop_paragraphs(doc, "threshold_paragraphs")
     _loop_table(doc, ["编号", "观测点", "标准", "材料取值及来源", "判定"], [18, 40, 36, 44, 18],
                 "for t in thresholds", ["{{ t.code }}", "{{ t.name }}", "{{ t.rule }}", "{{r t.value }}",
-                                        "{{r t.verdict }}"])
+                                        "{{r t.verdict }}"], small=True)
     _figure(doc, "fig_thresholds")
-
-    _p(doc, "四、负面清单核查", od.STYLE_HEADING1)
+    _p(doc, "二、负面清单核查", od.STYLE_HEADING1)
     _loop_paragraphs(doc, "negative_paragraphs")
+    _loop_paragraphs(doc, "rule_paragraphs")
+    _p(doc, "三、规划目标完成情况", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "progress_intro")
+    _p(doc, "{%p if progress_rows %}", od.STYLE_PLAIN)
+    _loop_table(doc, ["编号", "观测点", "实际完成（来源）", "规划目标（来源）", "完成率"], [16, 34, 44, 44, 18],
+                "for r in progress_rows", ["{{ r.code }}", "{{ r.name }}", "{{ r.achieved }}", "{{ r.target }}",
+                                           "{{r r.rate }}"], small=True)
+    _p(doc, "{%p endif %}", od.STYLE_PLAIN)
+    _p(doc, "四、同比情况", od.STYLE_HEADING1)
+    _loop_paragraphs(doc, "trend_intro")
+    _p(doc, "{%p if trend_rows %}", od.STYLE_PLAIN)
+    _loop_table(doc, ["编号", "观测点", "本年度（来源）", "上年度（来源）", "变化"], [16, 30, 44, 44, 22],
+                "for r in trend_rows", ["{{ r.code }}", "{{ r.name }}", "{{ r.current }}", "{{ r.previous }}",
+                                        "{{ r.change }}"], small=True)
+    _p(doc, "{%p endif %}", od.STYLE_PLAIN)
+    _p(doc, "五、分项核查", od.STYLE_HEADING1)
+    _figure(doc, "fig_coverage")
+    _p(doc, "{%p for g in groups %}", od.STYLE_HEADING2)
+    _p(doc, "{{ g.heading }}", od.STYLE_HEADING2)
+    _p(doc, "{%p for para in g.paragraphs %}", od.STYLE_BODY_LEFT)
+    _p(doc, "{{r para }}", od.STYLE_BODY_LEFT)
+    _p(doc, "{%p endfor %}", od.STYLE_BODY_LEFT)
+    _p(doc, "{%p endfor %}", od.STYLE_HEADING2)
 
-    _p(doc, "五、主要问题", od.STYLE_HEADING1)
-    _loop_paragraphs(doc, "problems", "item")
-
-    _p(doc, "六、改进建议", od.STYLE_HEADING1)
-    _loop_paragraphs(doc, "suggestions", "item")
-
-    _p(doc, "七、评审结论（建议）", od.STYLE_HEADING1)
-    _loop_paragraphs(doc, "conclusion_paragraphs")
-
-    _p(doc, "", od.STYLE_PLAIN)
-    _p(doc, "", od.STYLE_PLAIN)
-    _p(doc, "评审专家（签字）：　　　　　　　　", od.STYLE_SIGNATURE)
-    _p(doc, "日期：　　　　年　　月　　日", od.STYLE_SIGNATURE)
-
-    # ---- 附件1
-    od.add_page_break(doc)
-    _p(doc, "附件1", od.STYLE_ATTACHMENT)
+    # ---- 附件2
+    _attachment_mark(doc, "附件2")
     _p(doc, "佐证材料缺失清单", od.STYLE_TITLE)
     _loop_paragraphs(doc, "gaps_intro", style=od.STYLE_BODY)
     _p(doc, "{%p if gaps %}", od.STYLE_PLAIN)
@@ -133,9 +158,8 @@ def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
                 small=True)
     _p(doc, "{%p endif %}", od.STYLE_PLAIN)
 
-    # ---- 附件2
-    od.add_page_break(doc)
-    _p(doc, "附件2", od.STYLE_ATTACHMENT)
+    # ---- 附件3
+    _attachment_mark(doc, "附件3")
     _p(doc, "数据冲突清单", od.STYLE_TITLE)
     _loop_paragraphs(doc, "conflicts_intro")
     _p(doc, "{%p if conflicts %}", od.STYLE_PLAIN)
@@ -144,9 +168,8 @@ def build_opinion_template(path: Path = OPINION_TEMPLATE) -> Path:
                 small=True)
     _p(doc, "{%p endif %}", od.STYLE_PLAIN)
 
-    # ---- 附件3
-    od.add_page_break(doc)
-    _p(doc, "附件3", od.STYLE_ATTACHMENT)
+    # ---- 附件4
+    _attachment_mark(doc, "附件4")
     _p(doc, "证据明细表", od.STYLE_TITLE)
     _loop_paragraphs(doc, "evidence_intro")
     _loop_table(doc, ["编号", "观测点", "状态", "取值", "来源（文件、页码）", "摘录"], [16, 30, 16, 18, 30, 46],

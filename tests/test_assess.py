@@ -177,11 +177,24 @@ def test_conclusion_pass_when_coverage_ok_and_no_flags():
     assert "50%" in a.conclusion.rule and "不予通过" in a.conclusion.rule
 
 
-def test_conclusion_rectify_when_coverage_below_bar():
+def test_coverage_informs_but_never_decides_by_default():
     a = assess(sample_evidence(), small_catalogue())          # 59.4 % < 60 %
     assert a.coverage.percent < 60
-    assert a.conclusion.label == "整改后复核"
-    assert any("覆盖率" in r for r in a.conclusion.reasons)
+    assert a.conclusion.label == "建议通过"                   # the notice's rule: no coverage bar
+    assert "不作为结论依据" in a.conclusion.rule
+    # a rules file may opt in to a coverage bar
+    b = assess(sample_evidence(), small_catalogue(), AssessSettings(coverage_bar=60))
+    assert b.conclusion.label == "整改后复核" and any("覆盖率" in r for r in b.conclusion.reasons)
+
+
+def test_confirmed_negative_item_is_never_called_suspected():
+    e = sample_evidence()
+    e["negative_list"][1].update(flagged=True, evidence=[ev("审计报告.pdf", 2, "连续两年未落实经费投入")],
+                                 expert={"status": "触发"})
+    a = assess(e, small_catalogue())
+    assert a.conclusion.label == "不予通过"
+    words = " ".join([a.problems[0].text, *a.conclusion.reasons])
+    assert "确认触发" in words and "疑似" not in words
 
 
 def test_conclusion_rectify_when_basic_threshold_unmet():
@@ -231,19 +244,30 @@ def test_settings_from_yaml(tmp_path: Path):
 def test_problems_cover_missing_conflicts_and_undecided():
     a = assess(sample_evidence(), small_catalogue())
     kinds = [i.kind for i in a.problems]
-    assert "conflict" in kinds and "missing" in kinds and "basic_undecided" in kinds and "coverage" in kinds
+    # ranked: core items (funding, 实体化运作, enterprise) > conflicts > missing evidence (grouped)
+    assert kinds == ["core", "core", "conflict", "missing"]
+    assert len(a.problems) <= a.settings.max_problem_items
     conflict = next(i for i in a.problems if i.kind == "conflict")
     # both sources and both values are quoted
     assert "2%（2024年度工作总结.pdf 第4页）" in conflict.text
     assert "3%（自评表.xlsx 工作表“自评”第5行）" in conflict.text
-    missing = [i for i in a.problems if i.kind == "missing"]
-    by_codes = {tuple(i.codes): i.text for i in missing}
-    assert ("3.3.2",) in by_codes and "“3.牵头企业”有1个观测点（3.3.2）未见佐证材料" in by_codes[("3.3.2",)]
+    missing = next(i for i in a.problems if i.kind == "missing")
+    assert missing.text.startswith("6个观测点未见佐证材料") and "1个观测点佐证不完整" in missing.text
+    assert "“3.牵头企业”（1个）" in missing.text and "附件2" in missing.text
     # every missing or partial point is named in some problem and some suggestion
     for p in a.gaps:
         assert any(p.code in i.codes for i in a.problems)
         assert any(p.code in i.codes for i in a.suggestions)
-    assert len(a.suggestions) == len(a.problems) - kinds.count("coverage")
+    # one suggestion per problem, same kind, same order
+    assert [i.kind for i in a.suggestions] == kinds
+    # by default neither an undecided basic bar nor the coverage is a problem; opt-in rules add them
+    strict = assess(sample_evidence(), small_catalogue(), {"undecided_basic_blocks": True, "coverage_bar": 99})
+    skinds = [i.kind for i in strict.problems]
+    assert skinds[0] == "basic_undecided" and skinds[-1] == "coverage"
+    undecided = strict.problems[0]
+    assert set(undecided.codes) == {"2.3.1", "3.3.1"} and "无法判定" in undecided.text
+    assert "59.4%" in strict.problems[-1].text and "99%" in strict.problems[-1].text
+    assert len(strict.suggestions) == len(strict.problems) - skinds.count("coverage")
 
 
 def test_gaps_have_hints_derived_from_point():
@@ -325,4 +349,10 @@ def test_real_catalogue_groups():
     assert [g.name for g in a.groups] == ["基础性指标", "合作办学", "合作育人", "合作就业", "合作发展"]
     assert a.coverage.total == len(cat.points) and a.coverage.missing == len(cat.points)
     assert a.name == "联合体" and not a.name_known
-    assert a.conclusion.label == "整改后复核"
+    # no flag, no bar found unmet: the default rule passes and says the bars could not be decided
+    assert a.conclusion.label == "建议通过"
+    basic = a.basic_thresholds
+    assert basic and a.conclusion.reasons == [f"负面清单未发现触发情形，基础性指标{len(basic)}项门槛要求中0项已达到、"
+                                              "其余无法判定（不作为否定理由）"]
+    # the missing evidence is still reported as a problem (coverage informs the opinion)
+    assert any(i.kind == "missing" and f"{len(cat.points)}个观测点未见佐证材料" in i.text for i in a.problems)

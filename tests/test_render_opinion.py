@@ -130,34 +130,52 @@ def test_styles_fonts_sizes_and_spacing(rendered):
     assert defaults.get(f"{W}eastAsia") == "仿宋_GB2312" and defaults.get(f"{W}eastAsiaTheme") is None
     # headings of the document really use those styles
     items = body_items(doc)
-    assert ("GwHeading1", "一、总体评价") in [(s, t) for _, s, t, _ in items]
+    assert ("GwHeading1", "一、基本情况") in [(s, t) for _, s, t, _ in items]
+    assert ("GwHeading1", "二、总体评价") in [(s, t) for _, s, t, _ in items]
     assert ("GwHeading2", "（一）基础性指标") in [(s, t) for _, s, t, _ in items]
     assert items[0][1] == "GwTitle" and items[0][2] == "测试市域产教联合体评审意见"
 
 
+def _footer_paragraph(footer):
+    ps = footer._element.findall(qn("w:p"))
+    assert len(ps) == 1
+    return ps[0]
+
+
 def test_page_number_footer(rendered):
-    footer = rendered["doc"].sections[0].footer
-    xml = footer._element.xml
-    assert "PAGE" in "".join(t.text or "" for t in footer._element.iter(qn("w:instrText")))
-    texts = [t.text for t in footer._element.iter(qn("w:t"))]
-    assert texts[0] == "— " and texts[-1] == " —"
-    for r in footer._element.iter(qn("w:r")):
-        rf = r.find(f"{W}rPr/{W}rFonts")
-        assert rf is not None and rf.get(f"{W}eastAsia") == "宋体"
-        assert r.find(f"{W}rPr/{W}sz").get(f"{W}val") == "28"
-    assert 'w:val="center"' in xml
+    """GB/T 9704 7.5: 「— 1 —」 in 4号宋体, odd pages right-aligned and even pages left-aligned,
+    one character (14 pt = 280 twips) in from the edge of the text block."""
+    doc = rendered["doc"]
+    with zipfile.ZipFile(rendered["path"]) as z:
+        settings = etree.fromstring(z.read("word/settings.xml"))
+    assert settings.find(qn("w:evenAndOddHeaders")) is not None
+    for s in doc.sections:
+        for footer, side in ((s.footer, "right"), (s.even_page_footer, "left")):
+            assert not footer.is_linked_to_previous or s is not doc.sections[0]
+            p = _footer_paragraph(footer)
+            assert "PAGE" in "".join(t.text or "" for t in p.iter(qn("w:instrText")))
+            texts = [t.text for t in p.iter(qn("w:t"))]
+            assert texts[0] == "— " and texts[-1] == " —"
+            for r in p.iter(qn("w:r")):
+                rf = r.find(f"{W}rPr/{W}rFonts")
+                assert rf is not None and rf.get(f"{W}eastAsia") == "宋体"
+                assert r.find(f"{W}rPr/{W}sz").get(f"{W}val") == "28"
+            assert p.find(f"{W}pPr/{W}jc").get(f"{W}val") == side
+            assert p.find(f"{W}pPr/{W}ind").get(f"{W}{side}") == "280"
 
 
 # --------------------------------------------------------------------------- content
 
-SECTIONS = ["一、总体评价", "二、分项评价", "（一）基础性指标", "（二）合作办学", "（三）合作育人（含“五金”建设）",
-            "（四）合作就业", "（五）合作发展", "三、门槛指标达标情况", "四、负面清单核查", "五、主要问题",
-            "六、改进建议", "七、评审结论（建议）", "评审专家（签字）：", "日期：", "附件1", "佐证材料缺失清单",
-            "附件2", "数据冲突清单", "附件3", "证据明细表"]
+SECTIONS = ["一、基本情况", "二、总体评价", "三、主要成效", "四、存在问题", "五、意见建议", "六、评审结论（建议）",
+            "七、需核实事项", "附件：1．观测点逐项核查情况", "\u3000\u3000\u30002．佐证材料缺失清单",
+            "\u3000\u3000\u30003．数据冲突清单", "\u3000\u3000\u30004．证据明细表", "评审专家（签字）：", "日期：",
+            "附件1", "观测点逐项核查情况", "一、门槛指标达标情况", "二、负面清单核查", "三、规划目标完成情况", "四、同比情况",
+            "五、分项核查", "（一）基础性指标", "（二）合作办学", "（三）合作育人（含“五金”建设）", "（四）合作就业",
+            "（五）合作发展", "附件2", "佐证材料缺失清单", "附件3", "数据冲突清单", "附件4", "证据明细表"]
 
 
 def test_every_section_present_in_order(rendered):
-    texts = [t.strip() for kind, _, t, _ in body_items(rendered["doc"]) if kind == "p"]
+    texts = [t.strip(" \t\n") for kind, _, t, _ in body_items(rendered["doc"]) if kind == "p"]
     pos = []
     for s in SECTIONS:
         hits = [i for i, t in enumerate(texts) if t.startswith(s)]
@@ -180,7 +198,10 @@ def test_figures_quote_value_unit_and_source(rendered):
     assert "2.1.1 产业园区等级为省级" in text
     a = assess(rendered["evidence"], rendered["cat"])
     assert a.coverage.percent == 65.6 and a.conclusion.label == "建议通过"
-    assert "建议结论：建议通过。" in text and "观测点佐证覆盖率低于60%的，结论为“整改后复核”" in text
+    assert "建议结论：建议通过。理由：负面清单未发现触发情形，基础性指标5项门槛要求中3项已达到" in text
+    # the stated rule names the standard and says coverage decides nothing by default
+    assert "教职成厅函〔2024〕20号附件1" in text and "仅作参考，不作为结论依据" in text
+    assert "观测点佐证覆盖率低于" not in text
 
 
 def _highlighted(run) -> bool:
@@ -241,24 +262,31 @@ def test_hostile_text_survives_exactly_and_is_never_executed(rendered):
 def test_charts_embedded_at_text_width(rendered):
     doc = rendered["doc"]
     shapes = doc.inline_shapes
-    assert len(shapes) == 3 == len(rendered["charts"])
+    # three charts are drawn; the opinion embeds the two that carry a judgement (coverage per part
+    # and the thresholds), both in 附件1, none in the 2–5 page body
+    assert len(rendered["charts"]) == 3 and len(shapes) == 2
     for s in shapes:
         assert Mm(100) <= s.width <= Mm(od.TEXT_WIDTH_MM)
         assert s.height <= Mm(225)
-    texts = [t for _, _, t, _ in body_items(doc)]
-    assert "图1　佐证状态分布" in texts and "图3　门槛指标对照" in texts
-    figure_paras = [el for _, sid, _, el in body_items(doc) if el.find(f".//{W}drawing") is not None]
-    assert all(_style(p) == "GwFigure" for p in figure_paras)   # not clipped by fixed line spacing
+    items = body_items(doc)
+    texts = [t for _, _, t, _ in items]
+    assert "图1　门槛指标对照" in texts and "图2　各二级指标佐证覆盖情况" in texts
+    assert not [t for t in texts if "佐证状态分布" in t]
+    figure_paras = [i for i, (_, _, _, el) in enumerate(items) if el.find(f".//{W}drawing") is not None]
+    assert all(_style(items[i][3]) == "GwFigure" for i in figure_paras)   # not clipped by fixed line spacing
+    annex = texts.index("附件1")
+    assert all(i > annex for i in figure_paras)
 
 
 def test_no_invented_numbers(rendered):
-    """Every number in the opinion's body (sections 一–七) comes from the evidence, catalogue or counts."""
+    """Every number in the opinion's first pages (information table, sections 一–七, 附件说明) comes
+    from the evidence, the catalogue or counts of the assessment."""
     e, cat = rendered["evidence"], rendered["cat"]
     a = assess(e, cat)
     items = body_items(rendered["doc"])
-    start = [i for i, x in enumerate(items) if x[2] == "一、总体评价"][0]
     end = [i for i, x in enumerate(items) if x[2] == "附件1"][0]
-    body = "\n".join(t for _, _, t, _ in items[start:end])
+    body = "\n".join(t for _, _, t, _ in items[:end])
+    assert "一、基本情况" in body and "七、需核实事项" in body
     allowed_text = json.dumps(e, ensure_ascii=False) + json.dumps([p.to_json() for p in cat.points], ensure_ascii=False)
     allowed = set(re.findall(r"\d+(?:\.\d+)?", allowed_text))
     allowed |= {f"{float(x):g}" for x in allowed}       # 320.0 in JSON is written 320
@@ -266,8 +294,13 @@ def test_no_invented_numbers(rendered):
     for c in covs:
         allowed |= {str(c.total), str(c.found), str(c.partial), str(c.conflict), str(c.missing)}
         allowed.add(f"{c.percent:g}")
-    allowed |= {str(i) for i in range(0, 21)}          # list numbering and small counts
-    allowed |= {"60", "0.5", "1"}                        # the stated rule's defaults
+    allowed |= {str(len(x)) for x in (a.problems, a.suggestions, a.thresholds, a.basic_thresholds, a.gaps,
+                                       a.conflicts, a.documents, a.negatives)}
+    allowed.add(str(a.pages_total))                     # 可计页材料N页 = sum of the documents' pages
+    allowed |= {str(sum(1 for p in a.basic_thresholds if p.threshold_met is v)) for v in (True, False, None)}
+    allowed |= {str(i) for i in range(1, 8)}           # list numbering (一–七 items, 附件1–4)
+    found = set(re.findall(r"\d+(?:\.\d+)?", body))
+    assert {"320", "12", "860", "2", "3", "2024"} <= found            # the body does quote figures
     found = set(re.findall(r"\d+(?:\.\d+)?", body))
     assert not sorted(found - allowed)
 
@@ -369,7 +402,11 @@ def test_template_builder_reproduces_a_working_template(tmp_path):
     fresh = mod.build_opinion_template(tmp_path / "t.docx")
     cat = small_catalogue()
     path = review_opinion.render_opinion(no_charts(sample_evidence(cat)), cat, tmp_path / "out", template=fresh)
-    assert "一、总体评价" in full_text(Document(str(path)))
+    text = full_text(Document(str(path)))
+    assert "二、总体评价" in text and "建议结论：建议通过。" in text
+    # the fresh template is the shipped one: same body text
+    shipped = review_opinion.render_opinion(no_charts(sample_evidence(cat)), cat, tmp_path / "shipped")
+    assert full_text(Document(str(shipped))) == text
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) 未安装，跳过 PDF 转换检查")

@@ -493,17 +493,12 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
               and ({c.block.file for c in g} - {c.block.file for c in best}
                    or any((f, not t) in kinds(best) for f, t in kinds(g)))]
     if rivals and max(c.score for c in best) >= 0.6:
-        if p.type == "yesno":
-            # a denial and an affirmation of the same yes/no point: report, trust the table row
-            pass
         res.status = "conflict"
-        vals = [res.value] + [to_number(g[0].value) if isinstance(g[0].value, Decimal) else g[0].value for g in rivals]
         one_file = len({c.block.file for g in [best] + rivals for c in g}) == 1
         res.note = ("同一材料内数值不一致：" if one_file else "材料间数值不一致：") + "；".join(
             f"{_fmt(g[0])}（{g[0].block.file}{'第%d页' % g[0].block.page if g[0].block.page else ''}）" for g in [best] + rivals)
         for g in rivals:
             ev.extend(g)
-        del vals
     res.evidence = [c.evidence() for c in _dedupe(ev)[:8]]
     files = {c.block.file for c in best}
     res.confidence = round(min(0.98, max(c.score for c in best) + 0.1 * (len(files) - 1)) * (0.7 if res.status == "conflict" else 1.0), 3)

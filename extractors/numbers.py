@@ -69,8 +69,6 @@ RAW_UNITS = [
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(RAW_UNITS, key=len, reverse=True))
 _ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = f"[{_CN_NUM_CHARS}]+"
-QUALIFIERS_BEFORE = ("超过", "逾", "近", "约", "达", "达到", "累计", "共", "共计", "合计", "不少于", "不低于", "不足", "将近", "接近")
-QUALIFIERS_AFTER = ("以上", "余", "多", "左右", "以下", "以内")
 
 _QTY_RE = re.compile(
     rf"(?P<pct>百分之(?P<pctnum>{_CN}|{_ARABIC}))"

@@ -211,7 +211,7 @@
       ev.preventDefault();
       post(form.action, new URLSearchParams(new FormData(form)), {"Content-Type": "application/x-www-form-urlencoded"})
         .then(function () {
-          return fetch(location.pathname + location.search, {headers: {"Accept": "text/html"}}).then(function (r) { return r.text(); });
+          return fetch(location.pathname, {headers: {"Accept": "text/html"}}).then(function (r) { return r.text(); });
         })
         .then(function (html) {
           // refresh the point's row from the page, then the panel

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -141,9 +142,6 @@ def test_review_in_the_browser(server, tmp_path):
         link.click()
         expect(page.locator("tr.pt")).to_have_count(116)
         page.screenshot(path=str(shots / "consortium.png"))
-        page.select_option("select[name=status]", "conflict")
-        expect(page.locator("tr.pt")).to_have_count(1)
-        expect(page.locator("tr.pt .code")).to_have_text("9.1.4")
 
         # 3. a point with PDF evidence: page image + highlight (in the side panel)
         page.locator('#p-9\\.1\\.4 a.ev', has_text="2024年度工作总结.pdf").click()
@@ -181,6 +179,13 @@ def test_review_in_the_browser(server, tmp_path):
         page.locator("#n-16\\.1 button[value='未触发']").click()
         expect(page.locator("#n-16\\.1")).to_contain_text("专家确认：未触发")
 
+        # filters: status (and confidence) narrow the list
+        page.select_option("select[name=status]", "partial")
+        expect(page).to_have_url(re.compile(r".*/c/input_docs\?status=partial&conf=.*"))
+        n = page.locator("tr.pt").count()
+        assert 0 < n < 116 and page.locator("tr.pt.st-partial").count() == n
+        page.goto(url + "/c/input_docs")
+
         # 6. regenerate and download the opinion
         page.locator("#regenerate").click()
         expect(page.locator("#jobs .job").first).to_be_visible(timeout=30_000)
@@ -212,5 +217,11 @@ def test_review_in_the_browser(server, tmp_path):
         expect(page.locator("#d-comment")).to_have_value("工作簿里写的意见：会议纪要已核对")
         page.goto(url + "/c/input_docs/point/9.1.4")
         expect(page.locator("#d-value")).to_have_value("305")            # the browser's decision survived the re-run
+        expect(page.locator(".page-view[data-highlights]")).to_have_count(1, timeout=30_000)
+        for _ in range(100):
+            if page.locator("img.page-img").evaluate("i => i.complete && i.naturalWidth") > 500:
+                break
+            time.sleep(0.1)
+        page.screenshot(path=str(shots / "point.png"), full_page=True)
         assert not errors, errors
         browser.close()

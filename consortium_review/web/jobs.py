@@ -64,7 +64,8 @@ class Job:
             return {"id": self.id, "names": self.names, "what": self.what, "state": self.state,
                     "state_label": STATE_LABELS[self.state], "lines": list(self.lines),
                     "problems": list(self.problems), "results": dict(self.results),
-                    "seconds": round((self.finished or time.time()) - self.started, 1) if self.started else None}
+                    "seconds": round((self.finished or time.time()) - self.started, 1) if self.started else None,
+                    "finished_ago": round(time.time() - self.finished, 1) if self.finished else None}
 
 
 class JobRunner:

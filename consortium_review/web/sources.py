@@ -94,15 +94,16 @@ def pdf_page(path: Path, page: int, snippet: str = "", scale: float = RENDER_SCA
             return PageView(png=b"", width=int(w * scale), height=int(h * scale), boxes=boxes)
         image = pg.render(scale=scale).to_pil().convert("RGB")
         if boxes:
-            overlay = image.copy()
-            draw = ImageDraw.Draw(overlay)
+            # a highlighter pen: multiply with yellow, so the text under it stays black
+            from PIL import Image, ImageChops
+
+            marker = Image.new("RGB", image.size, (255, 255, 255))
+            draw = ImageDraw.Draw(marker)
             W, H = image.size
             for bx in boxes:
-                draw.rectangle([bx["x"] * W - 1, bx["y"] * H - 1, (bx["x"] + bx["w"]) * W + 1,
-                                (bx["y"] + bx["h"]) * H + 1], fill=(255, 214, 0))
-            from PIL import Image
-
-            image = Image.blend(image, overlay, 0.45)
+                draw.rectangle([bx["x"] * W - 2, bx["y"] * H - 2, (bx["x"] + bx["w"]) * W + 2,
+                                (bx["y"] + bx["h"]) * H + 2], fill=(255, 226, 60))
+            image = ImageChops.multiply(image, marker)
         buf = io.BytesIO()
         image.save(buf, format="PNG", optimize=False)
         pg.close()

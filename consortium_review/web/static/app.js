@@ -27,6 +27,7 @@
     jobsBox.textContent = "";
     list.forEach(function (j) {
       if (watching && j.names.indexOf(watching) < 0) return;
+      if (j.finished_ago != null && j.finished_ago > 300) return;     // old news
       var box = el("div", "job " + j.state);
       box.setAttribute("data-state", j.state);
       var title = el("div", null, j.what + "：" + (j.names.join("、") || "（无）") + " — " + j.state_label +
@@ -175,9 +176,15 @@
             view.appendChild(hl);
           });
           view.setAttribute("data-highlights", String((d.boxes || []).length));
-          if (d.boxes && d.boxes.length && view.closest(".panel")) {
-            var first = view.querySelector(".hl");
-            view.querySelector("img").addEventListener("load", function () { first.scrollIntoView({block: "center"}); });
+          var box = view.closest(".panel");
+          if (d.boxes && d.boxes.length && box) {
+            // centre the first highlight inside the panel (never scroll the page itself)
+            var first = view.querySelector(".hl"), img = view.querySelector("img");
+            var centre = function () {
+              var delta = first.getBoundingClientRect().top - box.getBoundingClientRect().top;
+              box.scrollTop += delta - box.clientHeight / 2;
+            };
+            if (img.complete) centre(); else img.addEventListener("load", centre);
           }
         });
     });
@@ -200,8 +207,7 @@
         var row = code && document.getElementById("p-" + code);
         if (row) row.classList.add("active");
         var target = hash && panel.querySelector("#" + hash);
-        panel.scrollTop = 0;
-        if (target) target.scrollIntoView({block: "start"});
+        panel.scrollTop = target ? target.offsetTop - 8 : 0;
       });
   }
   function bindDecision(root, url) {

@@ -236,3 +236,34 @@ def test_a_crashing_review_leaves_others_and_decisions_intact(ws, catalogue, mon
     assert (ws / "output" / "乙联合体" / "evidence.json").is_file()
     assert expert_row(workbook_of(ws), "1.1.1") == {"专家判定": "缺失", "专家取值": None, "专家意见": "材料不足"}
     assert c.get("/").status_code == 200
+
+
+def test_folder_upload_installs_one_consortium_and_keeps_decisions(ws, catalogue):
+    c = client(ws, catalogue)
+    c.app.state.jobs.stop()                 # queue only: this test looks at the files, not at a review
+    c.post("/c/甲联合体/decide/1.1.1", data={"token": "tok-123", "comment": "上传前的意见"})
+    h = {"X-CR-Token": "tok-123"}
+    new_text = TEXT.replace("45家", "52家")
+    assert c.post("/upload/file?staging=ab12&path=" + "方案.txt", content=new_text.encode("utf-8"),
+                  headers=h).status_code == 200
+    assert c.post("/upload/file?staging=ab12&path=" + "附件/名单.txt", content="成员名单\n".encode("utf-8"),
+                  headers=h).status_code == 200
+    r = c.post("/upload/finish?staging=ab12&name=甲联合体", headers=h)
+    assert r.status_code == 200 and r.json()["names"] == ["甲联合体"]
+    # a re-upload replaces the materials; the decisions in the workbook stay
+    assert (ws / "甲联合体" / "方案.txt").read_text(encoding="utf-8") == new_text
+    assert (ws / "甲联合体" / "附件" / "名单.txt").is_file()
+    assert expert_row(workbook_of(ws), "1.1.1")["专家意见"] == "上传前的意见"
+    assert not (ws / ".uploads" / "f-ab12").exists()
+
+
+def test_annual_report_is_generated_from_the_page(ws, catalogue):
+    c = client(ws, catalogue)
+    assert c.post("/c/甲联合体/annual").status_code == 403
+    r = c.post("/c/甲联合体/annual", headers={"X-CR-Token": "tok-123"})
+    assert r.status_code == 200, r.text
+    name = r.json()["files"][0]
+    assert name.endswith("年度报告.docx")
+    page = c.get("/c/甲联合体").text
+    assert name in page
+    assert c.get("/c/甲联合体/files/" + name).content[:2] == b"PK"

@@ -100,6 +100,9 @@ def create_app(workspace: Path, out: Optional[Path] = None, *, catalogue=None, t
     jobs = JobRunner(ws, workers=workers)
     env = Environment(loader=PackageLoader("consortium_review.web", "templates"),
                       autoescape=select_autoescape(["html"], default=True), trim_blocks=True, lstrip_blocks=True)
+    from consortium_review.generator.assess import format_value
+
+    env.filters["ev_value"] = lambda e: format_value(e.get("value"), e.get("unit"), e.get("quantities"))
     env.globals.update(token=token, status_labels=STATUS_LABELS, heat_color=heat_color,
                        confidence_levels=CONFIDENCE_LEVELS, confidence_level=confidence_level, quote=quote)
 
@@ -354,7 +357,7 @@ def create_app(workspace: Path, out: Optional[Path] = None, *, catalogue=None, t
             body = staging / "upload.zip"
             await receive_body(request, body)
             stem = filename[:-4] if filename.lower().endswith(".zip") else filename
-            up = ws.unpack_zip(body, stem or "联合体", staging)
+            up = ws.unpack_zip(body, stem or "联合体", staging, busy=jobs.busy)
         except Forbidden as exc:
             return error(str(exc), 413 if "过大" in str(exc) else 403, request)
         finally:
@@ -396,7 +399,7 @@ def create_app(workspace: Path, out: Optional[Path] = None, *, catalogue=None, t
             if not staging.isalnum() or len(staging) > 64:
                 raise UnsafePath("上传编号不合法")
             root = ws.uploads_dir() / f"f-{staging}"
-            up = ws.install_folder(root / "files", request.query_params.get("name") or "联合体")
+            up = ws.install_folder(root / "files", request.query_params.get("name") or "联合体", busy=jobs.busy)
             shutil.rmtree(root, ignore_errors=True)
         except Forbidden as exc:
             return error(str(exc), 403, request)

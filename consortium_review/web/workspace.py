@@ -242,7 +242,7 @@ class Workspace:
         d.mkdir()
         return d
 
-    def unpack_zip(self, zip_path: Path, fallback_name: str, staging: Path) -> Upload:
+    def unpack_zip(self, zip_path: Path, fallback_name: str, staging: Path, busy=None) -> Upload:
         """Unpack an uploaded zip into ``staging`` with the readers' archive rules; then install it."""
         from consortium_review.extractors.read import MAX_FILE_BYTES
         from consortium_review.extractors.readers import ReadError
@@ -291,15 +291,15 @@ class Workspace:
                     target.unlink(missing_ok=True)
         finally:
             zf.close()
-        self._install(files_dir, fallback_name, up)
+        self._install(files_dir, fallback_name, up, busy)
         return up
 
-    def install_folder(self, files_dir: Path, fallback_name: str) -> Upload:
+    def install_folder(self, files_dir: Path, fallback_name: str, busy=None) -> Upload:
         up = Upload()
-        self._install(files_dir, fallback_name, up)
+        self._install(files_dir, fallback_name, up, busy)
         return up
 
-    def _install(self, files_dir: Path, fallback_name: str, up: Upload) -> None:
+    def _install(self, files_dir: Path, fallback_name: str, up: Upload, busy=None) -> None:
         """Move unpacked materials into the workspace: one consortium or one per sub-folder.
 
         A re-upload replaces that consortium's materials; its outputs (and the expert's
@@ -328,6 +328,9 @@ class Workspace:
                 continue
             if name == OUTPUT_DIRNAME or (self.root / name).resolve() == self.out:
                 name = f"{name}-材料"
+            if busy is not None and busy(name):
+                up.problems.append(f"{name}：正在评审，材料未替换；请在评审完成后重新上传")
+                continue
             with self.lock:
                 dest = self.root / name
                 old = None

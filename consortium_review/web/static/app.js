@@ -176,6 +176,9 @@
             view.appendChild(hl);
           });
           view.setAttribute("data-highlights", String((d.boxes || []).length));
+          if (!(d.boxes || []).length) {
+            view.parentNode.insertBefore(el("p", "muted small", "该页没有可定位的文字层（扫描件或文字已变更），请对照上方摘录查看。"), view);
+          }
           var box = view.closest(".panel");
           if (d.boxes && d.boxes.length && box) {
             // centre the first highlight inside the panel (never scroll the page itself)
@@ -241,6 +244,14 @@
     });
   }
   if (panel) bindOpeners(document);
+
+  // slow plain forms (annual report): show that something is happening
+  document.querySelectorAll("form[data-wait]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var btn = form.querySelector("button");
+      if (btn) { btn.textContent = form.getAttribute("data-wait"); setTimeout(function () { btn.disabled = true; }, 0); }
+    });
+  });
 
   // filters apply on change
   document.querySelectorAll("form.filters select").forEach(function (s) {

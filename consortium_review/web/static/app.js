@@ -210,7 +210,8 @@
         var row = code && document.getElementById("p-" + code);
         if (row) row.classList.add("active");
         var target = hash && panel.querySelector("#" + hash);
-        panel.scrollTop = target ? target.offsetTop - 8 : 0;
+        panel.scrollTop = 0;
+        if (target) panel.scrollTop += target.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8;
       });
   }
   function bindDecision(root, url) {

@@ -334,10 +334,17 @@ class Workspace:
             with self.lock:
                 dest = self.root / name
                 old = None
-                if dest.exists() or dest.is_symlink():
-                    old = self.uploads_dir() / f"old-{uuid.uuid4().hex}"
-                    dest.rename(old)
-                shutil.move(str(src), str(dest))
+                try:
+                    if dest.exists() or dest.is_symlink():
+                        old = self.uploads_dir() / f"old-{uuid.uuid4().hex}"
+                        dest.rename(old)
+                    shutil.move(str(src), str(dest))
+                except OSError as exc:      # a file of the old materials is open (Windows) ...
+                    if old is not None and not dest.exists():
+                        old.rename(dest)    # ... keep the old materials as they were
+                        old = None
+                    up.problems.append(f"{name}：无法替换原有材料（{type(exc).__name__}，文件可能正被其他程序打开）")
+                    continue
                 if old is not None:
                     shutil.rmtree(old, ignore_errors=True)
             up.names.append(name)

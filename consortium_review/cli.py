@@ -17,6 +17,7 @@ from .catalogue import CatalogueError, load_catalogue
 EXTRA_COMMANDS = [
     "consortium_review.batch",          # review (batch mode), watch
     "consortium_review.generator.annual_report",          # datasheet, annual
+    "consortium_review.web.serve",                        # serve (the review workspace in the browser)
 ]
 
 STATUS_ZH = {"found": "已找到", "partial": "部分", "missing": "缺失", "conflict": "冲突"}

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as _dt
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -44,6 +45,7 @@ from typing import Any, Callable, Iterable, Optional, TextIO
 from .batch_progress import BaseDisplay, fmt_seconds, make_display
 from .batch_summary import consortium_row, write_summary
 from .cache import (CACHE_DIRNAME, ReadCache, ResultStore, consortium_fingerprint, input_files)
+from .fileio import OUTPUT_DIR_MARKER, mark_generated, mark_output_dir
 
 log = logging.getLogger("consortium_review.batch")
 
@@ -111,6 +113,8 @@ def consortium_folders(root: Path, out: Optional[Path] = None) -> list[Path]:
             continue
         if out_res is not None and p.resolve() == out_res:
             continue
+        if (p / OUTPUT_DIR_MARKER).exists():      # an output folder of an earlier run
+            continue
         subs.append(p)
     return subs
 
@@ -154,7 +158,8 @@ def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Em
         cache = ReadCache(Path(options["cache_dir"]), use_cached=not options.get("force"),
                           on_event=lambda kind, data: emit(name, kind, data))
         summary = review_consortium(Path(job["folder"]), Path(job["out_dir"]), catalogue, cache=cache,
-                                    render=options.get("render", True))
+                                    render=options.get("render", True), year=options.get("year"),
+                                    read_workers=int(options.get("read_workers") or 1))
         emit(name, "stage", {"stage": "汇总"})
         evidence = json.loads((Path(job["out_dir"]) / "evidence.json").read_text(encoding="utf-8"))
         row = consortium_row(evidence, catalogue, summary)
@@ -501,19 +506,37 @@ def _reusable(res: dict[str, Any]) -> bool:
     return True
 
 
-def _job_line(name: str, status: str, res: dict[str, Any], problems: list[str]) -> str:
+def _job_line(name: str, status: str, res: dict[str, Any], problems: list[str], reused: bool = False) -> str:
     mark = {"ok": "√", "warn": "！", "failed": "×"}.get(status, "·")   # GBK-safe (Windows consoles)
     if not res.get("ok"):
         return f"  {mark} {name}：失败 —— {problems[0] if problems else ''}"
     row = res["row"]
     st = row["statuses"]
     failed = len(row.get("documents_failed") or [])
-    extra = f"，{failed} 份无法读取" if failed else ""
+    extra = f"（含压缩包内文件 {row['documents_in_archives']} 份）" if row.get("documents_in_archives") else ""
+    extra += f"，{failed} 份无法读取" if failed else ""
     flags = f"，！负面清单疑似 {'、'.join(f['code'] for f in row['flags'])}" if row.get("flags") else ""
     c = res.get("cache") or {}
     return (f"  {mark} {row.get('name') or name}：材料 {row['documents']} 份{extra}；已找到 {st.get('found', 0)}，"
             f"部分 {st.get('partial', 0)}，冲突 {st.get('conflict', 0)}，缺失 {st.get('missing', 0)}{flags}"
-            f"（{fmt_seconds(res.get('seconds'))}，缓存命中 {c.get('hits', 0)}/{c.get('hits', 0) + c.get('misses', 0)}）")
+            + ("（未变化，沿用上次结果）" if reused else
+               f"（{fmt_seconds(res.get('seconds'))}，缓存命中 {c.get('hits', 0)}/{c.get('hits', 0) + c.get('misses', 0)}）")
+            + _detail_lines(res))
+
+
+def _detail_lines(res: dict[str, Any]) -> str:
+    """Report year and its source, then one line per file that could not be read or looks wrong."""
+    row = res.get("row") or {}
+    summary = res.get("summary") or {}
+    lines = []
+    ry = summary.get("report_year") or {}
+    if ry.get("year"):
+        lines.append(f"    报告年度：{ry['year']}（依据：{ry.get('source')}；可用 --year 指定）")
+    for f in row.get("documents_failed") or []:
+        lines.append(f"    × {f.get('file')}：{f.get('error')}")
+    for f in summary.get("documents_notes") or []:
+        lines.append(f"    ！{f.get('file')}：{f.get('note')}")
+    return "".join("\n" + line for line in lines)
 
 
 def _timing_line(res: dict[str, Any]) -> str:
@@ -530,19 +553,24 @@ def _timing_line(res: dict[str, Any]) -> str:
 
 def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] = None, force: bool = False,
                  render: bool = True, only: Optional[Iterable[str]] = None, stream: Optional[TextIO] = None,
-                 live: Optional[bool] = None, verbose: bool = False, write_summaries: bool = True) -> BatchResult:
+                 live: Optional[bool] = None, verbose: bool = False, write_summaries: bool = True,
+                 consortia: Optional[list[Path]] = None, year: Optional[int] = None) -> BatchResult:
     """Review every consortium sub-folder of ``folder`` into ``out/<folder name>``.
 
     ``only``: names of the consortia to process (watch mode); the others keep their last
     stored result in the summary. Raises ``KeyboardInterrupt`` after writing what finished.
+    ``consortia``: review exactly these folders (single-folder mode: one consortium, its files
+    read by ``workers`` processes) instead of the sub-folders of ``folder``.
+    ``year``: the report year for every consortium (default: chosen from each one's documents).
     """
     from .pipeline import RENDERERS
 
     t_start = time.perf_counter()
     folder, out = Path(folder), Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    mark_output_dir(out)         # never read as material, even inside the materials folder
     stream = stream if stream is not None else sys.stdout
     workers = int(workers) if workers else (os.cpu_count() or 1)
+    single = consortia is not None
     cache_dir = out / CACHE_DIRNAME
     store = ResultStore(cache_dir)
     runlog = RunLog(out / RUN_LOG)
@@ -563,17 +591,17 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     entries: dict[str, dict[str, Any]] = {}
     try:
         _sweep_temp(out)
-        subs = consortium_folders(folder, out)
-        runlog.write(f"===== 批量评审开始：材料 {folder}，输出 {out}，联合体 {len(subs)} 个，进程数 {workers}，"
+        subs = [Path(c) for c in consortia] if single else consortium_folders(folder, out)
+        runlog.write(f"===== {'评审' if single else '批量评审'}开始：材料 {folder}，输出 {out}，联合体 {len(subs)} 个，进程数 {workers}，"
                      f"{'强制重新读取（忽略缓存）' if force else '使用缓存'}{'' if render else '，不生成文档'}")
         if not subs:
             display.message(f"文件夹 {folder} 中没有联合体子文件夹")
-        loose = [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        loose = [] if single else [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
         if loose:
             runlog.write(f"顶层的 {len(loose)} 个文件不属于任何联合体文件夹，已忽略：{'、'.join(loose[:10])}")
         jobs: list[Job] = []
         for sub in subs:
-            name = sub.name
+            name = sub.resolve().name if single else sub.name
             out_dir = out / name
             if only_set is not None and name not in only_set:
                 stored = store.load(name)
@@ -583,6 +611,9 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
             t0 = time.perf_counter()
             files = input_files(sub)
             fp, parts = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS)
+            if year:           # --year changes every figure's meaning
+                parts["year"] = int(year)
+                fp = hashlib.sha256(f"{fp}|year={int(year)}".encode()).hexdigest()
             stored, reasons = (None, ["强制重新评审（--force）"]) if force else store.lookup(name, fp, out_dir, parts)
             if stored is not None:
                 entries[name] = _entry(name, out_dir, stored["result"], reused=True)
@@ -597,13 +628,15 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
             display.message(f"{len(result.reused)} 个联合体未变化，沿用上次结果；需要评审 {len(jobs)} 个")
         # --workers 1: in this process (debugging); otherwise worker processes, even for a
         # single consortium, so that a crashing reader cannot take the whole run down
-        inprocess = workers <= 1
+        # single-folder mode: the one consortium in this process, its files read by the workers
+        inprocess = workers <= 1 or single
         eff_workers = 1 if inprocess else max(1, min(workers, len(jobs)))
         if jobs:
             runlog.write(f"需要评审 {len(jobs)} 个联合体，"
                          + ("在当前进程中依次处理" if inprocess else f"使用 {eff_workers} 个工作进程"))
         display.begin([(j.name, len(j.files), j.size) for j in jobs])
-        options = {"cache_dir": str(cache_dir), "force": force, "render": render}
+        options = {"cache_dir": str(cache_dir), "force": force, "render": render, "year": year,
+                   "read_workers": workers if single else 1}
 
         def on_result(job: Job, res: dict[str, Any]) -> None:
             status, problems = _classify(res)
@@ -697,6 +730,8 @@ def _write_summary_if_changed(out: Path, cache_dir: Path, entries: list[dict[str
         runlog.write("汇总内容未变化，沿用已有汇总文件：" + "、".join(recorded))
         return [out / n for n in recorded]
     written = write_summary(out, entries, catalogue)
+    for p in written:
+        mark_generated(p)
     names = [p.name for p in written]
     runlog.write("汇总文件：" + "、".join(names))
     try:
@@ -755,14 +790,43 @@ def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
         print(printable(line, stream), file=stream)
 
 
-def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace) -> int:
-    """CLI entry (called by ``cli.cmd_review`` for a folder of consortium folders)."""
+def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace, single: bool = False) -> int:
+    """CLI entry (called by ``cli.cmd_review``): a folder of consortium folders, or with
+    ``single`` the one consortium in ``folder`` (same cache, resume, progress and messages)."""
     res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
                        force=bool(getattr(args, "force", False)),
                        render=not getattr(args, "no_render", False),
-                       verbose=bool(getattr(args, "verbose", False)))
+                       verbose=bool(getattr(args, "verbose", False)),
+                       consortia=[Path(folder)] if single else None, write_summaries=not single,
+                       year=getattr(args, "year", None))
+    if single:
+        _print_single(res, Path(out), sys.stdout)
+        return 1 if res.failed else 0
     _print_overview(res, Path(out), sys.stdout)
+    if not res.entries:
+        return 1                   # nothing to review is an error, not a success
     return res.exit_code
+
+
+def _print_single(res: BatchResult, out: Path, stream: TextIO) -> None:
+    """Closing lines of a single-folder review: outputs and where the log is."""
+    from .batch_progress import printable
+
+    lines = []
+    for e in res.entries:
+        if e.get("reused") and e.get("row"):
+            # unchanged since the last run: the same summary as then (failed files included)
+            lines.append(_job_line(e["folder"], e["status"], {"ok": True, "row": e["row"], "summary": e.get("summary"),
+                                                              "seconds": e.get("seconds"), "cache": e.get("cache")},
+                                   e.get("problems") or [], reused=True))
+        for p in e.get("problems") or []:
+            lines.append(f"  × {p}")
+        outs = (e.get("summary") or {}).get("outputs") or []
+        if e["status"] != "failed" or outs:
+            lines.append(f"  结果：{e['out_dir']}" + (f"（{'、'.join(outs)}）" if outs else ""))
+    lines.append(f"  运行日志：{out / RUN_LOG}；用时 {fmt_seconds(res.seconds)}")
+    for line in lines:
+        print(printable(line, stream), file=stream)
 
 
 def _positive_int(text: str) -> int:

@@ -103,6 +103,8 @@ def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any])
     Statuses, coverage, thresholds, flags and the conclusion come from ``consortium_review.generator.assess``
     (so expert overrides from the evidence workbook count); without it, from evidence.json.
     """
+    from .pipeline import submitted_count
+
     cons = evidence.get("consortium") or {}
     docs = evidence.get("documents") or []
     failed = [{"file": d.get("file"), "error": d.get("error") or d.get("status")}
@@ -149,7 +151,8 @@ def consortium_row(evidence: dict[str, Any], catalogue, summary: dict[str, Any])
     return {
         "name": cons.get("name"),
         "roster": cons.get("roster") or None,
-        "documents": len(docs),
+        "documents": submitted_count(docs),            # as the user sees them: a zip is one file
+        "documents_in_archives": len(docs) - submitted_count(docs),
         "documents_ok": docs_ok,
         "documents_failed": failed,
         "pages": sum(d.get("pages") or 0 for d in docs),

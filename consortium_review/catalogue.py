@@ -36,6 +36,24 @@ XLSX_COLUMNS = ["code", "name", "type", "unit", "units", "categories", "threshol
                 "scope", "level1", "level2_code", "level2_name", "group",
                 "indicator_code", "indicator_name", "indicator_description"]
 
+#: Chinese column headers of the workbook form (the loader accepts these or the field names).
+COLUMN_LABELS = {
+    "code": "编号", "name": "名称", "type": "取值类型", "unit": "单位", "units": "分项单位",
+    "categories": "可选类别", "threshold_rule": "门槛说明", "threshold_op": "门槛比较方式",
+    "threshold_value": "门槛值", "threshold_unit": "门槛单位", "keywords": "关键词", "exclude": "排除词",
+    "scope": "统计口径", "level1": "一级指标", "level2_code": "二级指标序号", "level2_name": "二级指标名称",
+    "group": "分组", "indicator_code": "三级指标编号", "indicator_name": "三级指标简称",
+    "indicator_description": "三级指标原文", "triggers": "触发说法", "denials": "否认说法",
+    "description": "说明", "batch": "批次", "index": "序号", "park": "园区", "lead_schools": "牵头学校",
+    "lead_enterprise": "牵头企业", "aliases": "简称", "key": "项目", "value": "内容",
+}
+_LABEL_FIELDS = {v: k for k, v in COLUMN_LABELS.items()}
+
+
+def column_field(header: str) -> str:
+    """Field name of a workbook column header (Chinese label or the field name itself)."""
+    return _LABEL_FIELDS.get(header, header)
+
 
 class CatalogueError(ValueError):
     """A catalogue file is malformed; the message says where and what (Chinese)."""
@@ -514,7 +532,7 @@ def _sheet_rows(ws, columns: list[str]) -> list[tuple[int, dict[str, Any]]]:
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
         return []
-    header = [_text(c) for c in rows[0]]
+    header = [column_field(_text(c)) for c in rows[0]]
     if "code" in header or "name" in header or "batch" in header or "key" in header:
         col = {h: i for i, h in enumerate(header) if h}
     else:
@@ -555,11 +573,11 @@ def _catalogue_from_workbook(wb, path: Path) -> Catalogue:
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
         raise CatalogueError(f"{sheet_where}：工作表为空")
-    header = [_text(c) for c in rows[0]]
-    missing = [c for c in ("code", "name", "type", "keywords") if c not in header]
+    header = [column_field(_text(c)) for c in rows[0]]
+    missing = [COLUMN_LABELS[c] for c in ("code", "name", "type", "keywords") if c not in header]
     if missing:
-        raise CatalogueError(f"{sheet_where}第1行（表头）：缺少列 {', '.join(missing)}；"
-                             f"表头应为 {', '.join(XLSX_COLUMNS)}")
+        raise CatalogueError(f"{sheet_where}第1行（表头）：缺少列 {'、'.join(missing)}；"
+                             f"表头应为 {'、'.join(COLUMN_LABELS[c] for c in XLSX_COLUMNS)}")
     col = {name: i for i, name in enumerate(header) if name}
 
     def get(row: tuple, name: str) -> Any:

@@ -1,6 +1,7 @@
 """Write a catalogue as the flat workbook that ``catalogue_from_xlsx`` reads back.
 
-Sheet 「观测点」 has exactly ``XLSX_COLUMNS`` (one row per observation point); sheets 「负面清单」,
+Sheet 「观测点」 has exactly ``XLSX_COLUMNS`` (one row per observation point, headed by their
+Chinese labels ``COLUMN_LABELS``); sheets 「负面清单」,
 「名单」, 「二级指标」 and 「信息」 carry the rest, so export → load gives the same catalogue.
 A last sheet 「填写说明」 explains the columns in Chinese for the secretaries who edit it.
 List fields (keywords, units, …) are written one cell each, items separated by 「；」.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-from .catalogue import (POINT_TYPES, XLSX_COLUMNS, XLSX_INFO_SHEET, XLSX_LEVEL2_COLUMNS, XLSX_LEVEL2_SHEET,
+from .catalogue import (COLUMN_LABELS, POINT_TYPES, XLSX_COLUMNS, XLSX_INFO_SHEET, XLSX_LEVEL2_COLUMNS, XLSX_LEVEL2_SHEET,
                         XLSX_NEGATIVE_COLUMNS, XLSX_NEGATIVE_SHEET, XLSX_POINTS_SHEET, XLSX_ROSTER_COLUMNS,
                         XLSX_ROSTER_SHEET, Catalogue, ObservationPoint)
 from .fileio import atomic_path
@@ -92,7 +93,7 @@ def _write_sheet(ws, header: list[str], rows: Iterable[list[Any]], help_text: di
 
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    ws.append(header)
+    ws.append([COLUMN_LABELS.get(h, h) for h in header])      # Chinese headers; the loader maps them back
     for i, name in enumerate(header, 1):
         cell = ws.cell(row=1, column=i)
         cell.font = bold
@@ -144,7 +145,7 @@ def export_xlsx(catalogue: Catalogue, path: Path | str) -> Path:
                  [["id", catalogue.id], ["title", catalogue.title], ["source", catalogue.source],
                   ["version", catalogue.version], ["level1", _join(catalogue.level1)]])
     _write_sheet(wb.create_sheet("填写说明"), ["列名", "说明"],
-                 [[c, COLUMN_HELP[c]] for c in XLSX_COLUMNS]
+                 [[COLUMN_LABELS[c], COLUMN_HELP[c]] for c in XLSX_COLUMNS]
                  + [["", ""],
                     ["提示", f"「{XLSX_POINTS_SHEET}」每行一个观测点；多个词语用“；”分隔。"
                              "改完后可用 consortium-review standard --standard 本文件.xlsx 检查。"]])

@@ -22,10 +22,87 @@ EXTRA_COMMANDS = [
 
 STATUS_ZH = {"found": "已找到", "partial": "部分", "missing": "缺失", "conflict": "冲突"}
 
+# argparse's own English, in Chinese (messages of Python 3.11-3.13)
+_ARGPARSE_ZH = [
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1：无效的选项 \2（可选：\3）"),
+    (r"invalid choice: (.*?) \(choose from (.*)\)", r"无效的选项 \1（可选：\2）"),
+    (r"argument (\S+): expected one argument", r"参数 \1 后面需要一个值"),
+    (r"argument (\S+): expected at least one argument", r"参数 \1 后面至少需要一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"参数 \1 的值无效：\3"),
+    (r"argument (\S+): ignored explicit argument (.*)", r"参数 \1 不接受值：\2"),
+    (r"ambiguous option: (\S+) could match (.*)", r"选项 \1 不明确，可能是：\2"),
+    (r"argument (\S+): (.*)", r"参数 \1：\2"),
+]
+
+
+def translate_argparse(message: str) -> str:
+    import re
+
+    for pattern, repl in _ARGPARSE_ZH:
+        new, n = re.subn(pattern, repl, message)
+        if n:
+            return new
+    return message
+
+
+def _colon(text: str) -> str:
+    """Section headings end with a Chinese colon."""
+    import re
+
+    return re.sub(r"^(\S[^\n]*?):$", r"\1：", text, flags=re.M)
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """ArgumentParser whose own words (usage, headings, -h, errors) are Chinese."""
+
+    def __init__(self, *args, **kwargs):
+        add_help = kwargs.pop("add_help", True)
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def format_help(self) -> str:
+        return _colon(super().format_help())
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{translate_argparse(message)}\n")
+
+
+_LEVELS_ZH = {"DEBUG": "调试", "INFO": "信息", "WARNING": "警告", "ERROR": "错误", "CRITICAL": "严重错误"}
+
+
+class _ChineseFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.level_zh = _LEVELS_ZH.get(record.levelname, record.levelname)
+        return super().format(record)
+
+
+def _not_a_read_failure(record: logging.LogRecord) -> bool:
+    """Per-file read failures are reported once, by the command's own summary."""
+    return not (record.name == "consortium_review.read" and record.levelno == logging.WARNING)
+
 
 def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    for h in logging.getLogger().handlers:
+        if isinstance(h, logging.StreamHandler) and not getattr(h, "_consortium_review", False):
+            h.setFormatter(_ChineseFormatter("%(level_zh)s（%(name)s）：%(message)s" if verbose
+                                             else "%(level_zh)s：%(message)s"))
+            if not verbose:
+                h.addFilter(_not_a_read_failure)
+            h._consortium_review = True
     # third-party chatter (pdfminer, jieba, fontTools) stays out of the user's terminal
     for noisy in ("pdfminer", "jieba", "fontTools", "matplotlib", "PIL", "RapidOCR", "docxcompose"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
@@ -63,13 +140,41 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print(f"  结果：{summary['out_dir']}", file=out)
 
 
-def material_folder(path: str) -> Optional[Path]:
-    """The materials folder a command was given, or None after telling the user it is missing."""
+def material_folder(path: str, allow_empty: bool = False) -> Optional[Path]:
+    """The materials folder a command was given, or None after saying what is wrong with it."""
     folder = Path(path)
+    if folder.is_file():
+        print(f"错误：{folder} 是一个文件，不是文件夹。请给出存放材料的文件夹"
+              f"（例如 {folder.parent if str(folder.parent) != '.' else '材料文件夹'}）。", file=sys.stderr)
+        return None
     if not folder.is_dir():
         print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
         return None
+    if not allow_empty and not has_material(folder):
+        print(f"错误：材料文件夹 {folder} 是空的（没有可读取的材料文件）。请把材料放进这个文件夹后再运行。",
+              file=sys.stderr)
+        return None
     return folder
+
+
+def has_material(folder: Path) -> bool:
+    """Any file a review would read, here or in a sub-folder (own outputs do not count)."""
+    from consortium_review.extractors.read import iter_files
+
+    return next(iter(iter_files(folder)), None) is not None
+
+
+def default_output(folder: Path, given: Optional[str]) -> Path:
+    """``-o`` as given; else ``output/`` — unless that lies inside the materials folder (the tool
+    never writes there unless told to): then a sibling folder 「<材料文件夹名>-评审结果」."""
+    if given:
+        return Path(given)
+    out = Path("output")
+    src = folder.resolve()
+    if out.resolve() == src or src in out.resolve().parents:
+        out = src.parent / f"{src.name}-评审结果"
+        print(f"提示：材料文件夹内不写入结果，输出到 {out}（可用 -o 指定）")
+    return out
 
 
 def use_rules_file(path: Path) -> None:
@@ -93,27 +198,43 @@ def cmd_review(args: argparse.Namespace) -> int:
     folder = material_folder(args.folder)
     if folder is None:
         return 2
+    out = default_output(folder, args.output)
+    if out.resolve() == folder.resolve():
+        print("错误：输出文件夹不能就是材料文件夹，请用 -o 指定另一个文件夹（可以是材料文件夹里的子文件夹）。",
+              file=sys.stderr)
+        return 2
     catalogue = load_catalogue(args.standard)
     if getattr(args, "rules", None):
         use_rules_file(Path(args.rules))
-    out = Path(args.output)
     batch = args.batch or (not args.single and not is_consortium_folder(folder))
+    try:
+        from .batch import run_batch
+    except ModuleNotFoundError:
+        run_batch = None
+    if run_batch is not None:
+        # one consortium or many: the same machine (cache, resume, --force, --workers, progress)
+        return run_batch(folder, out, catalogue, args, single=not batch)
     if batch:
-        try:
-            from .batch import run_batch
-        except ModuleNotFoundError:
-            run_batch = None
-        if run_batch is not None:
-            return run_batch(folder, out, catalogue, args)
         failed = 0
         for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            summary = review_consortium(sub, out / sub.name, catalogue)
+            summary = review_consortium(sub, out / sub.name, catalogue, year=getattr(args, "year", None))
             print_summary(summary)
             failed += bool(summary["errors"])
         return 1 if failed else 0
-    summary = review_consortium(folder, out / folder.name, catalogue)
+    summary = review_consortium(folder, out / folder.resolve().name, catalogue, year=getattr(args, "year", None))
     print_summary(summary)
     return 1 if summary["errors"] else 0
+
+
+def report_year_arg(text: str) -> int:
+    """``--year``: a four-digit year such as 2025."""
+    try:
+        y = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为四位年份，如 2025：{text}") from None
+    if not 2000 <= y <= 2100:
+        raise argparse.ArgumentTypeError(f"应为四位年份，如 2025：{text}")
+    return y
 
 
 def cmd_standard(args: argparse.Namespace) -> int:
@@ -145,20 +266,24 @@ def cmd_standard(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="consortium-review",
         description="产教联合体评审助手：按《市域产教联合体建设标准（试行）》读取材料、逐项找证据、生成评审意见与年度报告。")
-    parser.add_argument("--version", action="version", version=f"consortium-review {__version__}")
+    parser.add_argument("--version", action="version", version=f"consortium-review {__version__}",
+                        help="显示版本号并退出")
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     p = sub.add_parser("review", help="评审：读取一个联合体（或一批联合体）的材料，生成证据与评审意见",
                        description="读取材料文件夹。文件夹内直接有文件 = 一个联合体；只有子文件夹 = 一批联合体（每个子文件夹一个）。")
-    p.add_argument("folder", nargs="?", default="input_docs", help="材料文件夹（默认 input_docs/）")
-    p.add_argument("-o", "--output", default="output", help="输出文件夹（默认 output/）")
-    p.add_argument("--standard", default=None, help="指标体系文件（.yaml 或 .xlsx，默认 2024 年国家标准）")
-    p.add_argument("--rules", default=None, metavar="FILE",
-                   help="建议结论规则（YAML，字段见 generator/assess.py 的 AssessSettings；默认：负面清单触发→不予通过，"
+    p.add_argument("folder", nargs="?", default="input_docs", metavar="材料文件夹", help="默认 input_docs/")
+    p.add_argument("-o", "--output", default=None, metavar="文件夹",
+                   help="输出文件夹（默认 output/；材料文件夹之内不会默认写入）")
+    p.add_argument("--year", type=report_year_arg, default=None, metavar="年份",
+                   help="报告年度，如 2025（默认从材料的文件名和「20xx年度」字样判断，并打印判断依据）")
+    p.add_argument("--standard", default=None, metavar="文件", help="指标体系文件（.yaml 或 .xlsx，默认 2024 年国家标准）")
+    p.add_argument("--rules", default=None, metavar="文件",
+                   help="建议结论规则（YAML 文件，写法见 README「建议结论规则」一节；默认：负面清单触发→不予通过，"
                         "基础性门槛未达标或覆盖率低于 60%%→整改后复核，其余→建议通过）")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--single", action="store_true", help="把文件夹当作一个联合体")
@@ -167,10 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("standard", help="查看或导出指标体系（观测点、单位、标准值）",
                        description="打印指标体系；--json 输出每个观测点一条 JSON；--xlsx 导出为工作簿。")
-    p.add_argument("--standard", default=None, help="指标体系文件（默认 2024 年国家标准）")
+    p.add_argument("--standard", default=None, metavar="文件", help="指标体系文件（默认 2024 年国家标准）")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--json", action="store_true", help="以 JSON 输出")
-    g.add_argument("--xlsx", metavar="FILE", help="导出为 .xlsx 工作簿")
+    g.add_argument("--xlsx", metavar="文件", help="导出为 .xlsx 工作簿（中文表头，可修改后用 --standard 读回）")
     p.set_defaults(func=cmd_standard)
 
     for mod in EXTRA_COMMANDS:
@@ -182,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         if hasattr(module, "add_commands"):
             module.add_commands(sub)
+    for command in sub.choices.values():
+        # -v works after the sub-command too (SUPPRESS: absent there keeps the main option's value)
+        if "--verbose" not in command._option_string_actions:
+            command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="输出调试日志")
     return parser
 
 
@@ -193,13 +323,29 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader of our output went away (``standard | head``): stop quietly
+        _silence_stdout()
+        return 0
     except CatalogueError as exc:
         print(f"指标体系错误：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\n已中断。已完成的结果已保存，重新运行会从缓存继续。", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())     # the interpreter's final flush must not fail again
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -57,3 +57,138 @@ def write_text_atomic(target: Path, text: str) -> None:
 
 def write_json_atomic(target: Path, data: Any) -> None:
     write_text_atomic(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- own outputs
+# Files this tool writes carry a marker, and output folders hold a marker file, so that a
+# run never reads its own earlier results as submitted material (an output folder inside the
+# materials folder, an opinion copied back among the materials, ``review .`` run twice).
+
+#: Marker file written into every output folder; folders holding it are never read as input.
+OUTPUT_DIR_MARKER = ".consortium-review-output"
+#: Value of the marker (docx/xlsx custom property ``GeneratedBy``, PNG text chunk keyword).
+GENERATOR = "consortium-review"
+_CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+_CUSTOM_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+               'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+               '{props}</Properties>')
+_CUSTOM_PROP = ('<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name="GeneratedBy">'
+                f'<vt:lpwstr>{GENERATOR}</vt:lpwstr></property>')
+_PNG_SIG = b"\x89PNG\r\n\x1a\n"
+_PNG_KEY = GENERATOR.encode("latin-1")
+
+
+def mark_output_dir(folder: Path) -> None:
+    """Create ``folder`` and its marker file (idempotent)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / OUTPUT_DIR_MARKER
+    if not marker.exists():
+        try:
+            marker.write_text("consortium-review 输出文件夹：评审时不会作为材料读取。\n", encoding="utf-8")
+        except OSError:
+            pass
+
+
+def _mark_ooxml(path: Path) -> None:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        members = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    custom = next((d.decode("utf-8") for i, d in members if i.filename == "docProps/custom.xml"), None)
+    if custom is not None and GENERATOR in custom:
+        return
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info, data in members:
+                if info.filename == "docProps/custom.xml":
+                    pids = [int(p) for p in re.findall(r'pid="(\d+)"', custom)] or [1]
+                    data = custom.replace("</Properties>", _CUSTOM_PROP.format(pid=max(pids) + 1)
+                                          + "</Properties>").encode("utf-8")
+                elif custom is None and info.filename == "[Content_Types].xml":
+                    data = data.decode("utf-8").replace(
+                        "</Types>", f'<Override PartName="/docProps/custom.xml" ContentType="{_CUSTOM_CT}"/></Types>'
+                    ).encode("utf-8")
+                elif custom is None and info.filename == "_rels/.rels":
+                    data = data.decode("utf-8").replace(
+                        "</Relationships>", f'<Relationship Id="rIdConsortiumReview" Type="{_CUSTOM_REL}" '
+                                            'Target="docProps/custom.xml"/></Relationships>').encode("utf-8")
+                zout.writestr(info, data)
+            if custom is None:
+                zout.writestr("docProps/custom.xml", _CUSTOM_XML.format(props=_CUSTOM_PROP.format(pid=2)))
+
+
+def _mark_png(path: Path) -> None:
+    import struct
+    import zlib
+
+    data = Path(path).read_bytes()
+    if not data.startswith(_PNG_SIG) or _PNG_KEY + b"\0" in data[:4096]:
+        return
+    ihdr_end = 8 + 8 + struct.unpack(">I", data[8:12])[0] + 4
+    body = b"tEXt" + _PNG_KEY + b"\0output"
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data[:ihdr_end] + chunk + data[ihdr_end:])
+
+
+def mark_generated(path: Path) -> None:
+    """Stamp a written .docx/.xlsx/.png as this tool's output (best effort, atomic)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".docx", ".xlsx"):
+            _mark_ooxml(path)
+        elif suffix == ".png":
+            _mark_png(path)
+    except (OSError, ValueError, KeyError) as exc:       # never lose an output over its marker
+        import logging
+
+        logging.getLogger("consortium_review").debug("marker not added to %s: %s", path, exc)
+
+
+def is_generated(path: Path) -> bool:
+    """True for a file this tool wrote (marker inside); cheap: reads a few kilobytes at most."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".docx", ".xlsx"):
+            import zipfile
+
+            with zipfile.ZipFile(path) as z:
+                try:
+                    info = z.getinfo("docProps/custom.xml")
+                except KeyError:
+                    return False
+                if info.file_size > 1 << 20:
+                    return False
+                return f"<vt:lpwstr>{GENERATOR}</vt:lpwstr>".encode() in z.read(info)
+        if suffix == ".png":
+            with open(path, "rb") as f:
+                head = f.read(4096)
+            return head.startswith(_PNG_SIG) and b"tEXt" + _PNG_KEY + b"\0" in head
+        if suffix == ".json":
+            with open(path, "rb") as f:
+                head = f.read(512)
+            return b'"schema": "consortium-review/' in head
+    except Exception:
+        return False
+    return False
+
+
+def in_output_dir(path: Path, root: Path, _seen: dict | None = None) -> bool:
+    """True when a folder between ``root`` (exclusive of root itself) and ``path`` is an output folder."""
+    path, root = Path(path), Path(root)
+    seen = _seen if _seen is not None else {}
+    parent = path.parent
+    while parent != root and root in parent.parents:
+        hit = seen.get(parent)
+        if hit is None:
+            hit = seen[parent] = (parent / OUTPUT_DIR_MARKER).exists()
+        if hit:
+            return True
+        parent = parent.parent
+    return False

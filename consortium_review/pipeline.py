@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from .catalogue import Catalogue
 from .evidence_json import build
-from .fileio import write_json_atomic
+from .fileio import mark_generated, mark_output_dir, write_json_atomic
 from .generator.assess import Assessment, assess
 from .generator.workbook import read_back_edits
 
@@ -45,28 +45,33 @@ def _load(spec: str):
 
 
 def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cache=None,
-                      render: bool = True, renderers: Optional[list[str]] = None) -> dict[str, Any]:
+                      render: bool = True, renderers: Optional[list[str]] = None,
+                      year: Optional[int] = None, read_workers: int = 1) -> dict[str, Any]:
     """Review the consortium whose files are in ``folder``; write results to ``out_dir``.
 
+    ``year``: the report year (``--year``); by default it is chosen from the documents
+    by extraction; the year and its source (Chinese) go into evidence.json and are printed.
+    ``read_workers``: processes reading this consortium's files in parallel.
     Returns a plain summary dict (counts, timings, outputs, errors) for batch reports.
     """
-    from consortium_review.extractors.evidence import extract
     from consortium_review.extractors.read import read_folder
+    from consortium_review.extractors.evidence import extract
 
     folder, out_dir = Path(folder), Path(out_dir)
     timings: dict[str, float] = {}
     errors: list[str] = []
     t0 = time.perf_counter()
-    documents = read_folder(folder, cache=cache)
+    documents = read_folder(folder, cache=cache, workers=read_workers)
     timings["read"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    result = extract(catalogue, documents, folder_name=folder.resolve().name)
+    result = extract(catalogue, documents, folder_name=folder.resolve().name, year=year)
     timings["extract"] = time.perf_counter() - t1
 
     evidence = build(catalogue, result.info, documents, result.points, result.negatives,
-                     extra={"folder": folder.name, "generated_by": "consortium-review"})
-    out_dir.mkdir(parents=True, exist_ok=True)
+                     extra={"folder": folder.name, "generated_by": "consortium-review",
+                            "report_year": {"year": result.report_year, "source": result.report_year_source}})
+    mark_output_dir(out_dir)
     write_json_atomic(out_dir / "evidence.json", evidence)
 
     outputs: list[str] = ["evidence.json"]
@@ -87,6 +92,7 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
                 if fn is None:
                     continue
                 for p in fn(evidence, catalogue, out_dir, assessment) or []:
+                    mark_generated(Path(p))
                     outputs.append(Path(p).name)
             except Exception as exc:  # isolate: one broken output never loses the others
                 log.exception("renderer %s failed for %s", spec, folder.name)
@@ -116,6 +122,12 @@ def assessment_summary(a: Assessment) -> dict[str, Any]:
     }
 
 
+def submitted_count(docs: list[dict[str, Any]]) -> int:
+    """Files as the user submitted them: a zip counts once (its members are listed under it)."""
+    archives = [d["file"] + "/" for d in docs if d.get("format") == "zip"]
+    return sum(1 for d in docs if not any(d["file"].startswith(a) for a in archives))
+
+
 def summarize(evidence: dict[str, Any], catalogue: Catalogue, out_dir: Path, outputs: list[str],
               errors: list[str], timings: dict[str, float],
               assessment: Optional[Assessment] = None) -> dict[str, Any]:
@@ -126,10 +138,13 @@ def summarize(evidence: dict[str, Any], catalogue: Catalogue, out_dir: Path, out
     docs = evidence["documents"]
     return {
         "folder": evidence.get("folder"),
+        "report_year": evidence.get("report_year"),
         "out_dir": str(out_dir),
         "consortium": evidence["consortium"],
-        "documents": len(docs),
+        "documents": submitted_count(docs),
         "documents_failed": [{"file": d["file"], "error": d["error"]} for d in docs if d["status"] in ("error", "skipped")],
+        "documents_notes": [{"file": d["file"], "note": w} for d in docs for w in d.get("warnings") or []
+                            if w.startswith("扩展名不符")],
         "pages": sum(d.get("pages") or 0 for d in docs),
         "statuses": statuses,
         "flags": [n["code"] for n in evidence["negative_list"] if n["flagged"]],

@@ -155,7 +155,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from .cli import material_folder
 
-    folder = material_folder(args.folder)
+    folder = material_folder(args.folder, allow_empty=True)
     if folder is None:
         return 2
     catalogue = load_catalogue(args.standard)
@@ -188,7 +188,7 @@ def add_watch_command(subparsers) -> None:
     p = subparsers.add_parser("watch", help="监视材料文件夹：有新材料或材料变化时自动重新评审",
                               description="先评审一遍（未变化的联合体直接用缓存），然后每隔几秒检查文件夹；"
                                           "某个联合体的文件出现或变化并复制完成后，自动重新评审该联合体并更新汇总。")
-    p.add_argument("folder", nargs="?", default="input_docs", help="材料文件夹（默认 input_docs/）")
+    p.add_argument("folder", nargs="?", default="input_docs", metavar="材料文件夹", help="默认 input_docs/")
     p.add_argument("-o", "--output", default="output", help="输出文件夹（默认 output/）")
     p.add_argument("--standard", default=None, help="指标体系文件（默认 2024 年国家标准）")
     p.add_argument("--interval", type=_positive_float, default=2.0, help="检查间隔秒数（默认 2）")

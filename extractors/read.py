@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from consortium_review.fileio import sha256_file
+from consortium_review.fileio import in_output_dir, is_generated, sha256_file
 from consortium_review.models import Document
 from consortium_review.extractors.readers import ReadError, Reading
 from consortium_review.extractors.sniff import IGNORED_NAMES, sniff
@@ -47,7 +47,12 @@ def _reader(fmt: str) -> Optional[Callable[[Path, str], Reading]]:
 
 
 def iter_files(folder: Path) -> Iterable[Path]:
-    """All files below ``folder`` in a stable order (hidden files and OS junk skipped)."""
+    """All files below ``folder`` in a stable order (hidden files and OS junk skipped).
+
+    The tool's own outputs are never material: output folders (they hold a marker file) and
+    files carrying the tool's marker are skipped wherever they are.
+    """
+    seen: dict = {}
     for p in sorted(folder.rglob("*"), key=lambda q: q.relative_to(folder).as_posix()):
         if p.is_symlink() or not p.is_file():
             continue            # links may point outside the submission
@@ -58,7 +63,30 @@ def iter_files(folder: Path) -> Iterable[Path]:
             continue
         if p.name.lower() in ("readme.md", "readme.txt") and p.parent == folder:
             continue            # a note describing the folder, not submitted material
+        if in_output_dir(p, folder, seen) or is_generated(p):
+            log.debug("skipped own output %s", p)
+            continue
         yield p
+
+
+#: what a format is, in the words a user knows (for the 「扩展名不符」 note)
+FORMAT_NAMES = {
+    "pdf": "PDF", "docx": "Word 文档（.docx）", "doc": "Word 97-2003 文档（.doc）", "wps": "WPS 文档",
+    "rtf": "RTF 文档", "xlsx": "Excel 工作簿（.xlsx）", "xls": "Excel 97-2003 工作簿（.xls）", "csv": "CSV 表格",
+    "image": "图片", "txt": "纯文本", "html": "网页（HTML）", "zip": "zip 压缩包",
+}
+_SAME_KIND = [{"txt", "csv"}]
+
+
+def extension_note(path: Path, fmt: str) -> Optional[str]:
+    """「扩展名不符」 when the content is another format than the file name says (read anyway)."""
+    from consortium_review.extractors.sniff import EXT_FORMATS
+
+    named = EXT_FORMATS.get(path.suffix.lower())
+    if not named or named == fmt or any({named, fmt} <= kind for kind in _SAME_KIND):
+        return None
+    return (f"扩展名不符：文件名为 {path.suffix}，内容实为{FORMAT_NAMES.get(fmt, fmt)}，"
+            f"已按{FORMAT_NAMES.get(fmt, fmt)}读取；建议改正扩展名")
 
 
 def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]:
@@ -90,6 +118,9 @@ def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]
         doc.blocks = reading.blocks
         doc.pages = reading.pages
         doc.warnings = reading.warnings
+        note = extension_note(path, doc.format)
+        if note:
+            doc.warnings.insert(0, note)
         doc.status = "ocr" if reading.ocr else "ok"
     except ReadError as exc:
         doc.status, doc.error = "error", str(exc)
@@ -104,18 +135,75 @@ def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]
     return [doc]
 
 
-def read_folder(folder: Path, cache=None) -> list[Document]:
-    """Read every file below ``folder``. ``cache`` (optional) serves unchanged files."""
-    docs: list[Document] = []
-    for p in iter_files(folder):
-        rel = p.relative_to(folder).as_posix()
-        if cache is not None:
-            hit = cache.get(p, rel)
-            if hit is not None:
-                docs.extend(hit)
+def _quiet_worker() -> None:
+    """Reader processes report failures in the result, never on the terminal."""
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
+def _read_one(args: tuple[str, str]) -> list[Document]:
+    path, rel = args
+    return read_file(Path(path), rel)
+
+
+def read_folder(folder: Path, cache=None, workers: int = 1) -> list[Document]:
+    """Read every file below ``folder``. ``cache`` (optional) serves unchanged files.
+
+    ``workers`` > 1 reads the files the cache cannot serve in that many *spawn* processes
+    (the order of the result stays the folder order). A worker that dies marks only the
+    files it had not returned yet.
+    """
+    files = [(p, p.relative_to(folder).as_posix()) for p in iter_files(folder)]
+    if workers <= 1:
+        docs: list[Document] = []
+        for p, rel in files:
+            hit = cache.get(p, rel) if cache is not None else None
+            if hit is None:
+                hit = read_file(p, rel)
+                if cache is not None:
+                    cache.put(p, rel, hit)
+            docs.extend(hit)
+        return docs
+    got: dict[str, list[Document]] = {}
+    todo: list[tuple[Path, str]] = []
+    for p, rel in files:
+        hit = cache.get(p, rel) if cache is not None else None
+        if hit is not None:
+            got[rel] = hit
+        else:
+            todo.append((p, rel))
+    if len(todo) > 1:
+        got.update(_read_parallel(todo, min(workers, len(todo)), cache))
+    else:
+        for p, rel in todo:
+            got[rel] = read_file(p, rel)
+            if cache is not None:
+                cache.put(p, rel, got[rel])
+    return [d for _p, rel in files for d in got[rel]]
+
+
+def _read_parallel(todo: list[tuple[Path, str]], workers: int, cache) -> dict[str, list[Document]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    out: dict[str, list[Document]] = {}
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_quiet_worker)
+    try:
+        futures = {pool.submit(_read_one, (str(p), rel)): (p, rel) for p, rel in todo}
+        for fut in as_completed(futures):
+            p, rel = futures[fut]
+            try:
+                out[rel] = fut.result()
+            except BrokenProcessPool:
+                doc = Document(file=rel, status="error",
+                               error="读取进程意外退出（可能是内存不足或读取组件崩溃）")
+                out[rel] = [doc]
                 continue
-        got = read_file(p, rel)
-        if cache is not None:
-            cache.put(p, rel, got)
-        docs.extend(got)
-    return docs
+            if cache is not None:
+                cache.put(p, rel, out[rel])
+    except BaseException:            # Ctrl-C: do not wait for the files still being read
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return out

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_NAME = "年度报告模板.docx"
 ANNUAL_JSON = "年度数据.json"
+#: the annual run's own sub-folder of ``OUT/<材料文件夹名>/``: never overwrites the review's files
+ANNUAL_DIR = "年度报告"
 PLACEHOLDER = "【待秘书处补充】"
 TO_FILL_MARK = "【待补充】"
 CHART_FILES = {
@@ -67,7 +69,7 @@ CHART_DPI = 200          # print resolution; the charts are 150 mm wide in the r
 QUOTE_MAX = 120
 #: between point codes in running text: 「、」 plus a zero-width space, because Word and LibreOffice
 #: treat 「11.2.2、11.2.3」 as one unbreakable number and then stretch the justified line before it
-CODE_SEP = "、\u200b"
+CODE_SEP = "、"
 #: headings of document sections that state next year's work / the year's problems
 _PLAN_SECTION = re.compile(r"下一步|下一年度|下年度|明年|工作计划|工作打算|工作思路|努力方向|展望|工作安排")
 _PLAN_WORDS = re.compile(r"将|力争|拟|争取|重点做好|^[（(][一二三四五六七八九十]+[)）]|^[一二三四五六七八九十]+是|^\d+[.、．]")
@@ -104,11 +106,16 @@ class YearData:
         return {p.get("code"): p for p in self.evidence.get("points") or []}
 
 
-def collect_year(folder: Path, catalogue: Catalogue, out_dir: Optional[Path] = None, cache=None) -> YearData:
-    """Read + extract ``folder``, merge its data sheets; write evidence.json + 年度数据.json to ``out_dir``."""
+def collect_year(folder: Path, catalogue: Catalogue, out_dir: Optional[Path] = None, cache=None,
+                 year: Optional[int] = None) -> YearData:
+    """Read + extract ``folder``, merge its data sheets; write evidence.json + 年度数据.json to ``out_dir``.
+
+    The report year: ``year`` (``--year``), else the one the data sheet states, else the one
+    extraction reads from the documents; its source (Chinese) is kept in ``annual``.
+    """
     from consortium_review.evidence_json import build
-    from consortium_review.extractors.evidence import extract
     from consortium_review.extractors.read import read_folder
+    from consortium_review.extractors.evidence import extract
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -118,26 +125,25 @@ def collect_year(folder: Path, catalogue: Catalogue, out_dir: Optional[Path] = N
     # the data sheets are merged by code below; extracting them as documents too would count
     # their values twice (and hide the documents' own targets and conflicts)
     sheet_files = {s.file for s in sheets}
-    result = extract(catalogue, [d for d in documents if d.file not in sheet_files])
+    sheet = next((s for s in sheets if s.year), None)
+    if sheet is not None and not year:
+        year, source = int(sheet.year), f"数据采集表「{sheet.file}」中填写的年度"
+    else:
+        source = None
+    result = extract(catalogue, [d for d in documents if d.file not in sheet_files], folder_name=folder.resolve().name,
+                     year=year)
+    chosen = {"year": result.report_year, "source": source or result.report_year_source}
     evidence = build(catalogue, result.info, documents, result.points, result.negatives,
-                     extra={"folder": folder.name, "generated_by": "consortium-review"})
+                     extra={"folder": folder.name, "generated_by": "consortium-review", "report_year": chosen})
     merged = merge_datasheet(evidence, sheets, catalogue)
-    year = next((s.year for s in sheets if s.year), None) or _year_of(documents) or result.report_year
-    merged["annual"] = {"year": year}
+    year = chosen["year"]
+    merged["annual"] = dict(chosen)
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out_dir / "evidence.json", evidence)
         write_json_atomic(out_dir / ANNUAL_JSON, merged)
     return YearData(evidence=merged, year=year, documents=documents, sheets=sheets, origin=str(folder))
-
-
-def _year_of(documents) -> Optional[int]:
-    """The year named by 「2024年度」 in file names (the strongest signal), else None."""
-    years = []
-    for d in documents:
-        years += [int(y) for y in re.findall(r"(20\d\d)\s*年度", d.file)]
-    return max(set(years), key=years.count) if years else None
 
 
 def load_evidence_file(path: Path) -> dict:
@@ -152,8 +158,17 @@ def load_evidence_file(path: Path) -> dict:
 
 
 def load_previous(path: Path | str, catalogue: Catalogue, cache=None) -> YearData:
-    """Last year's findings from an evidence.json / 年度数据.json, an output folder or a materials folder."""
+    """Last year's findings from an evidence.json / 年度数据.json, an output folder or a materials folder.
+
+    Like is compared with like: last year's report printed the values of its 年度数据.json
+    (data sheet first), so that file is used whenever it sits next to the given one or in the
+    output folder's 年度报告/ sub-folder.
+    """
     path = Path(path)
+    if path.is_file() and path.name != ANNUAL_JSON and (path.parent / ANNUAL_JSON).is_file():
+        path = path.parent / ANNUAL_JSON
+    if path.is_dir() and (path / ANNUAL_DIR / ANNUAL_JSON).is_file():
+        path = path / ANNUAL_DIR / ANNUAL_JSON
     if path.is_file():
         data = load_evidence_file(path)
         return YearData(evidence=data, year=(data.get("annual") or {}).get("year"), origin=path.name)
@@ -179,8 +194,11 @@ def _is_unit_paren(content: str) -> bool:
     return content in _UNIT_WORDS or all(p.strip() in _UNIT_WORDS or p.strip() in ("小时", "周") for p in parts)
 
 
-def point_label(op: ObservationPoint) -> str:
-    """The point's name as the subject of a sentence: 「共建专业数（个）」 -> 「共建专业」."""
+def point_label(op: ObservationPoint, keep_count_word: bool = False) -> str:
+    """The point's name as the subject of a sentence: 「共建专业数（个）」 -> 「共建专业」.
+
+    ``keep_count_word``: keep a final 「数」 (``with_value`` decides what to drop before a value).
+    """
     s = _UNITISH.sub(lambda m: "" if _is_unit_paren(m.group(1)) else m.group(0), op.name).strip()
     if op.is_numeric:
         if "：" in s:
@@ -188,12 +206,35 @@ def point_label(op: ObservationPoint) -> str:
         s = s.split("以及")[0]
         if "，" in s:
             s = s.split("，")[-1]
-        if s.endswith("数") and not s.endswith("人数") and len(s) > 2:
+        if s.endswith("数") and not s.endswith("人数") and len(s) > 2 and not keep_count_word:
             s = s[:-1]
     else:
         if "：" in s:
             s = s.split("：", 1)[0]
     return s.strip("，。；、 ")
+
+
+_TIMES_WORDS = {"场次", "频次", "批次", "次数"}
+
+
+def with_value(label: str, value: str) -> str:
+    """A label followed by its value, saying the unit word once: 「人才需求清单发布次数」+「12次」 ->
+    「人才需求清单发布12次」, 「招收留学生人数」+「30人」 -> 「招收留学生30人」, 「共建专业数」+「12个」
+    -> 「共建专业12个」. Only a final count word (「…数」) is shortened; 「对接场次」 stays."""
+    if value[:1].isdigit() and value.endswith("次") and label[-2:] in _TIMES_WORDS and len(label) > 3:
+        return f"{label[:-2]}{value}"          # 「组织校企对接场次」+「24次」 -> 「组织校企对接24次」
+    if not label.endswith("数") or len(label) <= 2:
+        return f"{label}{value}"
+    base = label[:-1]
+    m = re.match(r"[\d.,]+([^\d、，,；]+)", value)
+    if m:
+        unit = m.group(1)
+        for u in sorted({unit, unit[-1:]}, key=len, reverse=True):
+            if base.endswith(u) and len(base) > len(u) + 1:
+                return f"{base[:-len(u)]}{value}"
+    if base.endswith("人"):            # 「兼职教师人数」+「86人次」: keep the word whole
+        return f"{label}{value}"
+    return f"{base}{value}"
 
 
 def yesno_phrase(op: ObservationPoint, value: bool) -> str:
@@ -290,7 +331,7 @@ def point_clause(op: ObservationPoint, pt: dict, change: Optional[PointChange]) 
     else:
         if v is None:
             return None
-        r.add(f"{point_label(op)}{value_text(pt, op)}")
+        r.add(with_value(point_label(op, keep_count_word=True), value_text(pt, op)))
         if change is not None and change.prose:
             r.add("，" + change.prose)
     if evs:
@@ -406,18 +447,9 @@ def basic_section(catalogue: Catalogue, cur: YearData, changes: dict[str, PointC
     used: set[str] = set()
     paras: list[od.RichRuns] = []
     cons = cur.evidence.get("consortium") or {}
-    first = od.RichRuns(names["name"])
-    if cons.get("park"):
-        first.add(f"依托{cons['park']}建设")
-    else:
-        first.add("依托园区：")
-        first.add(PLACEHOLDER, highlight="yellow")
-    first.add("，牵头学校为")
-    _add_or_mark(first, names.get("lead_school"))
-    first.add("，牵头企业为")
-    _add_or_mark(first, names.get("lead_enterprise"))
-    first.add("。")
-    paras.append(first)
+    paras.append(identity_sentence(names["name"], cons.get("park"), names.get("lead_school"),
+                                   names.get("lead_enterprise")))
+    topics: list = []
     for topic, codes in BASIC_TOPICS:
         ops = [have[c] for c in codes if c in have]
         if not ops:
@@ -430,13 +462,55 @@ def basic_section(catalogue: Catalogue, cur: YearData, changes: dict[str, PointC
             extra += [_quoted(t, ev, "材料载明：") for t, ev in members + office]
             if not members:
                 extra.append(od.RichRuns("成员单位数量").mark(PLACEHOLDER))
-        paras.append(topic_paragraph(f"{topic}方面，", ops, cur, changes, extra))
+        topics.append((topic, f"{topic}方面，", ops, extra))
     # basic indicators of another catalogue that the topics do not name
     rest = [op for op in catalogue.points if op.level1 == "基础性指标" and op.code not in used]
     if rest:
         used.update(op.code for op in rest)
-        paras.append(topic_paragraph("其他基础条件方面，", rest, cur, changes))
+        topics.append(("其他基础条件", "其他基础条件方面，", rest, ()))
+    paras.extend(topic_paragraphs(topics, cur, changes))
     return paras, used
+
+
+def identity_sentence(name: str, park: Optional[str], school: Optional[str],
+                      enterprise: Optional[str]) -> od.RichRuns:
+    """「X依托A建设，牵头学校为B；牵头企业未在材料中找到【待补充】。」 — what is known as a
+    sentence, what is not named once, never a dangling 「依托园区：」."""
+    known = [text for value, text in ((park, f"依托{park}建设"), (school, f"牵头学校为{school}"),
+                                      (enterprise, f"牵头企业为{enterprise}")) if value]
+    unknown = [label for value, label in ((park, "依托园区"), (school, "牵头学校"), (enterprise, "牵头企业"))
+               if not value]
+    r = od.RichRuns(name)
+    if known:
+        r.add("，".join(known))
+    if unknown:
+        r.add(("；" if known else "的") + "、".join(unknown) + "未在材料中找到")
+        r.add(PLACEHOLDER, highlight="yellow")
+    r.add("。")
+    return r
+
+
+def topic_paragraphs(topics: Sequence[tuple[str, str, Sequence[ObservationPoint], Sequence[od.RichRuns]]],
+                     cur: YearData, changes: dict[str, PointChange]) -> list[od.RichRuns]:
+    """Paragraphs of (name, lead, points, extra) topics: those with data in order; those without
+    are named once at the end, so no 「尚未采集」 sentence sits between figures of one part."""
+    paras: list[od.RichRuns] = []
+    empty: list[tuple[str, Sequence[ObservationPoint]]] = []
+    for name, lead, ops, extra in topics:
+        if extra or any(point_clause(op, cur.point(op.code) or {}, changes.get(op.code)) for op in ops):
+            paras.append(topic_paragraph(lead, ops, cur, changes, extra))
+        else:
+            empty.append((name, ops))
+    if empty:
+        n = sum(len(ops) for _, ops in empty)
+        if paras:
+            r = od.RichRuns(f"此外，{'、'.join(name for name, _ in empty)}方面本年度暂无数据（{n}个观测点，见附表）")
+        else:
+            r = od.RichRuns(f"本部分{n}个观测点本年度均暂无数据（见附表）")
+        r.add(TO_FILL_MARK, highlight="yellow")
+        r.add("。")
+        paras.append(r)
+    return paras
 
 
 def _add_or_mark(r: od.RichRuns, text: Optional[str]) -> None:
@@ -450,6 +524,7 @@ def group_sections(catalogue: Catalogue, cur: YearData, changes: dict[str, Point
                    used: set[str]) -> dict[str, list[od.RichRuns]]:
     """二、年度建设成效: paragraphs per 二级指标 (per 三级指标 for the 「五金」) of each 合作."""
     out: dict[str, list[od.RichRuns]] = {var: [] for var in GROUP_VARS.values()}
+    topics: dict[str, list] = {var: [] for var in GROUP_VARS.values()}
     for l2 in catalogue.level2:
         var = GROUP_VARS.get(l2.group or "")
         if var is None:
@@ -462,9 +537,12 @@ def group_sections(catalogue: Catalogue, cur: YearData, changes: dict[str, Point
             for op in ops:
                 indicators.setdefault(op.indicator_code, []).append(op)
             for ind_ops in indicators.values():
-                out[var].append(topic_paragraph(f"{l2.name}之{ind_ops[0].indicator_name}方面，", ind_ops, cur, changes))
+                name = f"{l2.name}之{ind_ops[0].indicator_name}"
+                topics[var].append((name, f"{name}方面，", ind_ops, ()))
         else:
-            out[var].append(topic_paragraph(f"在{l2.name}方面，", ops, cur, changes))
+            topics[var].append((l2.name, f"在{l2.name}方面，", ops, ()))
+    for var, items in topics.items():
+        out[var] = topic_paragraphs(items, cur, changes)
     for var, paras in out.items():
         if not paras:
             paras.append(od.RichRuns("本部分没有对应的观测点。"))
@@ -1008,14 +1086,18 @@ def render_annual(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
 
 def annual_report(folder: Path, out_dir: Path, catalogue: Catalogue, *, year: Optional[int] = None,
                   previous: Optional[Path] = None, date: Optional[dt.date] = None,
-                  template: Optional[Path] = None, output: Optional[Path] = None) -> dict[str, Any]:
-    """The whole annual run for one consortium folder; returns a summary dict."""
+                  template: Optional[Path] = None, output: Optional[Path] = None,
+                  review_dir: Optional[Path] = None) -> dict[str, Any]:
+    """The whole annual run for one consortium folder; returns a summary dict.
+
+    ``review_dir``: the review's output folder of this consortium; the expert's decisions in
+    its evidence.json are carried over into the annual data.
+    """
     folder, out_dir = Path(folder), Path(out_dir)
-    cur = collect_year(folder, catalogue, out_dir)
-    if year:
-        cur.year = int(year)
-        cur.evidence["annual"] = {"year": int(year)}
-        write_json_atomic(out_dir / ANNUAL_JSON, cur.evidence)
+    cur = collect_year(folder, catalogue, out_dir, year=year)
+    carried = _carry_from_review(out_dir, Path(review_dir)) if review_dir is not None else 0
+    if carried:
+        cur.evidence = load_evidence_file(out_dir / ANNUAL_JSON)
     prev = load_previous(previous, catalogue) if previous else None
     path = render_annual(catalogue, cur, prev, out_dir, year=cur.year, date=date, folder_name=folder.name,
                          template=template, output=output)
@@ -1023,6 +1105,8 @@ def annual_report(folder: Path, out_dir: Path, catalogue: Catalogue, *, year: Op
     return {
         "report": path,
         "year": cur.year,
+        "year_source": (cur.evidence.get("annual") or {}).get("source"),
+        "expert_carried": carried,
         "datasheets": [s.file for s in cur.sheets],
         "from_datasheet": sum(1 for p in pts if p.get("source") == "datasheet"),
         "stated": sum(1 for p in pts if stated(p)),
@@ -1056,38 +1140,79 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def carry_expert_decisions(evidence: dict, review: dict) -> int:
+    """Copy the expert's decisions (``expert`` of points and negative-list items) from the
+    review's evidence.json into ``evidence``; returns how many were carried over."""
+    n = 0
+    for key in ("points", "negative_list"):
+        decided = {x.get("code"): x["expert"] for x in review.get(key) or [] if x.get("expert")}
+        for x in evidence.get(key) or []:
+            if x.get("code") in decided and not x.get("expert"):
+                x["expert"] = decided[x.get("code")]
+                n += 1
+    return n
+
+
+def _carry_from_review(out_dir: Path, review_dir: Path) -> int:
+    """Expert decisions of ``review_dir/evidence.json`` into the annual run's JSON files."""
+    try:
+        review = json.loads((review_dir / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    n = 0
+    for name in ("evidence.json", ANNUAL_JSON):
+        try:
+            data = json.loads((out_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        got = carry_expert_decisions(data, review)
+        if got:
+            write_json_atomic(out_dir / name, data)
+            n = max(n, got)
+    return n
+
+
 def cmd_annual(args: argparse.Namespace) -> int:
     from consortium_review.catalogue import load_catalogue
+    from consortium_review.fileio import mark_generated, mark_output_dir
 
     from consortium_review.cli import material_folder
 
     folder = material_folder(args.folder)
     if folder is None:
         return 2
-    catalogue = load_catalogue(args.standard)
     out = Path(args.output)
-    output = None
-    if out.suffix.lower() == ".docx":
-        output, out_dir = out, out.parent
-    else:
-        out_dir = out / folder.name
+    if out.suffix.lower() in (".docx", ".doc", ".wps") or out.is_file():
+        print(f"错误：-o 应为输出文件夹，不是文件（{out}）。年度报告写入 输出文件夹/{folder.resolve().name}/{ANNUAL_DIR}/。",
+              file=sys.stderr)
+        return 2
+    catalogue = load_catalogue(args.standard)
+    review_dir = out / folder.resolve().name
+    out_dir = review_dir / ANNUAL_DIR          # the review's evidence.json and workbook stay untouched
+    mark_output_dir(out)
     try:
         s = annual_report(folder, out_dir, catalogue, year=args.year, previous=args.previous,
-                          template=args.template, output=output)
+                          template=args.template, review_dir=review_dir)
     except AnnualError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    carried = s["expert_carried"]
+    for p in out_dir.iterdir():
+        mark_generated(p)
     print(f"已生成年度报告：{s['report']}")
-    print(f"  年度：{s['year']}；有数据的观测点 {s['stated']} 个，待补充 {s['missing']} 个，数据不一致 {s['conflicts']} 个")
+    print(f"  年度：{s['year']}（依据：{s.get('year_source') or '—'}）；有数据的观测点 {s['stated']} 个，"
+          f"待补充 {s['missing']} 个，数据不一致 {s['conflicts']} 个")
+    if carried:
+        print(f"  沿用评审证据清单中的专家判定 {carried} 项")
     if s["datasheets"]:
         print(f"  数据采集表：{'、'.join(s['datasheets'])}（采用 {s['from_datasheet']} 项）")
     else:
         print("  未发现数据采集表（可用 consortium-review datasheet 生成空表，填好后放入材料文件夹）")
     for e in s["sheet_errors"][:10]:
-        print(f"  ⚠ {e}")
+        print(f"  ！{e}")
     print(f"  上年数据：{s['previous'] or '未提供（报告中标注“无上年数据”）'}")
     for d in s["documents_failed"]:
-        print(f"  ✗ {d.get('file')}：{d.get('error')}")
+        print(f"  × {d.get('file')}：{d.get('error')}")
     return 0
 
 
@@ -1103,11 +1228,13 @@ def add_commands(subparsers) -> None:
     p = subparsers.add_parser("annual", help="年度报告：汇总一个联合体的年度材料和数据采集表，生成年度报告（.docx）",
                               description="读取年度材料（及填好的数据采集表），生成「联合体名称+年度+年度报告.docx」。"
                                           "--previous 给出上年的 evidence.json / 年度数据.json 或上年材料文件夹时作同比分析。")
-    p.add_argument("folder", nargs="?", default="input_docs", help="本年度材料文件夹（默认 input_docs/）")
-    p.add_argument("-o", "--output", default="output",
-                   help="输出文件夹（默认 output/，报告写入 output/<文件夹名>/）或 .docx 文件路径")
-    p.add_argument("--year", type=int, default=None, help="报告年度（默认取数据采集表或材料中的年度）")
-    p.add_argument("--previous", default=None, help="上年的 evidence.json / 年度数据.json，或上年材料文件夹")
+    p.add_argument("folder", nargs="?", default="input_docs", metavar="材料文件夹",
+                   help="本年度材料文件夹（默认 input_docs/）；填好的数据采集表放在这个文件夹里")
+    p.add_argument("-o", "--output", default="output", metavar="文件夹",
+                   help=f"输出文件夹（默认 output/）；报告等写入 输出文件夹/<材料文件夹名>/{ANNUAL_DIR}/，不覆盖评审结果")
+    p.add_argument("--year", type=int, default=None, metavar="年份", help="报告年度（默认取数据采集表或材料中的年度）")
+    p.add_argument("--previous", default=None, metavar="路径",
+                   help="上年的输出文件夹、年度数据.json / evidence.json，或上年材料文件夹（优先用上年报告采用的年度数据.json）")
     p.add_argument("--standard", default=None, help="指标体系文件（默认 2024 年国家标准）")
     p.add_argument("--template", default=None, help="自定义年度报告模板（.docx，变量见 templates/README-annual.md）")
     p.set_defaults(func=cmd_annual)

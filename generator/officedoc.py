@@ -120,11 +120,42 @@ HIGHLIGHT = WD_COLOR_INDEX.YELLOW
 _XML_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# Invisible characters never belong in a document: they break search and copy-paste
+# (zero-width space/joiners, word joiner, BOM). Line breaks after 「、」 need no help.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def nest_quotes(text: str) -> str:
+    """Chinese nested quotation marks: double quotes inside double quotes become single.
+
+    「“8.“五金”建设”」 -> 「“8.‘五金’建设”」, so a name that carries its own quotes can be
+    quoted by any sentence without 「““」. Quotes that are not nested are left alone.
+    """
+    if text.count("“") < 2:
+        return text
+    out, depth = [], 0
+    for ch in text:
+        if ch == "“":
+            out.append("‘" if depth % 2 else "“")
+            depth += 1
+        elif ch == "”" and depth:
+            depth -= 1
+            out.append("’" if depth % 2 else "”")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def quoted(name: object) -> str:
+    """「“name”」 with the name's own double quotes turned into single ones."""
+    return nest_quotes(f"“{sanitize_text(name)}”")
+
+
 def sanitize_text(value: object, *, max_len: Optional[int] = None) -> str:
     """Untrusted text -> a string that is safe inside any XML part.
 
     Removes XML-illegal characters (``\\x00``-``\\x1f`` except tab/newline/CR, lone surrogates,
-    U+FFFE/U+FFFF); ``\\r\\n``/``\\r`` become ``\\n``.  ``&``, ``<``, ``>`` and template syntax stay
+    U+FFFE/U+FFFF) and invisible zero-width characters; ``\\r\\n``/``\\r`` become ``\\n``.  ``&``, ``<``, ``>`` and template syntax stay
     as literal text — escaping is the writer's job (python-docx/openpyxl/``xml_text``).
     ``max_len`` truncates with 「…」.
     """
@@ -133,6 +164,7 @@ def sanitize_text(value: object, *, max_len: Optional[int] = None) -> str:
     s = value if isinstance(value, str) else str(value)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _XML_ILLEGAL.sub("", s)
+    s = _INVISIBLE.sub("", s)
     if max_len is not None and len(s) > max_len:
         s = s[: max(0, max_len - 1)] + "…"
     return s
@@ -146,7 +178,7 @@ _TEMPLATE_REFS = {"{": "&#123;", "}": "&#125;", "%": "&#37;"}
 
 def escape_xml_text(value: object) -> str:
     """Sanitised text escaped for a ``w:t`` element of a template being rendered."""
-    s = html.escape(sanitize_text(value), quote=True)
+    s = html.escape(nest_quotes(sanitize_text(value)), quote=True)
     return "".join(_TEMPLATE_REFS.get(c, c) for c in s)
 
 

@@ -340,7 +340,7 @@ def test_cli_datasheet_and_annual(catalogue, tmp_path, capsys):
     assert main(["annual", str(folder), "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "已生成年度报告" in out and "云岭产教联合体2025年度报告.docx" in out
-    assert (tmp_path / "out" / "材料" / "云岭产教联合体2025年度报告.docx").is_file()
+    assert (tmp_path / "out" / "材料" / "年度报告" / "云岭产教联合体2025年度报告.docx").is_file()
     assert main(["annual", str(tmp_path / "nope")]) == 2
     assert main(["annual", str(folder), "-o", str(tmp_path / "o2"), "--previous", str(tmp_path / "x.json")]) == 2
     assert "找不到上年数据" in capsys.readouterr().err

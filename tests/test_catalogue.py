@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from consortium_review import DEFAULT_STANDARD
-from consortium_review.catalogue import (CODE_RE, XLSX_COLUMNS, Catalogue, CatalogueError, ObservationPoint,
+from consortium_review.catalogue import (CODE_RE, COLUMN_LABELS, XLSX_COLUMNS, Catalogue, CatalogueError, ObservationPoint,
                                          catalogue_from_dict, catalogue_from_xlsx, load_catalogue)
 from consortium_review.catalogue_export import export_xlsx
 from consortium_review.cli import main
@@ -373,11 +373,15 @@ def test_xlsx_export_round_trip(cat, exported):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:3] == ["观测点", "负面清单", "名单"]
     ws = wb["观测点"]
-    assert [c.value for c in ws[1]] == XLSX_COLUMNS
+    # Chinese headers a secretary can read; the loader maps them back to the fields
+    assert [c.value for c in ws[1]] == [COLUMN_LABELS[c] for c in XLSX_COLUMNS]
+    assert [c.value for c in ws[1]][:4] == ["编号", "名称", "取值类型", "单位"]
+    assert all(ord(ch) > 127 for c in ws[1] for ch in c.value)          # no English field names
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "B2"
     assert ws.max_row == 117
-    assert [c.value for c in wb["负面清单"][1]][:4] == ["code", "name", "triggers", "denials"]
+    assert [c.value for c in wb["负面清单"][1]][:4] == ["编号", "名称", "触发说法", "否认说法"]
+    assert [c.value for c in wb["信息"][1]] == ["项目", "内容"]
     assert wb["名单"].max_row == 35
     back = load_catalogue(out)
     assert back.points == cat.points
@@ -471,7 +475,7 @@ def test_malformed_xlsx_is_rejected_with_row(cat, exported, tmp_path):
     no_type = _edit_xlsx(good, tmp_path / "no_type.xlsx", lambda wb: wb["观测点"].delete_cols(col["type"]))
     with pytest.raises(CatalogueError) as err:
         load_catalogue(no_type)
-    assert "第1行" in str(err.value) and "缺少列 type" in str(err.value)
+    assert "第1行" in str(err.value) and "缺少列 取值类型" in str(err.value)
 
     def bad_type(wb):
         wb["观测点"].cell(row=5, column=col["type"], value="数字")

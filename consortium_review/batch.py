@@ -30,6 +30,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue as _q
 import signal
 import sys
 import threading
@@ -41,9 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, TextIO
 
-from .batch_progress import BaseDisplay, fmt_seconds, make_display
-from .batch_summary import consortium_row, write_summary
-from .cache import (CACHE_DIRNAME, ReadCache, ResultStore, consortium_fingerprint, input_files)
+from .batch_progress import BaseDisplay, fmt_seconds, make_display, printable
+from .batch_summary import consortium_row, summary_key, write_summary
+from .cache import (CACHE_DIRNAME, TRANSIENT_ERROR_MARKERS, ReadCache, ResultStore, consortium_fingerprint,
+                    input_files, output_hashes, prune_read_cache)
+from .extractors.textclean import strip_illegal
+from .fileio import write_json_atomic
+from .pipeline import RENDERERS, review_consortium
 
 log = logging.getLogger("consortium_review.batch")
 
@@ -133,7 +138,7 @@ def _inject_fault(name: str) -> None:
 
 def _peak_rss_kb() -> Optional[int]:
     try:
-        import resource
+        import resource     # POSIX only (absent on Windows)
 
         v = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return v // 1024 if sys.platform == "darwin" else v
@@ -143,8 +148,6 @@ def _peak_rss_kb() -> Optional[int]:
 
 def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Emit) -> dict[str, Any]:
     """Review one consortium; never raises an ``Exception`` (failures come back as data)."""
-    from .pipeline import review_consortium
-
     name = job["name"]
     t0 = time.perf_counter()
     cache = None
@@ -233,8 +236,6 @@ class RunLog:
         self._lock = threading.Lock()
 
     def write(self, msg: str, name: Optional[str] = None) -> None:
-        from consortium_review.extractors.textclean import strip_illegal
-
         stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         prefix = f"[{name}] " if name else ""
         with self._lock:
@@ -422,8 +423,6 @@ class _Runner:
             isolate.append(job)
 
     def _drain(self, queue) -> None:
-        import queue as _q
-
         while True:
             try:
                 name, kind, data = queue.get_nowait()
@@ -491,8 +490,6 @@ def _classify(res: dict[str, Any]) -> tuple[str, list[str]]:
 
 def _reusable(res: dict[str, Any]) -> bool:
     """Store a result for skipping next time only when it is complete and reproducible."""
-    from .cache import TRANSIENT_ERROR_MARKERS
-
     if not res.get("ok") or (res.get("summary") or {}).get("errors"):
         return False
     for f in (res.get("row") or {}).get("documents_failed") or []:
@@ -536,8 +533,6 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     ``only``: names of the consortia to process (watch mode); the others keep their last
     stored result in the summary. Raises ``KeyboardInterrupt`` after writing what finished.
     """
-    from .pipeline import RENDERERS
-
     t_start = time.perf_counter()
     folder, out = Path(folder), Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -653,8 +648,6 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     if not result.interrupted:
         # entries of other reader versions can never be served again: free the disk
         try:
-            from .cache import prune_read_cache
-
             keep = {ReadCache(cache_dir).version} | {entries[n].get("cache", {}).get("version")
                                                      for n in result.reviewed if n in entries}
             if prune_read_cache(cache_dir, {k for k in keep if k}):
@@ -682,10 +675,6 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
 def _write_summary_if_changed(out: Path, cache_dir: Path, entries: list[dict[str, Any]], catalogue,
                               runlog: RunLog) -> list[Path]:
     """Write the summary files unless exactly this summary is already there (warm re-runs)."""
-    from .batch_summary import summary_key
-    from .cache import output_hashes
-    from .fileio import write_json_atomic
-
     key = summary_key(entries, catalogue)
     state_path = cache_dir / "summary.json"
     try:
@@ -739,8 +728,6 @@ def restore_sigterm(old) -> None:
 # --------------------------------------------------------------------------- CLI
 
 def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
-    from .batch_progress import printable
-
     n_ok = sum(1 for e in res.entries if e["status"] == "ok")
     n_warn = sum(1 for e in res.entries if e["status"] == "warn")
     lines = [f"\n共 {len(res.entries)} 个联合体：完成 {n_ok} 个，需关注 {n_warn} 个，失败 {len(res.failed)} 个"
@@ -784,10 +771,7 @@ def add_batch_options(p: argparse.ArgumentParser, force: bool = True) -> None:
 
 
 def add_commands(subparsers) -> None:
-    """Add batch options to ``review`` and the ``watch`` command (called by ``cli.build_parser``)."""
+    """Add batch options to ``review`` (called by ``cli.build_parser``)."""
     review = subparsers.choices.get("review")
     if review is not None:
         add_batch_options(review)
-    from .watch import add_watch_command
-
-    add_watch_command(subparsers)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
@@ -11,13 +10,22 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import __version__
+from .batch import add_commands as add_batch_commands
+from .batch import run_batch
 from .catalogue import CatalogueError, load_catalogue
+from .catalogue_export import export_xlsx
+from .folders import material_folder
+from .generator.annual_report import add_commands as add_annual_commands
+from .pipeline import review_consortium
+from .watch import add_watch_command
+from .web.serve import add_commands as add_serve_command
 
-#: Modules that add sub-commands: each has ``add_commands(subparsers)``; missing ones are skipped.
+#: Functions that add options or sub-commands to the parser: ``f(subparsers)``.
 EXTRA_COMMANDS = [
-    "consortium_review.batch",          # review (batch mode), watch
-    "consortium_review.generator.annual_report",          # datasheet, annual
-    "consortium_review.web.serve",                        # serve (the review workspace in the browser)
+    add_batch_commands,     # review: batch options
+    add_watch_command,      # watch
+    add_annual_commands,    # datasheet, annual
+    add_serve_command,      # serve (the review workspace in the browser)
 ]
 
 STATUS_ZH = {"found": "已找到", "partial": "部分", "missing": "缺失", "conflict": "冲突"}
@@ -63,15 +71,6 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print(f"  结果：{summary['out_dir']}", file=out)
 
 
-def material_folder(path: str) -> Optional[Path]:
-    """The materials folder a command was given, or None after telling the user it is missing."""
-    folder = Path(path)
-    if not folder.is_dir():
-        print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
-        return None
-    return folder
-
-
 def use_rules_file(path: Path) -> None:
     """Check a conclusion-rules YAML file and make every renderer (and worker) use it."""
     import os
@@ -88,8 +87,6 @@ def use_rules_file(path: Path) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from .pipeline import review_consortium
-
     folder = material_folder(args.folder)
     if folder is None:
         return 2
@@ -99,18 +96,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     out = Path(args.output)
     batch = args.batch or (not args.single and not is_consortium_folder(folder))
     if batch:
-        try:
-            from .batch import run_batch
-        except ModuleNotFoundError:
-            run_batch = None
-        if run_batch is not None:
-            return run_batch(folder, out, catalogue, args)
-        failed = 0
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            summary = review_consortium(sub, out / sub.name, catalogue)
-            print_summary(summary)
-            failed += bool(summary["errors"])
-        return 1 if failed else 0
+        return run_batch(folder, out, catalogue, args)
     summary = review_consortium(folder, out / folder.name, catalogue)
     print_summary(summary)
     return 1 if summary["errors"] else 0
@@ -119,8 +105,6 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_standard(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(args.standard)
     if args.xlsx:
-        from .catalogue_export import export_xlsx
-
         export_xlsx(catalogue, Path(args.xlsx))
         print(f"已导出指标体系到 {args.xlsx}（{len(catalogue.points)} 个观测点）")
         return 0
@@ -173,15 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--xlsx", metavar="FILE", help="导出为 .xlsx 工作簿")
     p.set_defaults(func=cmd_standard)
 
-    for mod in EXTRA_COMMANDS:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name == mod:
-                continue
-            raise
-        if hasattr(module, "add_commands"):
-            module.add_commands(sub)
+    for add in EXTRA_COMMANDS:
+        add(sub)
     return parser
 
 

@@ -16,6 +16,8 @@ from typing import Any, Optional
 
 from .catalogue import Catalogue
 from .evidence_json import build
+from .extractors.evidence import extract
+from .extractors.read import read_folder
 from .fileio import write_json_atomic
 from .generator.assess import Assessment, assess
 from .generator.workbook import read_back_edits
@@ -50,9 +52,6 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
 
     Returns a plain summary dict (counts, timings, outputs, errors) for batch reports.
     """
-    from consortium_review.extractors.evidence import extract
-    from consortium_review.extractors.read import read_folder
-
     folder, out_dir = Path(folder), Path(out_dir)
     timings: dict[str, float] = {}
     errors: list[str] = []

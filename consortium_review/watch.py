@@ -19,15 +19,18 @@ import time
 from pathlib import Path
 from typing import Callable, Optional, TextIO
 
-from .batch import BatchResult, consortium_folders, review_batch
+from .batch import (BatchResult, add_batch_options, consortium_folders, restore_sigterm, review_batch,
+                    sigterm_as_interrupt)
+from .batch_progress import printable
+from .catalogue import load_catalogue
+from .extractors.read import iter_files
+from .folders import material_folder
 
 Snapshot = dict[str, tuple[int, int]]      # rel path -> (size, mtime_ns)
 
 
 def folder_snapshot(folder: Path) -> Snapshot:
     """Sizes and modification times of the files a review would read (no hashing)."""
-    from consortium_review.extractors.read import iter_files
-
     snap: Snapshot = {}
     try:
         for p in iter_files(folder):
@@ -66,8 +69,6 @@ class Watcher:
         self.cycles = 0
 
     def _say(self, msg: str) -> None:
-        from .batch_progress import printable
-
         print(printable(msg, self.stream), file=self.stream, flush=True)
 
     def snapshots(self) -> dict[str, Snapshot]:
@@ -130,8 +131,6 @@ class Watcher:
     def run(self, stop: Optional[threading.Event] = None, max_cycles: Optional[int] = None,
             sleep: Callable[[float], None] = time.sleep) -> int:
         """Poll until ``stop`` is set, ``max_cycles`` ran, or Ctrl-C / SIGTERM; returns 0."""
-        from .batch import sigterm_as_interrupt, restore_sigterm
-
         old_term = sigterm_as_interrupt()
         try:
             while not (stop is not None and stop.is_set()):
@@ -151,10 +150,6 @@ class Watcher:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from .catalogue import load_catalogue
-
-    from .cli import material_folder
-
     folder = material_folder(args.folder)
     if folder is None:
         return 2
@@ -183,8 +178,6 @@ def _positive_float(text: str) -> float:
 
 
 def add_watch_command(subparsers) -> None:
-    from .batch import add_batch_options
-
     p = subparsers.add_parser("watch", help="监视材料文件夹：有新材料或材料变化时自动重新评审",
                               description="先评审一遍（未变化的联合体直接用缓存），然后每隔几秒检查文件夹；"
                                           "某个联合体的文件出现或变化并复制完成后，自动重新评审该联合体并更新汇总。")

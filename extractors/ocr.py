@@ -4,7 +4,7 @@ The detection/recognition models ship inside the ``rapidocr_onnxruntime`` wheel,
 is downloaded at run time.  One engine is created lazily per process (creating it takes
 about half a second; spawn-started worker processes each make their own).
 
-Output is a list of ``consortium_review.extractors.readers.pdf.Line`` in page coordinates (points for PDF
+Output is a list of ``consortium_review.extractors.readers.lines.Line`` in page coordinates (points for PDF
 pages, pixels for images); the PDF layout stage turns them into paragraphs like any other
 text lines.
 """
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from consortium_review.extractors.readers import ReadError
+from consortium_review.extractors.readers.lines import Line, join_text, tidy
 
 log = logging.getLogger("consortium_review.ocr")
 
@@ -127,8 +128,6 @@ def boxes_to_lines(boxes: list[OcrBox], scale: float = 1.0):
 
     ``scale`` converts pixels to the caller's units (points for PDF pages).
     """
-    from consortium_review.extractors.readers.pdf import Line, join_text, tidy
-
     rows: list[list[OcrBox]] = []
     for b in sorted(boxes, key=lambda b: ((b.y0 + b.y1) / 2, b.x0)):
         mid = (b.y0 + b.y1) / 2

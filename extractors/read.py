@@ -16,7 +16,8 @@ from typing import Callable, Iterable, Optional
 from consortium_review.fileio import sha256_file
 from consortium_review.models import Document
 from consortium_review.extractors.readers import ReadError, Reading
-from consortium_review.extractors.sniff import IGNORED_NAMES, sniff
+from consortium_review.extractors.readers.archive import read_archive
+from consortium_review.extractors.sniff import IGNORED_NAMES, UNSUPPORTED_HINTS, sniff
 
 log = logging.getLogger("consortium_review.read")
 
@@ -74,15 +75,11 @@ def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]
         if size > MAX_FILE_BYTES:
             raise ReadError(f"文件过大（{size / 1048576:.0f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未读取")
         if doc.format == "zip":
-            from consortium_review.extractors.readers.archive import read_archive
-
-            return read_archive(path, rel, doc)
+            return read_archive(path, rel, doc, read_file, MAX_FILE_BYTES)
         if doc.format == "encrypted-ooxml":
             raise ReadError("文件已加密（需要密码），无法读取；请提交未加密的版本")
         reader = _reader(doc.format)
         if reader is None:
-            from consortium_review.extractors.sniff import UNSUPPORTED_HINTS
-
             doc.status = "skipped"
             doc.error = UNSUPPORTED_HINTS.get(doc.format) or f"不支持的文件类型（{path.suffix or '无扩展名'}），已跳过"
             return [doc]

@@ -48,14 +48,10 @@ from .cache import (CACHE_DIRNAME, TRANSIENT_ERROR_MARKERS, ReadCache, ResultSto
                     input_files, output_hashes, prune_read_cache)
 from .extractors.textclean import strip_illegal
 from .fileio import write_json_atomic
-from .pipeline import RENDERERS, review_consortium
+from .pipeline import DEFAULT_SETTINGS, RENDERERS, Settings, review_consortium
 
 log = logging.getLogger("consortium_review.batch")
 
-#: Fault injection for the reliability suite: "folder:raise", "folder:exit" or "folder:sleep=S"
-#: (";"-separated). "raise" makes that consortium's worker raise, "exit" kills the worker
-#: process outright, "sleep=S" makes it hang S seconds first (interruption tests).
-FAULT_ENV = "CONSORTIUM_REVIEW_INJECT_FAULT"
 #: Largest exit code (the number of failed consortia).
 MAX_EXIT = 100
 RUN_LOG = "run.log"
@@ -122,20 +118,6 @@ def consortium_folders(root: Path, out: Optional[Path] = None) -> list[Path]:
 
 # --------------------------------------------------------------------------- the worker side
 
-def _inject_fault(name: str) -> None:
-    spec = os.environ.get(FAULT_ENV, "")
-    for item in filter(None, (s.strip() for s in spec.split(";"))):
-        target, _, kind = item.rpartition(":")
-        if target != name:
-            continue
-        if kind.startswith("sleep="):     # a reader that hangs (for interruption tests)
-            time.sleep(float(kind.split("=", 1)[1]))
-            return
-        if kind == "exit" and multiprocessing.current_process().name != "MainProcess":
-            os._exit(70)        # simulate a worker killed mid-run (segfault, OOM killer)
-        raise RuntimeError(f"注入的故障（{FAULT_ENV}）")
-
-
 def _peak_rss_kb() -> Optional[int]:
     try:
         import resource     # POSIX only (absent on Windows)
@@ -147,19 +129,22 @@ def _peak_rss_kb() -> Optional[int]:
 
 
 def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Emit) -> dict[str, Any]:
-    """Review one consortium; never raises an ``Exception`` (failures come back as data)."""
+    """Review one consortium; never raises an ``Exception`` (failures come back as data).
+
+    ``options``: cache_dir, force, render and ``settings`` (a ``pipeline.Settings``)."""
     name = job["name"]
+    settings: Settings = options.get("settings") or DEFAULT_SETTINGS
     t0 = time.perf_counter()
     cache = None
     try:
         emit(name, "start", {"files": len(job["files"])})
-        _inject_fault(name)
         cache = ReadCache(Path(options["cache_dir"]), use_cached=not options.get("force"),
-                          on_event=lambda kind, data: emit(name, kind, data))
+                          on_event=lambda kind, data: emit(name, kind, data), read_settings=settings.read)
         summary = review_consortium(Path(job["folder"]), Path(job["out_dir"]), catalogue, cache=cache,
-                                    render=options.get("render", True))
+                                    render=options.get("render", True), settings=settings)
         emit(name, "stage", {"stage": "汇总"})
         evidence = json.loads((Path(job["out_dir"]) / "evidence.json").read_text(encoding="utf-8"))
+        evidence["assess_settings"] = settings.assess
         row = consortium_row(evidence, catalogue, summary)
         return {"name": name, "ok": True, "summary": summary, "row": row, "cache": cache.stats(),
                 "files": cache.files, "seconds": round(time.perf_counter() - t0, 3),
@@ -527,7 +512,8 @@ def _timing_line(res: dict[str, Any]) -> str:
 
 def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] = None, force: bool = False,
                  render: bool = True, only: Optional[Iterable[str]] = None, stream: Optional[TextIO] = None,
-                 live: Optional[bool] = None, verbose: bool = False, write_summaries: bool = True) -> BatchResult:
+                 live: Optional[bool] = None, verbose: bool = False, write_summaries: bool = True,
+                 settings: Settings = DEFAULT_SETTINGS) -> BatchResult:
     """Review every consortium sub-folder of ``folder`` into ``out/<folder name>``.
 
     ``only``: names of the consortia to process (watch mode); the others keep their last
@@ -577,7 +563,8 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
                 continue
             t0 = time.perf_counter()
             files = input_files(sub)
-            fp, parts = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS)
+            fp, parts = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS,
+                                               settings_hashes=settings.hashes())
             stored, reasons = (None, ["强制重新评审（--force）"]) if force else store.lookup(name, fp, out_dir, parts)
             if stored is not None:
                 entries[name] = _entry(name, out_dir, stored["result"], reused=True)
@@ -598,7 +585,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
             runlog.write(f"需要评审 {len(jobs)} 个联合体，"
                          + ("在当前进程中依次处理" if inprocess else f"使用 {eff_workers} 个工作进程"))
         display.begin([(j.name, len(j.files), j.size) for j in jobs])
-        options = {"cache_dir": str(cache_dir), "force": force, "render": render}
+        options = {"cache_dir": str(cache_dir), "force": force, "render": render, "settings": settings}
 
         def on_result(job: Job, res: dict[str, Any]) -> None:
             status, problems = _classify(res)
@@ -648,7 +635,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     if not result.interrupted:
         # entries of other reader versions can never be served again: free the disk
         try:
-            keep = {ReadCache(cache_dir).version} | {entries[n].get("cache", {}).get("version")
+            keep = {ReadCache(cache_dir, read_settings=settings.read).version} | {entries[n].get("cache", {}).get("version")
                                                      for n in result.reviewed if n in entries}
             if prune_read_cache(cache_dir, {k for k in keep if k}):
                 runlog.write("已清理旧版本程序的读取缓存")
@@ -742,12 +729,13 @@ def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
         print(printable(line, stream), file=stream)
 
 
-def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace) -> int:
+def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace,
+              settings: Settings = DEFAULT_SETTINGS) -> int:
     """CLI entry (called by ``cli.cmd_review`` for a folder of consortium folders)."""
     res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
                        force=bool(getattr(args, "force", False)),
                        render=not getattr(args, "no_render", False),
-                       verbose=bool(getattr(args, "verbose", False)))
+                       verbose=bool(getattr(args, "verbose", False)), settings=settings)
     _print_overview(res, Path(out), sys.stdout)
     return res.exit_code
 

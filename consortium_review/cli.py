@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from . import __version__
 from .batch import add_commands as add_batch_commands
@@ -16,7 +18,9 @@ from .catalogue import CatalogueError, load_catalogue
 from .catalogue_export import export_xlsx
 from .folders import material_folder
 from .generator.annual_report import add_commands as add_annual_commands
-from .pipeline import review_consortium
+from .generator.assess import SETTINGS_ENV, AssessSettings, load_settings
+from .pipeline import Settings, review_consortium
+from .settings import ReadSettings
 from .watch import add_watch_command
 from .web.serve import add_commands as add_serve_command
 
@@ -27,6 +31,9 @@ EXTRA_COMMANDS = [
     add_annual_commands,    # datasheet, annual
     add_serve_command,      # serve (the review workspace in the browser)
 ]
+
+#: User-facing environment override: OCR at most this many pages per document.
+OCR_PAGES_ENV = "CR_MAX_OCR_PAGES"
 
 STATUS_ZH = {"found": "已找到", "partial": "部分", "missing": "缺失", "conflict": "冲突"}
 
@@ -71,19 +78,27 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print(f"  结果：{summary['out_dir']}", file=out)
 
 
-def use_rules_file(path: Path) -> None:
-    """Check a conclusion-rules YAML file and make every renderer (and worker) use it."""
-    import os
-
-    from consortium_review.generator.assess import SETTINGS_ENV, load_settings
-
+def load_rules_file(path: Path) -> AssessSettings:
+    """The conclusion rules of a YAML file (``review --rules``), checked."""
     if not path.is_file():
         raise CatalogueError(f"找不到结论规则文件：{path}")
     try:
-        load_settings(path)
+        return load_settings(path)
     except Exception as exc:
         raise CatalogueError(f"结论规则文件 {path.name} 有误：{exc}") from exc
-    os.environ[SETTINGS_ENV] = str(path.resolve())     # spawn workers inherit it
+
+
+def settings_from_args(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """The run's settings: command-line options, then the user-facing environment overrides
+    (read here, once; the stages and workers get the result explicitly)."""
+    env = os.environ if environ is None else environ
+    read = ReadSettings()
+    raw = env.get(OCR_PAGES_ENV, "").strip()
+    if raw.isdigit():
+        read = dataclasses.replace(read, max_ocr_pages=int(raw))
+    rules = getattr(args, "rules", None) or env.get(SETTINGS_ENV, "").strip()
+    assess = load_rules_file(Path(rules)) if rules else AssessSettings()
+    return Settings(read=read, assess=assess)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -91,13 +106,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     if folder is None:
         return 2
     catalogue = load_catalogue(args.standard)
-    if getattr(args, "rules", None):
-        use_rules_file(Path(args.rules))
+    settings = getattr(args, "settings", None) or settings_from_args(args)
     out = Path(args.output)
     batch = args.batch or (not args.single and not is_consortium_folder(folder))
     if batch:
-        return run_batch(folder, out, catalogue, args)
-    summary = review_consortium(folder, out / folder.name, catalogue)
+        return run_batch(folder, out, catalogue, args, settings)
+    summary = review_consortium(folder, out / folder.name, catalogue, settings=settings)
     print_summary(summary)
     return 1 if summary["errors"] else 0
 
@@ -170,6 +184,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.print_help()
         return 2
     try:
+        if hasattr(args, "folder"):     # the commands that review materials get the run's settings
+            args.settings = settings_from_args(args)
         return args.func(args)
     except CatalogueError as exc:
         print(f"指标体系错误：{exc}", file=sys.stderr)

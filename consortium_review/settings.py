@@ -14,12 +14,14 @@ once, by the CLI (``cli.settings_from_args``).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,24 @@ def settings_hash(obj: Any) -> str:
 #: The defaults, shared (frozen).
 READ = ReadSettings()
 EXTRACT = ExtractSettings()
+
+
+# The read stage gets its settings explicitly (``read_folder(..., settings=)``) and hands them
+# to the readers through this context variable, so that the one-function reader interface
+# ``read(path, rel)`` stays as it is (OCR and LibreOffice look here).
+_read_settings: contextvars.ContextVar[ReadSettings] = contextvars.ContextVar("read_settings", default=READ)
+
+
+def current_read_settings() -> ReadSettings:
+    """The settings of the read in progress (the defaults outside ``read_folder``)."""
+    return _read_settings.get()
+
+
+@contextlib.contextmanager
+def using_read_settings(settings: ReadSettings) -> Iterator[ReadSettings]:
+    """Read with ``settings`` inside the block (``read_folder`` does this)."""
+    token = _read_settings.set(settings)
+    try:
+        yield settings
+    finally:
+        _read_settings.reset(token)

@@ -25,6 +25,7 @@ from .batch_progress import printable
 from .catalogue import load_catalogue
 from .extractors.read import iter_files
 from .folders import material_folder
+from .pipeline import DEFAULT_SETTINGS, Settings
 
 Snapshot = dict[str, tuple[int, int]]      # rel path -> (size, mtime_ns)
 
@@ -49,7 +50,8 @@ class Watcher:
 
     def __init__(self, folder: Path, out: Path, catalogue, *, interval: float = 2.0, debounce: float = 5.0,
                  workers: Optional[int] = 1, render: bool = True, stream: Optional[TextIO] = None,
-                 clock: Callable[[], float] = time.monotonic, live: Optional[bool] = False):
+                 clock: Callable[[], float] = time.monotonic, live: Optional[bool] = False,
+                 settings: Settings = DEFAULT_SETTINGS):
         self.folder = Path(folder)
         self.out = Path(out)
         self.catalogue = catalogue
@@ -57,6 +59,7 @@ class Watcher:
         self.debounce = debounce
         self.workers = workers
         self.render = render
+        self.settings = settings
         self.stream = stream if stream is not None else sys.stdout
         self.clock = clock
         self.live = live
@@ -78,7 +81,7 @@ class Watcher:
 
     def _review(self, names: Optional[list[str]]) -> BatchResult:
         return review_batch(self.root, self.out, self.catalogue, workers=self.workers, render=self.render,
-                            only=names, stream=self.stream, live=self.live)
+                            only=names, stream=self.stream, live=self.live, settings=self.settings)
 
     def start(self) -> BatchResult:
         """First pass: bring every consortium up to date (unchanged ones come from the cache)."""
@@ -155,7 +158,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return 2
     catalogue = load_catalogue(args.standard)
     w = Watcher(folder, Path(args.output), catalogue, interval=args.interval, debounce=args.debounce,
-                workers=args.workers, render=not args.no_render, live=None)
+                workers=args.workers, render=not args.no_render, live=None,
+                settings=getattr(args, "settings", None) or DEFAULT_SETTINGS)
     print(f"开始监视 {folder}（每 {args.interval:g} 秒检查一次，文件稳定 {args.debounce:g} 秒后重新评审）。"
           "按 Ctrl-C 停止。")
     try:

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Optional
 
 from consortium_review.fileio import sha256_file
 from consortium_review.models import Document
+from consortium_review.settings import READ, ReadSettings, using_read_settings
 from consortium_review.extractors.readers import ReadError, Reading
 from consortium_review.extractors.readers.archive import read_archive
 from consortium_review.extractors.sniff import IGNORED_NAMES, UNSUPPORTED_HINTS, sniff
@@ -101,8 +102,14 @@ def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]
     return [doc]
 
 
-def read_folder(folder: Path, cache=None) -> list[Document]:
-    """Read every file below ``folder``. ``cache`` (optional) serves unchanged files."""
+def read_folder(folder: Path, cache=None, settings: ReadSettings = READ) -> list[Document]:
+    """Read every file below ``folder``. ``cache`` (optional) serves unchanged files; its key
+    must include ``settings`` (``ReadCache(..., read_settings=settings)``)."""
+    with using_read_settings(settings):
+        return _read_folder(folder, cache)
+
+
+def _read_folder(folder: Path, cache) -> list[Document]:
     docs: list[Document] = []
     for p in iter_files(folder):
         rel = p.relative_to(folder).as_posix()

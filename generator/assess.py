@@ -160,22 +160,19 @@ class AssessSettings:
         return text
 
 
-#: environment variable naming a YAML rules file, used when nothing else is given
+#: User-facing environment variable naming a YAML rules file when ``review --rules`` is not
+#: given; read once by the CLI (``cli.settings_from_args``), never here.
 SETTINGS_ENV = "CONSORTIUM_REVIEW_RULES"
 
 
 def load_settings(source: Any = None) -> AssessSettings:
-    """Settings from an ``AssessSettings``, a dict, a YAML path, or None.
+    """Settings from an ``AssessSettings``, a dict, a YAML path, or None (the defaults).
 
-    None means: the YAML file named by the environment variable ``CONSORTIUM_REVIEW_RULES``
-    if set, else the defaults.  (Renderers pass ``evidence.get("assess_settings")``, so a
-    caller can also put a path or a dict there.)
+    The pipeline passes the run's settings to the renderers as ``evidence["assess_settings"]``
+    (never written to evidence.json); a caller can also put a path or a dict there.
     """
     if source is None:
-        import os
-
-        env = os.environ.get(SETTINGS_ENV, "").strip()
-        return AssessSettings.from_yaml(env) if env else AssessSettings()
+        return AssessSettings()
     if isinstance(source, AssessSettings):
         return source
     if isinstance(source, dict):

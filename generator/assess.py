@@ -21,6 +21,7 @@ from typing import Any, Optional
 from consortium_review.catalogue import Catalogue, ObservationPoint
 
 from . import progress as pg
+from .provenance import source_of
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -215,21 +216,6 @@ def format_value(value: Any, unit: Optional[str] = None, quantities: Optional[li
     if isinstance(value, (int, float)):
         return _num(value) + (unit or "")
     return str(value).strip()
-
-
-def source_of(ev: dict) -> str:
-    """Where a piece of evidence is: '2024年度工作总结.pdf 第3页' / '建设方案.docx 第12段'.
-
-    A worksheet named like its workbook is not repeated: '自评表.xlsx 第7行'."""
-    file = str(ev.get("file") or "").strip() or "（未注明文件）"
-    page = ev.get("page")
-    if page not in (None, ""):
-        return f"{file} 第{page}页"
-    loc = str(ev.get("locator") or "").strip()
-    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    if loc.startswith(f"工作表“{stem}”"):
-        loc = loc[len(f"工作表“{stem}”"):]
-    return f"{file} {loc}" if loc else file
 
 
 _UNIT_SUFFIX = re.compile(r"[（(][^（）()]{1,12}[)）]\s*$")

@@ -31,6 +31,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue as _q
 import signal
 import sys
 import threading
@@ -42,17 +43,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, TextIO
 
-from .batch_progress import BaseDisplay, fmt_seconds, make_display
-from .batch_summary import consortium_row, write_summary
-from .cache import (CACHE_DIRNAME, ReadCache, ResultStore, consortium_fingerprint, input_files)
-from .fileio import OUTPUT_DIR_MARKER, mark_generated, mark_output_dir
+from .batch_progress import BaseDisplay, fmt_seconds, make_display, printable
+from .batch_summary import consortium_row, summary_key, write_summary
+from .cache import (CACHE_DIRNAME, TRANSIENT_ERROR_MARKERS, ReadCache, ResultStore, consortium_fingerprint,
+                    input_files, output_hashes, prune_read_cache)
+from .extractors.textclean import strip_illegal
+from .fileio import OUTPUT_DIR_MARKER, mark_generated, mark_output_dir, write_json_atomic
+from .pipeline import DEFAULT_SETTINGS, RENDERERS, Settings, review_consortium
 
 log = logging.getLogger("consortium_review.batch")
 
-#: Fault injection for the reliability suite: "folder:raise", "folder:exit" or "folder:sleep=S"
-#: (";"-separated). "raise" makes that consortium's worker raise, "exit" kills the worker
-#: process outright, "sleep=S" makes it hang S seconds first (interruption tests).
-FAULT_ENV = "CONSORTIUM_REVIEW_INJECT_FAULT"
 #: Largest exit code (the number of failed consortia).
 MAX_EXIT = 100
 RUN_LOG = "run.log"
@@ -121,23 +121,9 @@ def consortium_folders(root: Path, out: Optional[Path] = None) -> list[Path]:
 
 # --------------------------------------------------------------------------- the worker side
 
-def _inject_fault(name: str) -> None:
-    spec = os.environ.get(FAULT_ENV, "")
-    for item in filter(None, (s.strip() for s in spec.split(";"))):
-        target, _, kind = item.rpartition(":")
-        if target != name:
-            continue
-        if kind.startswith("sleep="):     # a reader that hangs (for interruption tests)
-            time.sleep(float(kind.split("=", 1)[1]))
-            return
-        if kind == "exit" and multiprocessing.current_process().name != "MainProcess":
-            os._exit(70)        # simulate a worker killed mid-run (segfault, OOM killer)
-        raise RuntimeError(f"注入的故障（{FAULT_ENV}）")
-
-
 def _peak_rss_kb() -> Optional[int]:
     try:
-        import resource
+        import resource     # POSIX only (absent on Windows)
 
         v = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return v // 1024 if sys.platform == "darwin" else v
@@ -146,22 +132,23 @@ def _peak_rss_kb() -> Optional[int]:
 
 
 def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Emit) -> dict[str, Any]:
-    """Review one consortium; never raises an ``Exception`` (failures come back as data)."""
-    from .pipeline import review_consortium
+    """Review one consortium; never raises an ``Exception`` (failures come back as data).
 
+    ``options``: cache_dir, force, render and ``settings`` (a ``pipeline.Settings``)."""
     name = job["name"]
+    settings: Settings = options.get("settings") or DEFAULT_SETTINGS
     t0 = time.perf_counter()
     cache = None
     try:
         emit(name, "start", {"files": len(job["files"])})
-        _inject_fault(name)
         cache = ReadCache(Path(options["cache_dir"]), use_cached=not options.get("force"),
-                          on_event=lambda kind, data: emit(name, kind, data))
+                          on_event=lambda kind, data: emit(name, kind, data), read_settings=settings.read)
         summary = review_consortium(Path(job["folder"]), Path(job["out_dir"]), catalogue, cache=cache,
                                     render=options.get("render", True), year=options.get("year"),
-                                    read_workers=int(options.get("read_workers") or 1))
+                                    read_workers=int(options.get("read_workers") or 1), settings=settings)
         emit(name, "stage", {"stage": "汇总"})
         evidence = json.loads((Path(job["out_dir"]) / "evidence.json").read_text(encoding="utf-8"))
+        evidence["assess_settings"] = settings.assess
         row = consortium_row(evidence, catalogue, summary)
         return {"name": name, "ok": True, "summary": summary, "row": row, "cache": cache.stats(),
                 "files": cache.files, "seconds": round(time.perf_counter() - t0, 3),
@@ -238,8 +225,6 @@ class RunLog:
         self._lock = threading.Lock()
 
     def write(self, msg: str, name: Optional[str] = None) -> None:
-        from consortium_review.extractors.textclean import strip_illegal
-
         stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         prefix = f"[{name}] " if name else ""
         with self._lock:
@@ -427,8 +412,6 @@ class _Runner:
             isolate.append(job)
 
     def _drain(self, queue) -> None:
-        import queue as _q
-
         while True:
             try:
                 name, kind, data = queue.get_nowait()
@@ -496,8 +479,6 @@ def _classify(res: dict[str, Any]) -> tuple[str, list[str]]:
 
 def _reusable(res: dict[str, Any]) -> bool:
     """Store a result for skipping next time only when it is complete and reproducible."""
-    from .cache import TRANSIENT_ERROR_MARKERS
-
     if not res.get("ok") or (res.get("summary") or {}).get("errors"):
         return False
     for f in (res.get("row") or {}).get("documents_failed") or []:
@@ -554,7 +535,8 @@ def _timing_line(res: dict[str, Any]) -> str:
 def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] = None, force: bool = False,
                  render: bool = True, only: Optional[Iterable[str]] = None, stream: Optional[TextIO] = None,
                  live: Optional[bool] = None, verbose: bool = False, write_summaries: bool = True,
-                 consortia: Optional[list[Path]] = None, year: Optional[int] = None) -> BatchResult:
+                 consortia: Optional[list[Path]] = None, year: Optional[int] = None,
+                 settings: Settings = DEFAULT_SETTINGS) -> BatchResult:
     """Review every consortium sub-folder of ``folder`` into ``out/<folder name>``.
 
     ``only``: names of the consortia to process (watch mode); the others keep their last
@@ -563,8 +545,6 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     read by ``workers`` processes) instead of the sub-folders of ``folder``.
     ``year``: the report year for every consortium (default: chosen from each one's documents).
     """
-    from .pipeline import RENDERERS
-
     t_start = time.perf_counter()
     folder, out = Path(folder), Path(out)
     mark_output_dir(out)         # never read as material, even inside the materials folder
@@ -610,7 +590,8 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
                 continue
             t0 = time.perf_counter()
             files = input_files(sub)
-            fp, parts = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS)
+            fp, parts = consortium_fingerprint(files, catalogue, render=render, renderers=RENDERERS,
+                                               settings_hashes=settings.hashes())
             if year:           # --year changes every figure's meaning
                 parts["year"] = int(year)
                 fp = hashlib.sha256(f"{fp}|year={int(year)}".encode()).hexdigest()
@@ -636,7 +617,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
                          + ("在当前进程中依次处理" if inprocess else f"使用 {eff_workers} 个工作进程"))
         display.begin([(j.name, len(j.files), j.size) for j in jobs])
         options = {"cache_dir": str(cache_dir), "force": force, "render": render, "year": year,
-                   "read_workers": workers if single else 1}
+                   "read_workers": workers if single else 1, "settings": settings}
 
         def on_result(job: Job, res: dict[str, Any]) -> None:
             status, problems = _classify(res)
@@ -686,9 +667,7 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     if not result.interrupted:
         # entries of other reader versions can never be served again: free the disk
         try:
-            from .cache import prune_read_cache
-
-            keep = {ReadCache(cache_dir).version} | {entries[n].get("cache", {}).get("version")
+            keep = {ReadCache(cache_dir, read_settings=settings.read).version} | {entries[n].get("cache", {}).get("version")
                                                      for n in result.reviewed if n in entries}
             if prune_read_cache(cache_dir, {k for k in keep if k}):
                 runlog.write("已清理旧版本程序的读取缓存")
@@ -715,10 +694,6 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
 def _write_summary_if_changed(out: Path, cache_dir: Path, entries: list[dict[str, Any]], catalogue,
                               runlog: RunLog) -> list[Path]:
     """Write the summary files unless exactly this summary is already there (warm re-runs)."""
-    from .batch_summary import summary_key
-    from .cache import output_hashes
-    from .fileio import write_json_atomic
-
     key = summary_key(entries, catalogue)
     state_path = cache_dir / "summary.json"
     try:
@@ -774,8 +749,6 @@ def restore_sigterm(old) -> None:
 # --------------------------------------------------------------------------- CLI
 
 def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
-    from .batch_progress import printable
-
     n_ok = sum(1 for e in res.entries if e["status"] == "ok")
     n_warn = sum(1 for e in res.entries if e["status"] == "warn")
     lines = [f"\n共 {len(res.entries)} 个联合体：完成 {n_ok} 个，需关注 {n_warn} 个，失败 {len(res.failed)} 个"
@@ -790,7 +763,8 @@ def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
         print(printable(line, stream), file=stream)
 
 
-def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace, single: bool = False) -> int:
+def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace,
+              settings: Settings = DEFAULT_SETTINGS, single: bool = False) -> int:
     """CLI entry (called by ``cli.cmd_review``): a folder of consortium folders, or with
     ``single`` the one consortium in ``folder`` (same cache, resume, progress and messages)."""
     res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
@@ -798,7 +772,7 @@ def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace, sing
                        render=not getattr(args, "no_render", False),
                        verbose=bool(getattr(args, "verbose", False)),
                        consortia=[Path(folder)] if single else None, write_summaries=not single,
-                       year=getattr(args, "year", None))
+                       year=getattr(args, "year", None), settings=settings)
     if single:
         _print_single(res, Path(out), sys.stdout)
         return 1 if res.failed else 0
@@ -848,10 +822,7 @@ def add_batch_options(p: argparse.ArgumentParser, force: bool = True) -> None:
 
 
 def add_commands(subparsers) -> None:
-    """Add batch options to ``review`` and the ``watch`` command (called by ``cli.build_parser``)."""
+    """Add batch options to ``review`` (called by ``cli.build_parser``)."""
     review = subparsers.choices.get("review")
     if review is not None:
         add_batch_options(review)
-    from .watch import add_watch_command
-
-    add_watch_command(subparsers)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .fileio import atomic_path
+from .generator.assess import assess
 
 log = logging.getLogger("consortium_review.batch")
 
@@ -75,13 +76,10 @@ def _threshold_counts(evidence: dict[str, Any]) -> dict[str, int]:
 
 
 def _assessment(evidence: dict[str, Any], catalogue):
-    """``consortium_review.generator.assess.assess`` (expert overrides, stated conclusion rule) when available."""
+    """``consortium_review.generator.assess.assess`` (expert overrides, stated conclusion rule);
+    the rules are ``evidence["assess_settings"]`` when the batch worker put them there."""
     try:
-        from consortium_review.generator.assess import assess
-    except ImportError:
-        return None
-    try:
-        return assess(evidence, catalogue)
+        return assess(evidence, catalogue, evidence.get("assess_settings"))
     except Exception:
         log.warning("consortium_review.generator.assess 失败，汇总改用简单规则", exc_info=True)
         return None

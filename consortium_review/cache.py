@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from .fileio import sha256_file, write_json_atomic, write_text_atomic
 from .models import Document
+from .settings import READ, ReadSettings, settings_hash
 
 log = logging.getLogger("consortium_review.cache")
 
@@ -180,8 +181,8 @@ def reader_settings() -> dict[str, Any]:
             "tools": tools, "env": env, "format": CACHE_FORMAT}
 
 
-#: Environment variables that never change outputs (test hooks).
-ENV_IGNORED = {"CONSORTIUM_REVIEW_INJECT_FAULT"}
+#: Environment variables that never change outputs.
+ENV_IGNORED: set[str] = set()
 
 
 def env_settings() -> dict[str, str]:
@@ -222,7 +223,7 @@ class ReadCache:
     """
 
     def __init__(self, root: Path, *, use_cached: bool = True, store: bool = True,
-                 on_event: Optional[Event] = None):
+                 on_event: Optional[Event] = None, read_settings: ReadSettings = READ):
         self.root = Path(root)
         self.use_cached = use_cached
         self.store = store
@@ -232,7 +233,8 @@ class ReadCache:
         self.writes = 0
         self.files: list[dict[str, Any]] = []     # per file: rel, cached, seconds, status
         self._pending: dict[str, tuple[str, float]] = {}   # rel -> (content hash, start time)
-        self._version = _key(reader_code_version(), json.dumps(reader_settings(), sort_keys=True))[:24]
+        self._version = _key(reader_code_version(), json.dumps(reader_settings(), sort_keys=True),
+                             settings_hash(read_settings))[:24]
 
     # -- key and location
     def key(self, content_sha: str, rel: str) -> str:
@@ -385,15 +387,20 @@ def input_files(folder: Path) -> list[tuple[str, int, str]]:
 
 
 def consortium_fingerprint(files: list[tuple[str, int, str]], catalogue, *, render: bool,
-                           renderers: Optional[list[str]] = None) -> tuple[str, dict[str, Any]]:
+                           renderers: Optional[list[str]] = None,
+                           settings_hashes: Optional[dict[str, str]] = None) -> tuple[str, dict[str, Any]]:
     """Everything that decides a consortium's outputs, as one hash plus its parts.
+
+    ``settings_hashes``: ``pipeline.Settings.hashes()`` of the run (read / extract / assess).
 
     The parts (code/reader/settings/catalogue/render hashes and the file hashes) are stored
     with the result so that a re-run can say *why* a consortium is reviewed again.
     """
     parts: dict[str, Any] = {
         "format": CACHE_FORMAT, "code": package_code_version(), "reader": reader_code_version(),
-        "settings": _key(json.dumps(reader_settings(), sort_keys=True))[:16],
+        "settings": _key(json.dumps(reader_settings(), sort_keys=True), (settings_hashes or {}).get("read", ""))[:16],
+        "rules": _key(json.dumps({k: v for k, v in (settings_hashes or {}).items() if k != "read"},
+                                 sort_keys=True))[:16],
         "catalogue": catalogue_hash(catalogue),
         "render": _key(str(bool(render)), json.dumps(renderers))[:16],
         "env": _key(json.dumps(env_settings(), sort_keys=True))[:16],
@@ -423,7 +430,7 @@ def change_reasons(old: Optional[dict[str, Any]], new: dict[str, Any]) -> list[s
         reasons.append("程序或模板已更新")
     if old.get("render") != new.get("render"):
         reasons.append("输出设置已变化")
-    if old.get("env") != new.get("env"):
+    if old.get("env") != new.get("env") or old.get("rules") != new.get("rules"):
         reasons.append("评审规则或运行设置已变化")
     if old.get("format") != new.get("format"):
         reasons.append("缓存格式已更新")

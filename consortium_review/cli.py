@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import importlib
+import dataclasses
 import json
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from . import __version__
+from .batch import add_commands as add_batch_commands
+from .batch import run_batch
 from .catalogue import CatalogueError, load_catalogue
+from .catalogue_export import export_xlsx
+from .folders import material_folder
+from .generator.annual_report import add_commands as add_annual_commands
+from .generator.assess import SETTINGS_ENV, AssessSettings, load_settings
+from .pipeline import Settings
+from .settings import ReadSettings
+from .watch import add_watch_command
+from .web.serve import add_commands as add_serve_command
 
-#: Modules that add sub-commands: each has ``add_commands(subparsers)``; missing ones are skipped.
+#: Functions that add options or sub-commands to the parser: ``f(subparsers)``.
 EXTRA_COMMANDS = [
-    "consortium_review.batch",          # review (batch mode), watch
-    "consortium_review.generator.annual_report",          # datasheet, annual
-    "consortium_review.web.serve",                        # serve (the review workspace in the browser)
+    add_batch_commands,     # review: batch options
+    add_watch_command,      # watch
+    add_annual_commands,    # datasheet, annual
+    add_serve_command,      # serve (the review workspace in the browser)
 ]
+
+#: User-facing environment override: OCR at most this many pages per document.
+OCR_PAGES_ENV = "CR_MAX_OCR_PAGES"
 
 STATUS_ZH = {"found": "已找到", "partial": "部分", "missing": "缺失", "conflict": "冲突"}
 
@@ -140,30 +155,6 @@ def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
     print(f"  结果：{summary['out_dir']}", file=out)
 
 
-def material_folder(path: str, allow_empty: bool = False) -> Optional[Path]:
-    """The materials folder a command was given, or None after saying what is wrong with it."""
-    folder = Path(path)
-    if folder.is_file():
-        print(f"错误：{folder} 是一个文件，不是文件夹。请给出存放材料的文件夹"
-              f"（例如 {folder.parent if str(folder.parent) != '.' else '材料文件夹'}）。", file=sys.stderr)
-        return None
-    if not folder.is_dir():
-        print(f"错误：找不到材料文件夹 {folder}", file=sys.stderr)
-        return None
-    if not allow_empty and not has_material(folder):
-        print(f"错误：材料文件夹 {folder} 是空的（没有可读取的材料文件）。请把材料放进这个文件夹后再运行。",
-              file=sys.stderr)
-        return None
-    return folder
-
-
-def has_material(folder: Path) -> bool:
-    """Any file a review would read, here or in a sub-folder (own outputs do not count)."""
-    from consortium_review.extractors.read import iter_files
-
-    return next(iter(iter_files(folder)), None) is not None
-
-
 def default_output(folder: Path, given: Optional[str]) -> Path:
     """``-o`` as given; else ``output/`` — unless that lies inside the materials folder (the tool
     never writes there unless told to): then a sibling folder 「<材料文件夹名>-评审结果」."""
@@ -177,24 +168,30 @@ def default_output(folder: Path, given: Optional[str]) -> Path:
     return out
 
 
-def use_rules_file(path: Path) -> None:
-    """Check a conclusion-rules YAML file and make every renderer (and worker) use it."""
-    import os
-
-    from consortium_review.generator.assess import SETTINGS_ENV, load_settings
-
+def load_rules_file(path: Path) -> AssessSettings:
+    """The conclusion rules of a YAML file (``review --rules``), checked."""
     if not path.is_file():
         raise CatalogueError(f"找不到结论规则文件：{path}")
     try:
-        load_settings(path)
+        return load_settings(path)
     except Exception as exc:
         raise CatalogueError(f"结论规则文件 {path.name} 有误：{exc}") from exc
-    os.environ[SETTINGS_ENV] = str(path.resolve())     # spawn workers inherit it
+
+
+def settings_from_args(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """The run's settings: command-line options, then the user-facing environment overrides
+    (read here, once; the stages and workers get the result explicitly)."""
+    env = os.environ if environ is None else environ
+    read = ReadSettings()
+    raw = env.get(OCR_PAGES_ENV, "").strip()
+    if raw.isdigit():
+        read = dataclasses.replace(read, max_ocr_pages=int(raw))
+    rules = getattr(args, "rules", None) or env.get(SETTINGS_ENV, "").strip()
+    assess = load_rules_file(Path(rules)) if rules else AssessSettings()
+    return Settings(read=read, assess=assess)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from .pipeline import review_consortium
-
     folder = material_folder(args.folder)
     if folder is None:
         return 2
@@ -204,26 +201,10 @@ def cmd_review(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     catalogue = load_catalogue(args.standard)
-    if getattr(args, "rules", None):
-        use_rules_file(Path(args.rules))
+    settings = getattr(args, "settings", None) or settings_from_args(args)
     batch = args.batch or (not args.single and not is_consortium_folder(folder))
-    try:
-        from .batch import run_batch
-    except ModuleNotFoundError:
-        run_batch = None
-    if run_batch is not None:
-        # one consortium or many: the same machine (cache, resume, --force, --workers, progress)
-        return run_batch(folder, out, catalogue, args, single=not batch)
-    if batch:
-        failed = 0
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            summary = review_consortium(sub, out / sub.name, catalogue, year=getattr(args, "year", None))
-            print_summary(summary)
-            failed += bool(summary["errors"])
-        return 1 if failed else 0
-    summary = review_consortium(folder, out / folder.resolve().name, catalogue, year=getattr(args, "year", None))
-    print_summary(summary)
-    return 1 if summary["errors"] else 0
+    # one consortium or many: the same machine (cache, resume, --force, --workers, progress)
+    return run_batch(folder, out, catalogue, args, settings, single=not batch)
 
 
 def report_year_arg(text: str) -> int:
@@ -240,8 +221,6 @@ def report_year_arg(text: str) -> int:
 def cmd_standard(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(args.standard)
     if args.xlsx:
-        from .catalogue_export import export_xlsx
-
         export_xlsx(catalogue, Path(args.xlsx))
         print(f"已导出指标体系到 {args.xlsx}（{len(catalogue.points)} 个观测点）")
         return 0
@@ -298,15 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--xlsx", metavar="文件", help="导出为 .xlsx 工作簿（中文表头，可修改后用 --standard 读回）")
     p.set_defaults(func=cmd_standard)
 
-    for mod in EXTRA_COMMANDS:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name == mod:
-                continue
-            raise
-        if hasattr(module, "add_commands"):
-            module.add_commands(sub)
+    for add in EXTRA_COMMANDS:
+        add(sub)
     for command in sub.choices.values():
         # -v works after the sub-command too (SUPPRESS: absent there keeps the main option's value)
         if "--verbose" not in command._option_string_actions:
@@ -323,6 +295,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.print_help()
         return 2
     try:
+        if hasattr(args, "folder"):     # the commands that review materials get the run's settings
+            args.settings = settings_from_args(args)
         code = args.func(args)
         sys.stdout.flush()
         return code

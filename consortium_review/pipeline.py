@@ -11,14 +11,18 @@ from __future__ import annotations
 import importlib
 import logging
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from .catalogue import Catalogue
 from .evidence_json import build
+from .extractors.evidence import extract
+from .extractors.read import read_folder
 from .fileio import mark_generated, mark_output_dir, write_json_atomic
-from .generator.assess import Assessment, assess
+from .generator.assess import Assessment, AssessSettings, assess
 from .generator.workbook import read_back_edits
+from .settings import ExtractSettings, ReadSettings, settings_hash
 
 log = logging.getLogger("consortium_review")
 
@@ -33,20 +37,34 @@ RENDERERS: list[str] = [
 ]
 
 
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one run, passed explicitly to the stages (and pickled to batch workers)."""
+
+    read: ReadSettings = field(default_factory=ReadSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    assess: AssessSettings = field(default_factory=AssessSettings)
+
+    def hashes(self) -> dict[str, str]:
+        """Short hash per part (the read one keys the read cache, all of them the result cache)."""
+        return {"read": settings_hash(self.read), "extract": settings_hash(self.extract),
+                "assess": settings_hash(self.assess)}
+
+
+DEFAULT_SETTINGS = Settings()
+
+
 def _load(spec: str):
+    """The renderer function; an import error propagates (reported as that renderer's failure,
+    never skipped silently)."""
     mod, func = spec.split(":")
-    try:
-        module = importlib.import_module(mod)
-    except ModuleNotFoundError as exc:
-        if exc.name == mod:       # renderer not built yet: skip quietly
-            return None
-        raise
-    return getattr(module, func)
+    return getattr(importlib.import_module(mod), func)
 
 
 def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cache=None,
                       render: bool = True, renderers: Optional[list[str]] = None,
-                      year: Optional[int] = None, read_workers: int = 1) -> dict[str, Any]:
+                      year: Optional[int] = None, read_workers: int = 1,
+                      settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
     """Review the consortium whose files are in ``folder``; write results to ``out_dir``.
 
     ``year``: the report year (``--year``); by default it is chosen from the documents
@@ -54,18 +72,15 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
     ``read_workers``: processes reading this consortium's files in parallel.
     Returns a plain summary dict (counts, timings, outputs, errors) for batch reports.
     """
-    from consortium_review.extractors.read import read_folder
-    from consortium_review.extractors.evidence import extract
-
     folder, out_dir = Path(folder), Path(out_dir)
     timings: dict[str, float] = {}
     errors: list[str] = []
     t0 = time.perf_counter()
-    documents = read_folder(folder, cache=cache, workers=read_workers)
+    documents = read_folder(folder, cache=cache, workers=read_workers, settings=settings.read)
     timings["read"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    result = extract(catalogue, documents, folder_name=folder.resolve().name, year=year)
+    result = extract(catalogue, documents, folder_name=folder.resolve().name, year=year, settings=settings.extract)
     timings["extract"] = time.perf_counter() - t1
 
     evidence = build(catalogue, result.info, documents, result.points, result.negatives,
@@ -77,10 +92,11 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
     outputs: list[str] = ["evidence.json"]
     assessment: Optional[Assessment] = None
     if render:
+        evidence["assess_settings"] = settings.assess      # for the renderers; never written out
         t2 = time.perf_counter()
         try:
             read_back_edits(evidence, out_dir)      # the expert's 证据清单 edits count in the assessment
-            assessment = assess(evidence, catalogue, evidence.get("assess_settings"))
+            assessment = assess(evidence, catalogue, settings.assess)
         except Exception as exc:
             log.exception("assessment failed for %s", folder.name)
             errors.append(f"评估失败：{type(exc).__name__}：{exc}")
@@ -89,8 +105,6 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
             t2 = time.perf_counter()
             try:
                 fn = _load(spec)
-                if fn is None:
-                    continue
                 for p in fn(evidence, catalogue, out_dir, assessment) or []:
                     mark_generated(Path(p))
                     outputs.append(Path(p).name)
@@ -98,6 +112,7 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
                 log.exception("renderer %s failed for %s", spec, folder.name)
                 errors.append(f"生成 {spec.split(':')[0].split('.')[-1]} 失败：{type(exc).__name__}：{exc}")
             timings[spec.split(":")[0].split(".")[-1]] = time.perf_counter() - t2
+        evidence.pop("assess_settings", None)
         if any(p.get("expert") for p in evidence["points"]):
             # the workbook renderer read the expert's edits back: keep them in evidence.json too
             write_json_atomic(out_dir / "evidence.json", evidence)

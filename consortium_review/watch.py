@@ -19,15 +19,19 @@ import time
 from pathlib import Path
 from typing import Callable, Optional, TextIO
 
-from .batch import BatchResult, consortium_folders, review_batch
+from .batch import (BatchResult, add_batch_options, consortium_folders, restore_sigterm, review_batch,
+                    sigterm_as_interrupt)
+from .batch_progress import printable
+from .catalogue import load_catalogue
+from .extractors.read import iter_files
+from .folders import material_folder
+from .pipeline import DEFAULT_SETTINGS, Settings
 
 Snapshot = dict[str, tuple[int, int]]      # rel path -> (size, mtime_ns)
 
 
 def folder_snapshot(folder: Path) -> Snapshot:
     """Sizes and modification times of the files a review would read (no hashing)."""
-    from consortium_review.extractors.read import iter_files
-
     snap: Snapshot = {}
     try:
         for p in iter_files(folder):
@@ -46,7 +50,8 @@ class Watcher:
 
     def __init__(self, folder: Path, out: Path, catalogue, *, interval: float = 2.0, debounce: float = 5.0,
                  workers: Optional[int] = 1, render: bool = True, stream: Optional[TextIO] = None,
-                 clock: Callable[[], float] = time.monotonic, live: Optional[bool] = False):
+                 clock: Callable[[], float] = time.monotonic, live: Optional[bool] = False,
+                 settings: Settings = DEFAULT_SETTINGS):
         self.folder = Path(folder)
         self.out = Path(out)
         self.catalogue = catalogue
@@ -54,6 +59,7 @@ class Watcher:
         self.debounce = debounce
         self.workers = workers
         self.render = render
+        self.settings = settings
         self.stream = stream if stream is not None else sys.stdout
         self.clock = clock
         self.live = live
@@ -66,8 +72,6 @@ class Watcher:
         self.cycles = 0
 
     def _say(self, msg: str) -> None:
-        from .batch_progress import printable
-
         print(printable(msg, self.stream), file=self.stream, flush=True)
 
     def snapshots(self) -> dict[str, Snapshot]:
@@ -77,7 +81,7 @@ class Watcher:
 
     def _review(self, names: Optional[list[str]]) -> BatchResult:
         return review_batch(self.root, self.out, self.catalogue, workers=self.workers, render=self.render,
-                            only=names, stream=self.stream, live=self.live)
+                            only=names, stream=self.stream, live=self.live, settings=self.settings)
 
     def start(self) -> BatchResult:
         """First pass: bring every consortium up to date (unchanged ones come from the cache)."""
@@ -130,8 +134,6 @@ class Watcher:
     def run(self, stop: Optional[threading.Event] = None, max_cycles: Optional[int] = None,
             sleep: Callable[[float], None] = time.sleep) -> int:
         """Poll until ``stop`` is set, ``max_cycles`` ran, or Ctrl-C / SIGTERM; returns 0."""
-        from .batch import sigterm_as_interrupt, restore_sigterm
-
         old_term = sigterm_as_interrupt()
         try:
             while not (stop is not None and stop.is_set()):
@@ -151,16 +153,13 @@ class Watcher:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from .catalogue import load_catalogue
-
-    from .cli import material_folder
-
     folder = material_folder(args.folder, allow_empty=True)
     if folder is None:
         return 2
     catalogue = load_catalogue(args.standard)
     w = Watcher(folder, Path(args.output), catalogue, interval=args.interval, debounce=args.debounce,
-                workers=args.workers, render=not args.no_render, live=None)
+                workers=args.workers, render=not args.no_render, live=None,
+                settings=getattr(args, "settings", None) or DEFAULT_SETTINGS)
     print(f"开始监视 {folder}（每 {args.interval:g} 秒检查一次，文件稳定 {args.debounce:g} 秒后重新评审）。"
           "按 Ctrl-C 停止。")
     try:
@@ -183,8 +182,6 @@ def _positive_float(text: str) -> float:
 
 
 def add_watch_command(subparsers) -> None:
-    from .batch import add_batch_options
-
     p = subparsers.add_parser("watch", help="监视材料文件夹：有新材料或材料变化时自动重新评审",
                               description="先评审一遍（未变化的联合体直接用缓存），然后每隔几秒检查文件夹；"
                                           "某个联合体的文件出现或变化并复制完成后，自动重新评审该联合体并更新汇总。")

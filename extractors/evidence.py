@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.models import Block, ConsortiumInfo, Document, Evidence, NegativeResult, PointResult
+from consortium_review.settings import EXTRACT, ExtractSettings
 from consortium_review.extractors.context import (Modality, clause_bounds, mask_titles, number_modality, sentence_kind,
                                                   split_sentences, statement_modality)
 from consortium_review.extractors.identity import find_identity, park_level
@@ -152,6 +153,7 @@ def _named_items(sentence: str, keyword: str) -> int:
 def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, report_year: int,
                         plan_doc: bool, subjects: Optional[SubjectCheck] = None, doc_title: str = "") -> list[Candidate]:
     out: list[Candidate] = []
+    settings = matcher.settings
     section_target = bool(re.search(r"目标|任务|计划|规划|举措|安排|展望|思路", block.section or "")) and plan_doc
     for offset, sent in split_sentences(block.text):
         hits = matcher.hits(sent)
@@ -190,18 +192,18 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                             continue
                         if re.search(r"[。；;]", gap):
                             continue
-                        pen = dist + (8 if re.search(r"[，,]", gap) else 0)
+                        pen = dist + (settings.comma_penalty if re.search(r"[，,]", gap) else 0)
                     elif q.start < h.start and q.end <= h.start + 1:
                         gap = sent[q.end:h.start]
-                        if re.search(r"[，,。；;：:]", gap) or len(gap) > 12:
+                        if re.search(r"[，,。；;：:]", gap) or len(gap) > settings.before_max_gap:
                             continue
-                        pen = len(gap) + 6
+                        pen = len(gap) + settings.before_penalty
                     elif h.start <= q.start and q.end <= h.end and not re.search(r"[，,；;]", sent[h.start:h.end]):
-                        pen = 4        # the figure sits inside the phrase: 「企业126家参加对接」
+                        pen = settings.inside_penalty   # the figure sits inside the phrase: 「企业126家参加对接」
                     else:
                         continue
                     if is_weak(unit, q.unit):
-                        pen += 10
+                        pen += settings.weak_unit_penalty
                     if best is None or pen < best[0]:
                         best = (pen, h, unit, v)
             if best is not None:
@@ -220,7 +222,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         mentioned.add(p.code)
                         out.append(Candidate(p.code, block, snippet, value=Decimal(mention) if mention else None,
                                              unit=p.unit if mention else None, kind="mention",
-                                             score=0.45 if mention else 0.35, offset=offset + h.start))
+                                             score=settings.mention_count_score if mention else settings.mention_score,
+                                             offset=offset + h.start))
                     continue
                 if p.type == "multi":
                     qs: dict[str, tuple[Decimal, Quantity, float]] = {}
@@ -234,7 +237,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                     out.append(Candidate(p.code, block, snippet, value=qs[first][0], unit=first,
                                          quantities=[(v, u) for u, (v, _, _) in qs.items()],
                                          kind="target" if section_target else "achieved",
-                                         score=0.75 - min(qs[first][2], 40) / 100, offset=offset + qs[first][1].start))
+                                         score=settings.sentence_multi_score - min(qs[first][2], settings.penalty_cap) / 100,
+                                         offset=offset + qs[first][1].start))
                     continue
                 for q, unit, v, pen in figs:
                     m = number_modality(sent, q.start, q.end, report_year, share_ok=unit == "%")
@@ -243,7 +247,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                     kind = _kind(m)
                     if kind == "achieved" and section_target and not re.search(r"已|实际|完成|累计|现有", sent):
                         kind = "target"
-                    score = 0.8 - min(pen, 40) / 100
+                    score = settings.sentence_number_score - min(pen, settings.penalty_cap) / 100
                     out.append(Candidate(p.code, block, snippet, value=v, unit=unit, kind=kind, score=score,
                                          offset=offset + q.start))
         # statements: one candidate per point and sentence; a denial anywhere in it wins
@@ -268,14 +272,17 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                 # passing mention of the same words
                 explicit = negated or bool(STATUS_PREDICATE.search(masked))
                 out.append(Candidate(code, block, snippet, value=not negated, kind=kind,
-                                     score=0.7 if explicit else 0.55, offset=at))
+                                     score=settings.yesno_explicit_score if explicit else settings.yesno_score,
+                                     offset=at))
             elif p.type == "text":
                 if not negated:
-                    out.append(Candidate(code, block, snippet, value=None, kind=kind, score=0.55, offset=at))
+                    out.append(Candidate(code, block, snippet, value=None, kind=kind, score=settings.text_statement_score,
+                                         offset=at))
             else:
                 cat = next((c for c in p.categories if c in sent), None)
                 if cat:
-                    out.append(Candidate(code, block, snippet, value=cat, kind=kind, score=0.6, offset=at))
+                    out.append(Candidate(code, block, snippet, value=cat, kind=kind, score=settings.statement_score,
+                                         offset=at))
     return out
 
 
@@ -327,7 +334,7 @@ def table_candidates(matcher: Matcher, catalogue: Catalogue, table: TableView, r
         label = table.label_of(row)
         code = table.code_of(row)
         if code and code in matcher.points:
-            point_code, conf, source = code, 0.95, "table-code"
+            point_code, conf, source = code, matcher.settings.table_code_score, "table-code"
         else:
             if not label:
                 continue
@@ -340,7 +347,8 @@ def table_candidates(matcher: Matcher, catalogue: Catalogue, table: TableView, r
         target_table = table.is_target
         for col, cell in table.value_cells(row, report_year):
             kind = "target" if (target_table or col.kind == "target") else ("previous" if col.kind == "previous" else "achieved")
-            cand = _cell_candidate(p, cell, col.unit or table.unit_of(row), label, row, snippet, kind, conf, source)
+            cand = _cell_candidate(p, cell, col.unit or table.unit_of(row), label, row, snippet, kind, conf, source,
+                                   matcher.settings)
             if cand is not None:
                 out.append(cand)
                 if kind == "achieved":
@@ -352,7 +360,8 @@ _EMPTY_CELL = re.compile(r"^\s*(?:[/／\\—\-–_]+|无数据|待统计|待填�
 
 
 def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], label: str, row: Block,
-                    snippet: str, kind: str, conf: float, source: str) -> Optional[Candidate]:
+                    snippet: str, kind: str, conf: float, source: str,
+                    settings: ExtractSettings = EXTRACT) -> Optional[Candidate]:
     cell = cell.strip()
     if _EMPTY_CELL.match(cell) or "公式未计算" in cell:
         return None
@@ -364,7 +373,8 @@ def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], la
     if p.type == "text":
         if parse_cell_bool(cell) is False:
             return None
-        return Candidate(p.code, row, snippet, value=None, kind=kind, score=conf - 0.1, source=source)
+        return Candidate(p.code, row, snippet, value=None, kind=kind, score=conf - settings.table_text_discount,
+                         source=source)
     if p.type == "category":
         cat = next((c for c in p.categories if c in cell), None)
         return Candidate(p.code, row, snippet, value=cat, kind=kind, score=conf, source=source) if cat else None
@@ -396,15 +406,15 @@ def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], la
 
 # ------------------------------------------------------------------ aggregation
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: Any, b: Any, tolerance: Decimal = EXTRACT.same_value_tolerance) -> bool:
     if isinstance(a, Decimal) and isinstance(b, Decimal):
         if a == b:
             return True
-        return abs(a - b) <= abs(a) * Decimal("0.001")
+        return abs(a - b) <= abs(a) * tolerance
     return a == b
 
 
-def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
+def aggregate(p: ObservationPoint, cands: list[Candidate], settings: ExtractSettings = EXTRACT) -> PointResult:
     res = PointResult(code=p.code, name=p.name, unit=p.unit if p.type != "multi" else (p.units[0] if p.units else None))
     achieved = [c for c in cands if c.kind == "achieved"]
     targets = [c for c in cands if c.kind == "target"]
@@ -414,8 +424,8 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
         # items they name, when they name them)
         named = [c for c in mentions if isinstance(c.value, Decimal)]
         res.status = "partial"
-        res.evidence = [c.evidence() for c in _dedupe(sorted(mentions, key=lambda c: -c.score))[:5]]
-        res.confidence = 0.35
+        res.evidence = [c.evidence() for c in _dedupe(sorted(mentions, key=lambda c: -c.score))[:settings.max_evidence_single]]
+        res.confidence = settings.mention_confidence
         if named:
             best = max(named, key=lambda c: c.value)
             res.value = to_number(best.value)
@@ -426,8 +436,8 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
     if not achieved:
         if targets:
             res.status = "partial"
-            res.evidence = [c.evidence() for c in sorted(targets, key=lambda c: -c.score)[:5]]
-            res.confidence = 0.4
+            res.evidence = [c.evidence() for c in sorted(targets, key=lambda c: -c.score)[:settings.max_evidence_single]]
+            res.confidence = settings.partial_confidence
             t = targets[0]
             shown = f"{to_number(t.value)}{t.unit or ''}" if isinstance(t.value, Decimal) else "相关安排"
             res.note = f"仅见规划目标（{shown}），未见实际完成情况"
@@ -435,8 +445,9 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
     if p.type == "text":
         best = sorted(achieved, key=lambda c: -c.score)
         res.status = "found"
-        res.evidence = [c.evidence() for c in _dedupe(best)[:5]]
-        res.confidence = min(0.95, 0.55 + 0.1 * len({c.block.file for c in best}))
+        res.evidence = [c.evidence() for c in _dedupe(best)[:settings.max_evidence_single]]
+        res.confidence = min(settings.text_confidence_max,
+                             settings.text_confidence + settings.confidence_per_file * len({c.block.file for c in best}))
         return res
     # group equal values
     groups: list[list[Candidate]] = []
@@ -446,7 +457,7 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
             continue
         g = exact.get(c.value)               # equal values: one dict look-up
         if g is None:
-            g = next((g for g in groups if _same(g[0].value, c.value)), None)
+            g = next((g for g in groups if _same(g[0].value, c.value, settings.same_value_tolerance)), None)
         if g is None:
             g = [c]
             groups.append(g)
@@ -458,14 +469,14 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
 
     def strength(g: list[Candidate]) -> float:
         files = {c.block.file for c in g}
-        return max(c.score for c in g) + 0.15 * (len(files) - 1) + 0.02 * (len(g) - 1)
+        return max(c.score for c in g) + settings.file_bonus * (len(files) - 1) + settings.repeat_bonus * (len(g) - 1)
 
     groups.sort(key=strength, reverse=True)
     if p.type == "yesno" and len(groups) > 1:
         # an explicit denial (「章程尚不完备」) says more than a passing mention of the same words;
         # only a self-assessment/table row on both sides makes a yes/no point a conflict
         def table(g):
-            return max(c.score for c in g) >= 0.8
+            return max(c.score for c in g) >= settings.table_row_score
         no = next((g for g in groups if g[0].value is False), None)
         yes = next((g for g in groups if g[0].value is True), None)
         if no and yes and not (table(no) and table(yes)):
@@ -489,19 +500,20 @@ def aggregate(p: ObservationPoint, cands: list[Candidate]) -> PointResult:
     def kinds(g: list[Candidate]) -> set[tuple[str, bool]]:
         return {(c.block.file, c.block.kind == "table_row") for c in g}
 
-    rivals = [g for g in groups[1:] if max(c.score for c in g) >= 0.6
+    rivals = [g for g in groups[1:] if max(c.score for c in g) >= settings.conflict_min_score
               and ({c.block.file for c in g} - {c.block.file for c in best}
                    or any((f, not t) in kinds(best) for f, t in kinds(g)))]
-    if rivals and max(c.score for c in best) >= 0.6:
+    if rivals and max(c.score for c in best) >= settings.conflict_min_score:
         res.status = "conflict"
         one_file = len({c.block.file for g in [best] + rivals for c in g}) == 1
         res.note = ("同一材料内数值不一致：" if one_file else "材料间数值不一致：") + "；".join(
             f"{_fmt(g[0])}（{g[0].block.file}{'第%d页' % g[0].block.page if g[0].block.page else ''}）" for g in [best] + rivals)
         for g in rivals:
             ev.extend(g)
-    res.evidence = [c.evidence() for c in _dedupe(ev)[:8]]
+    res.evidence = [c.evidence() for c in _dedupe(ev)[:settings.max_evidence]]
     files = {c.block.file for c in best}
-    res.confidence = round(min(0.98, max(c.score for c in best) + 0.1 * (len(files) - 1)) * (0.7 if res.status == "conflict" else 1.0), 3)
+    res.confidence = round(min(settings.confidence_max, max(c.score for c in best) + settings.confidence_per_file * (len(files) - 1))
+                           * (settings.conflict_confidence_factor if res.status == "conflict" else 1.0), 3)
     if p.threshold:
         met = p.threshold.evaluate(res.value, res.unit) if res.status == "found" else None
         res.threshold = {"rule": p.threshold.rule, "met": met}
@@ -530,7 +542,7 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
 # ------------------------------------------------------------------ entry point
 
 def _infer_park_level(catalogue: Catalogue, points: list[PointResult], info: ConsortiumInfo,
-                      documents: list[Document]) -> None:
+                      documents: list[Document], settings: ExtractSettings = EXTRACT) -> None:
     """A category point on the park's level that no sentence states, when the park's own name
     states it (「青川国家高新技术产业开发区」): found, from the first own place naming the park."""
     level = park_level(info.park)
@@ -544,20 +556,22 @@ def _infer_park_level(catalogue: Catalogue, points: list[PointResult], info: Con
         if block is None:
             return
         at = block.text.find(info.park)
-        c = Candidate(p.code, block, _snippet(block.text, at), value=level, kind="achieved", score=0.55, offset=at)
-        r.status, r.value, r.evidence, r.confidence = "found", level, [c.evidence()], 0.55
+        c = Candidate(p.code, block, _snippet(block.text, at), value=level, kind="achieved",
+                      score=settings.park_level_score, offset=at)
+        r.status, r.value, r.evidence, r.confidence = "found", level, [c.evidence()], settings.park_level_score
         r.note = f"由园区名称「{info.park}」推定为{level}，请核实"
         if p.threshold:
             r.threshold = {"rule": p.threshold.rule, "met": p.threshold.evaluate(level, None)}
 
 
 def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str = "",
-            year: Optional[int] = None) -> Extraction:
+            year: Optional[int] = None, settings: ExtractSettings = EXTRACT) -> Extraction:
     """Evidence for every point from the consortium's own documents.
 
     ``folder_name``: the consortium folder's name (a hint for whose documents these are);
-    ``year``: the report year when the user gave one (else read from the documents)."""
-    matcher = Matcher(catalogue)
+    ``year``: the report year when the user gave one (else read from the documents);
+    ``settings``: the extraction knobs (thresholds, scores, penalties)."""
+    matcher = Matcher(catalogue, settings)
     info = classify_roles(catalogue, documents, find_identity, folder_name)
     readable = [d for d in documents if d.status in ("ok", "ocr") and d.role == OWN]
     if year:
@@ -578,10 +592,10 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
                 cands[c.code].append(c)
     points = []
     for p in catalogue.points:
-        r = aggregate(p, cands.get(p.code, []))
+        r = aggregate(p, cands.get(p.code, []), settings)
         if p.threshold and r.threshold is None:
             r.threshold = {"rule": p.threshold.rule, "met": None}
         points.append(r)
-    _infer_park_level(catalogue, points, info, readable)
+    _infer_park_level(catalogue, points, info, readable, settings)
     negatives = screen_negative_list(catalogue, readable)
     return Extraction(info=info, points=points, negatives=negatives, report_year=year, report_year_source=year_source)

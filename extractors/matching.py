@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
+from consortium_review.settings import EXTRACT, ExtractSettings
 
 _PUNCT = re.compile(r"[\s（）()《》“”\"'‘’、，,。．.：:；;？?！!·\-—/]+")
 
@@ -62,7 +63,8 @@ def _norm(s: str) -> str:
 class Matcher:
     """Finds keyword hits of every observation point in a sentence."""
 
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, settings: ExtractSettings = EXTRACT):
+        self.settings = settings
         self.points = {p.code: p for p in catalogue.points}
         self.rules: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
         self.synonyms = [tuple(g) for g in getattr(catalogue, "synonyms", [])]
@@ -70,7 +72,8 @@ class Matcher:
             kws: list[tuple[str, ...]] = []
             for kw in p.keywords:
                 parts = tuple(part.strip() for part in kw.split("&") if part.strip())
-                for variant in expand_synonyms(parts, self.synonyms):
+                for variant in expand_synonyms(parts, self.synonyms, settings.synonym_variants,
+                                               settings.synonym_variants_per_part):
                     if variant not in kws:
                         kws.append(variant)
             self.rules.append((p.code, tuple(kws), tuple(p.exclude)))
@@ -110,8 +113,7 @@ class Matcher:
                     out.append(hit)
         return _prune(out)
 
-    @staticmethod
-    def _occurrences(code: str, parts: tuple[str, ...], sentence: str) -> list[Hit]:
+    def _occurrences(self, code: str, parts: tuple[str, ...], sentence: str) -> list[Hit]:
         if len(parts) == 1:
             kw = parts[0]
             res, i = [], sentence.find(kw)
@@ -131,7 +133,7 @@ class Matcher:
             start = min(i for i, _ in positions)
             end = max(i + len(p) for i, p in positions)
             seps = list(_CLAUSE_PUNCT.finditer(sentence, start, end))
-            if end - start > 60 or len(seps) > 1:
+            if end - start > self.settings.keyword_window or len(seps) > 1:
                 continue                # parts too far apart to be one statement
             if seps and re.match(r"\s*其中", sentence[seps[0].end():]):
                 continue                # 「其中…」 opens a statement about a part, not the subject
@@ -145,7 +147,8 @@ UNIT_WORDS = {"万元", "元", "亿元", "个", "门", "本", "项", "次", "份
               "小时", "%", "％", "家", "件", "篇", "期", "场"}
 
 
-def expand_synonyms(parts: tuple[str, ...], groups: list[tuple[str, ...]], limit: int = 24) -> list[tuple[str, ...]]:
+def expand_synonyms(parts: tuple[str, ...], groups: list[tuple[str, ...]], limit: int = EXTRACT.synonym_variants,
+                    per_part: int = EXTRACT.synonym_variants_per_part) -> list[tuple[str, ...]]:
     """All spellings of a keyword under the catalogue's synonym groups (「纳入」=「列入」 …).
 
     Words are replaced as words, not as strings: the part is segmented with jieba and a synonym
@@ -161,7 +164,7 @@ def expand_synonyms(parts: tuple[str, ...], groups: list[tuple[str, ...]], limit
                 for alt in _replace_word(part, word, group):
                     if alt not in alts:
                         alts.append(alt)
-        options.append(alts[:6])
+        options.append(alts[:per_part])
     out: list[tuple[str, ...]] = [()]
     for alts in options:
         out = [prev + (a,) for prev in out for a in alts][:limit]
@@ -261,17 +264,19 @@ _LABEL_CACHE: dict[tuple[int, str], tuple[str | None, float]] = {}
 
 
 def _best_point_for_label(matcher: Matcher, label: str) -> tuple[str | None, float]:
+    settings = matcher.settings
     hits = matcher.hits(label)
     codes = {h.code for h in hits}
     scored = sorted(((name_similarity(label, matcher.points[c]), c) for c in matcher.points), reverse=True)
     if len(codes) == 1:
         code = codes.pop()
-        return code, 0.85
+        return code, settings.label_keyword_score
     if codes:
         # several points named: the one whose name is closest, or the longest keyword
         best = max(codes, key=lambda c: (name_similarity(label, matcher.points[c]),
                                          max(h.end - h.start for h in hits if h.code == c)))
-        return best, 0.75
-    if scored and scored[0][0] >= 0.55 and (len(scored) < 2 or scored[0][0] - scored[1][0] >= 0.08):
-        return scored[0][1], 0.7
+        return best, settings.label_keywords_score
+    if scored and scored[0][0] >= settings.label_min_similarity and (
+            len(scored) < 2 or scored[0][0] - scored[1][0] >= settings.label_min_margin):
+        return scored[0][1], settings.label_name_score
     return None, 0.0

@@ -4,7 +4,7 @@ The detection/recognition models ship inside the ``rapidocr_onnxruntime`` wheel,
 is downloaded at run time.  One engine is created lazily per process (creating it takes
 about half a second; spawn-started worker processes each make their own).
 
-Output is a list of ``consortium_review.extractors.readers.pdf.Line`` in page coordinates (points for PDF
+Output is a list of ``consortium_review.extractors.readers.lines.Line`` in page coordinates (points for PDF
 pages, pixels for images); the PDF layout stage turns them into paragraphs like any other
 text lines.
 """
@@ -12,13 +12,14 @@ text lines.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from consortium_review.extractors.readers import ReadError
+from consortium_review.extractors.readers.lines import Line, join_text, tidy
+from consortium_review.settings import current_read_settings
 
 log = logging.getLogger("consortium_review.ocr")
 
@@ -30,7 +31,6 @@ MISSING_MSG = "扫描件需要 OCR 组件：请运行 pip install rapidocr_onnxr
 class OcrSettings:
     """Knobs for OCR speed vs. accuracy (documented defaults)."""
 
-    max_pages: int = 60          # OCR at most this many pages per document (env CR_MAX_OCR_PAGES)
     dpi: float = 170.0           # render resolution for PDF pages (A4 at 170 dpi ≈ 1400×2000 px)
     max_side: int = 2000         # cap the longer side (px); rapidocr shrinks anything larger. At 1600 px
                                  # Chinese survives but English loses spaces and small lines
@@ -43,12 +43,14 @@ _engine: Any = None
 _engine_lock = threading.Lock()
 
 
+#: Message when OCR is turned off in the read settings (user-facing, Chinese).
+DISABLED_MSG = "扫描件需要 OCR，本次运行未启用 OCR"
+
+
 def max_ocr_pages() -> int:
-    """The OCR page cap: ``CR_MAX_OCR_PAGES`` from the environment, else the default."""
-    raw = os.environ.get("CR_MAX_OCR_PAGES", "").strip()
-    if raw.isdigit():
-        return max(0, int(raw))
-    return SETTINGS.max_pages
+    """The OCR page cap of the read in progress (``ReadSettings``: 0 when OCR is off)."""
+    settings = current_read_settings()
+    return max(0, settings.max_ocr_pages) if settings.ocr else 0
 
 
 def available() -> bool:
@@ -64,6 +66,8 @@ def available() -> bool:
 def get_engine():
     """The process-wide RapidOCR engine (created on first use)."""
     global _engine
+    if not current_read_settings().ocr:
+        raise ReadError(DISABLED_MSG)
     if _engine is not None:
         return _engine
     with _engine_lock:
@@ -127,8 +131,6 @@ def boxes_to_lines(boxes: list[OcrBox], scale: float = 1.0):
 
     ``scale`` converts pixels to the caller's units (points for PDF pages).
     """
-    from consortium_review.extractors.readers.pdf import Line, join_text, tidy
-
     rows: list[list[OcrBox]] = []
     for b in sorted(boxes, key=lambda b: ((b.y0 + b.y1) / 2, b.x0)):
         mid = (b.y0 + b.y1) / 2

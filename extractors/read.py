@@ -15,8 +15,10 @@ from typing import Callable, Iterable, Optional
 
 from consortium_review.fileio import in_output_dir, is_generated, sha256_file
 from consortium_review.models import Document
+from consortium_review.settings import READ, ReadSettings, using_read_settings
 from consortium_review.extractors.readers import ReadError, Reading
-from consortium_review.extractors.sniff import IGNORED_NAMES, sniff
+from consortium_review.extractors.readers.archive import read_archive
+from consortium_review.extractors.sniff import IGNORED_NAMES, UNSUPPORTED_HINTS, sniff
 
 log = logging.getLogger("consortium_review.read")
 
@@ -102,15 +104,11 @@ def read_file(path: Path, rel: str, fmt: Optional[str] = None) -> list[Document]
         if size > MAX_FILE_BYTES:
             raise ReadError(f"文件过大（{size / 1048576:.0f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未读取")
         if doc.format == "zip":
-            from consortium_review.extractors.readers.archive import read_archive
-
-            return read_archive(path, rel, doc)
+            return read_archive(path, rel, doc, read_file, MAX_FILE_BYTES)
         if doc.format == "encrypted-ooxml":
             raise ReadError("文件已加密（需要密码），无法读取；请提交未加密的版本")
         reader = _reader(doc.format)
         if reader is None:
-            from consortium_review.extractors.sniff import UNSUPPORTED_HINTS
-
             doc.status = "skipped"
             doc.error = UNSUPPORTED_HINTS.get(doc.format) or f"不支持的文件类型（{path.suffix or '无扩展名'}），已跳过"
             return [doc]
@@ -140,18 +138,25 @@ def _quiet_worker() -> None:
     logging.getLogger().addHandler(logging.NullHandler())
 
 
-def _read_one(args: tuple[str, str]) -> list[Document]:
-    path, rel = args
-    return read_file(Path(path), rel)
+def _read_one(args: tuple[str, str, ReadSettings]) -> list[Document]:
+    path, rel, settings = args
+    with using_read_settings(settings):
+        return read_file(Path(path), rel)
 
 
-def read_folder(folder: Path, cache=None, workers: int = 1) -> list[Document]:
-    """Read every file below ``folder``. ``cache`` (optional) serves unchanged files.
+def read_folder(folder: Path, cache=None, workers: int = 1, settings: ReadSettings = READ) -> list[Document]:
+    """Read every file below ``folder``. ``cache`` (optional) serves unchanged files; its key
+    must include ``settings`` (``ReadCache(..., read_settings=settings)``).
 
     ``workers`` > 1 reads the files the cache cannot serve in that many *spawn* processes
     (the order of the result stays the folder order). A worker that dies marks only the
     files it had not returned yet.
     """
+    with using_read_settings(settings):
+        return _read_folder(folder, cache, workers, settings)
+
+
+def _read_folder(folder: Path, cache, workers: int, settings: ReadSettings) -> list[Document]:
     files = [(p, p.relative_to(folder).as_posix()) for p in iter_files(folder)]
     if workers <= 1:
         docs: list[Document] = []
@@ -172,7 +177,7 @@ def read_folder(folder: Path, cache=None, workers: int = 1) -> list[Document]:
         else:
             todo.append((p, rel))
     if len(todo) > 1:
-        got.update(_read_parallel(todo, min(workers, len(todo)), cache))
+        got.update(_read_parallel(todo, min(workers, len(todo)), cache, settings))
     else:
         for p, rel in todo:
             got[rel] = read_file(p, rel)
@@ -181,7 +186,7 @@ def read_folder(folder: Path, cache=None, workers: int = 1) -> list[Document]:
     return [d for _p, rel in files for d in got[rel]]
 
 
-def _read_parallel(todo: list[tuple[Path, str]], workers: int, cache) -> dict[str, list[Document]]:
+def _read_parallel(todo: list[tuple[Path, str]], workers: int, cache, settings: ReadSettings) -> dict[str, list[Document]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -190,7 +195,7 @@ def _read_parallel(todo: list[tuple[Path, str]], workers: int, cache) -> dict[st
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_quiet_worker)
     try:
-        futures = {pool.submit(_read_one, (str(p), rel)): (p, rel) for p, rel in todo}
+        futures = {pool.submit(_read_one, (str(p), rel, settings)): (p, rel) for p, rel in todo}
         for fut in as_completed(futures):
             p, rel = futures[fut]
             try:

@@ -32,6 +32,7 @@ from typing import Any, Optional, Sequence
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.fileio import atomic_path, write_json_atomic
+from consortium_review.folders import material_folder
 
 from . import officedoc as od
 from .datasheet import DataSheet, find_datasheets, merge_datasheet
@@ -1175,8 +1176,6 @@ def _carry_from_review(out_dir: Path, review_dir: Path) -> int:
 def cmd_annual(args: argparse.Namespace) -> int:
     from consortium_review.catalogue import load_catalogue
     from consortium_review.fileio import mark_generated, mark_output_dir
-
-    from consortium_review.cli import material_folder
 
     folder = material_folder(args.folder)
     if folder is None:

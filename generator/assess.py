@@ -21,6 +21,7 @@ from typing import Any, Optional
 from consortium_review.catalogue import Catalogue, ObservationPoint
 
 from . import progress as pg
+from .provenance import source_of
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -160,22 +161,19 @@ class AssessSettings:
         return text
 
 
-#: environment variable naming a YAML rules file, used when nothing else is given
+#: User-facing environment variable naming a YAML rules file when ``review --rules`` is not
+#: given; read once by the CLI (``cli.settings_from_args``), never here.
 SETTINGS_ENV = "CONSORTIUM_REVIEW_RULES"
 
 
 def load_settings(source: Any = None) -> AssessSettings:
-    """Settings from an ``AssessSettings``, a dict, a YAML path, or None.
+    """Settings from an ``AssessSettings``, a dict, a YAML path, or None (the defaults).
 
-    None means: the YAML file named by the environment variable ``CONSORTIUM_REVIEW_RULES``
-    if set, else the defaults.  (Renderers pass ``evidence.get("assess_settings")``, so a
-    caller can also put a path or a dict there.)
+    The pipeline passes the run's settings to the renderers as ``evidence["assess_settings"]``
+    (never written to evidence.json); a caller can also put a path or a dict there.
     """
     if source is None:
-        import os
-
-        env = os.environ.get(SETTINGS_ENV, "").strip()
-        return AssessSettings.from_yaml(env) if env else AssessSettings()
+        return AssessSettings()
     if isinstance(source, AssessSettings):
         return source
     if isinstance(source, dict):
@@ -218,21 +216,6 @@ def format_value(value: Any, unit: Optional[str] = None, quantities: Optional[li
     if isinstance(value, (int, float)):
         return _num(value) + (unit or "")
     return str(value).strip()
-
-
-def source_of(ev: dict) -> str:
-    """Where a piece of evidence is: '2024年度工作总结.pdf 第3页' / '建设方案.docx 第12段'.
-
-    A worksheet named like its workbook is not repeated: '自评表.xlsx 第7行'."""
-    file = str(ev.get("file") or "").strip() or "（未注明文件）"
-    page = ev.get("page")
-    if page not in (None, ""):
-        return f"{file} 第{page}页"
-    loc = str(ev.get("locator") or "").strip()
-    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    if loc.startswith(f"工作表“{stem}”"):
-        loc = loc[len(f"工作表“{stem}”"):]
-    return f"{file} {loc}" if loc else file
 
 
 _UNIT_SUFFIX = re.compile(r"[（(][^（）()]{1,12}[)）]\s*$")

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+from .provenance import source_of
+
 YEAR = re.compile(r"(20\d\d)\s*年(?!度?[\d～~—\-至到])")
 REPORT_YEAR = re.compile(r"(20\d\d)\s*年度")
 NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.(\d+))?")
@@ -179,8 +181,6 @@ def report_year(documents: Iterable[dict], annual: Optional[dict] = None) -> Opt
 # --------------------------------------------------------------------------- per point
 
 def _source(ev: dict) -> str:
-    from .assess import source_of
-
     return source_of(ev)
 
 

@@ -26,9 +26,10 @@ from pathlib import Path
 import pytest
 
 from consortium_review import cli
-from consortium_review.batch import FAULT_ENV, review_batch
+from consortium_review.batch import review_batch
 from consortium_review.catalogue import load_catalogue
 from consortium_review.evidence_json import validate
+from fault_worker import FAULTS_ENV as FAULT_ENV, install as install_faults
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -241,6 +242,7 @@ def test_batch_season_reliability(season, tmp_path, monkeypatch):
     out = tmp_path / "out"
     before = tree_hashes(src)
     monkeypatch.setenv(FAULT_ENV, f"{CRASH_EXIT}:exit;{CRASH_RAISE}:raise")
+    install_faults(monkeypatch)
 
     # ---- run 1: spawn workers, one worker killed, one raising
     res = review_batch(src, out, catalogue, workers=2, live=False, stream=io.StringIO())
@@ -363,8 +365,9 @@ def test_interrupt_leaves_no_partial_outputs(season, tmp_path):
         shutil.copytree(season["src"] / name, src / name)
     shutil.copytree(season["src"] / CRASH_RAISE, src / "慢联合体")
     out = tmp_path / "out"
-    env = dict(os.environ, **{FAULT_ENV: "慢联合体:sleep=60", "PYTHONPATH": str(ROOT)})
-    proc = subprocess.Popen([sys.executable, "-m", "consortium_review", "review", str(src), "-o", str(out),
+    env = dict(os.environ, **{FAULT_ENV: "慢联合体:sleep=60",
+                              "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])})
+    proc = subprocess.Popen([sys.executable, "-m", "fault_worker", "review", str(src), "-o", str(out),
                              "--workers", "2", "--no-render", "--standard", str(season["standard"])], env=env, cwd=str(tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             # a shell may start background jobs with SIGINT ignored: restore Ctrl-C

@@ -12,6 +12,9 @@ from consortium_review.cache import (ReadCache, ResultStore, change_reasons, con
                                      import_closure, input_files, reader_code_version)
 from consortium_review.catalogue import load_catalogue
 from consortium_review.extractors.read import read_file, read_folder
+from consortium_review.generator.assess import load_settings
+from consortium_review.pipeline import Settings
+from consortium_review.settings import ExtractSettings, ReadSettings
 
 
 def make_docx(path: Path, text: str) -> None:
@@ -199,18 +202,41 @@ def test_old_reader_versions_are_pruned(folder, tmp_path, monkeypatch):
     assert again.hits == 2
 
 
-def test_rules_file_is_part_of_the_fingerprint(folder, tmp_path, monkeypatch):
-    """Editing the conclusion-rules file (review --rules) re-reviews: conclusions depend on it."""
+def test_rules_file_is_part_of_the_fingerprint(folder, tmp_path):
+    """Other conclusion rules (review --rules) re-review: conclusions depend on them."""
     cat = load_catalogue()
     files = input_files(folder)
-    fp0, parts0 = consortium_fingerprint(files, cat, render=True)
+    fp0, parts0 = consortium_fingerprint(files, cat, render=True, settings_hashes=Settings().hashes())
     rules = tmp_path / "规则.yaml"
     rules.write_text("coverage_bar: 50\n", encoding="utf-8")
-    monkeypatch.setenv("CONSORTIUM_REVIEW_RULES", str(rules))
-    fp1, parts1 = consortium_fingerprint(files, cat, render=True)
+    run = Settings(assess=load_settings(rules))
+    fp1, parts1 = consortium_fingerprint(files, cat, render=True, settings_hashes=run.hashes())
     assert fp1 != fp0 and change_reasons(parts0, parts1) == ["评审规则或运行设置已变化"]
     rules.write_text("coverage_bar: 70\n", encoding="utf-8")
-    assert consortium_fingerprint(files, cat, render=True)[0] not in (fp0, fp1)
-    monkeypatch.setenv("CONSORTIUM_REVIEW_INJECT_FAULT", "x:raise")      # test hooks do not count
+    other = Settings(assess=load_settings(rules)).hashes()
+    assert consortium_fingerprint(files, cat, render=True, settings_hashes=other)[0] not in (fp0, fp1)
     rules.write_text("coverage_bar: 50\n", encoding="utf-8")
-    assert consortium_fingerprint(files, cat, render=True)[0] == fp1
+    again = Settings(assess=load_settings(rules)).hashes()
+    assert consortium_fingerprint(files, cat, render=True, settings_hashes=again)[0] == fp1
+    # the extraction knobs count too; the read settings say "读取…设置已更新"
+    tuned = Settings(extract=ExtractSettings(keyword_window=61)).hashes()
+    assert consortium_fingerprint(files, cat, render=True, settings_hashes=tuned)[0] != fp0
+    capped = Settings(read=ReadSettings(max_ocr_pages=0)).hashes()
+    fp2, parts2 = consortium_fingerprint(files, cat, render=True, settings_hashes=capped)
+    assert fp2 != fp0 and change_reasons(parts0, parts2) == ["读取程序或其设置已更新"]
+
+
+def test_read_settings_key_the_read_cache(folder, tmp_path):
+    """Another OCR page cap never serves reads made under the old one (CR_MAX_OCR_PAGES was not
+    part of the key)."""
+    root = tmp_path / "c"
+    first = ReadCache(root)
+    read_folder(folder, cache=first)
+    assert first.misses == 2
+    same = ReadCache(root, read_settings=ReadSettings())
+    read_folder(folder, cache=same)
+    assert same.hits == 2
+    capped = ReadCache(root, read_settings=ReadSettings(max_ocr_pages=0))
+    assert capped.version != first.version
+    read_folder(folder, cache=capped, settings=ReadSettings(max_ocr_pages=0))
+    assert capped.hits == 0 and capped.misses == 2

@@ -17,19 +17,12 @@ SAMPLE = ROOT / "input_docs"
 def sample_run(tmp_path_factory):
     import os
 
-    from consortium_review.generator.assess import SETTINGS_ENV
-
     out = tmp_path_factory.mktemp("out")
     rules = out / "rules.yaml"
     rules.write_text("coverage_bar: 95\n", encoding="utf-8")
-    before = os.environ.get(SETTINGS_ENV)
-    try:
-        code = main(["review", str(SAMPLE), "-o", str(out), "--rules", str(rules)])
-    finally:       # --rules sets the variable for worker processes; other tests must not see it
-        if before is None:
-            os.environ.pop(SETTINGS_ENV, None)
-        else:
-            os.environ[SETTINGS_ENV] = before
+    env_before = dict(os.environ)
+    code = main(["review", str(SAMPLE), "-o", str(out), "--rules", str(rules)])
+    assert dict(os.environ) == env_before      # settings travel explicitly, never through os.environ
     return code, out / SAMPLE.name
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from consortium_review.extractors import ocr
-from consortium_review.extractors.read import read_file
+from consortium_review.extractors.read import read_file, read_folder
 from consortium_review.extractors.readers import ReadError
 from consortium_review.extractors.readers import image as image_reader
 from consortium_review.extractors.readers import pdf as pdf_reader
+from consortium_review.settings import ReadSettings, using_read_settings
 
 FIX = Path(__file__).parent / "fixtures"
 DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "input"
@@ -138,11 +139,32 @@ def test_garbled_text_layer_is_ocrd():
     assert "联合体专项经费实际到位3846万元" in _text(got.blocks)
 
 
-def test_ocr_page_cap(monkeypatch):
-    monkeypatch.setenv("CR_MAX_OCR_PAGES", "0")
-    reading = pdf_reader.read(FIX / "pdf" / "scan-image-only.pdf", "scan.pdf")
+def test_ocr_page_cap():
+    with using_read_settings(ReadSettings(max_ocr_pages=0)):
+        reading = pdf_reader.read(FIX / "pdf" / "scan-image-only.pdf", "scan.pdf")
     assert not reading.ocr and not reading.blocks
     assert any("超过 OCR 上限（0 页）" in w for w in reading.warnings)
+
+
+def test_ocr_off_in_the_read_settings(tmp_path):
+    """``ReadSettings(ocr=False)``: scans are reported unread, a text PDF still reads."""
+    folder = tmp_path / "材料"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes((FIX / "pdf" / "scan-image-only.pdf").read_bytes())
+    docs = read_folder(folder, settings=ReadSettings(ocr=False))
+    assert docs[0].status == "ok" and not docs[0].blocks
+    assert any("超过 OCR 上限（0 页）" in w for w in docs[0].warnings)
+    with pytest.raises(ReadError, match="未启用 OCR"):
+        with using_read_settings(ReadSettings(ocr=False)):
+            ocr.get_engine()
+
+
+def test_cli_reads_the_page_cap_from_the_environment_once():
+    from consortium_review.cli import build_parser, settings_from_args
+
+    args = build_parser().parse_args(["review", "材料"])
+    assert settings_from_args(args, {"CR_MAX_OCR_PAGES": "3"}).read.max_ocr_pages == 3
+    assert settings_from_args(args, {}).read == ReadSettings()
 
 
 def test_missing_ocr_component_message(monkeypatch):

@@ -469,3 +469,35 @@ def test_csv_sep_directive(tmp_path):
     (tmp_path / "s.csv").write_text("sep=;\n名称;数值\n联合招生, 含中职;597\n", encoding="utf-8")
     rows = _by_row(read(tmp_path / "s.csv", "s.csv"))
     assert rows[1].cells == ["名称", "数值"] and rows[2].cells == ["联合招生, 含中职", "597"]
+
+
+def test_openpyxl_private_api_we_rely_on(tmp_path):
+    """sheet._xlsx_grid drives openpyxl's private worksheet parser (reason in its docstring):
+    this fails, naming the missing piece, when an openpyxl release moves it."""
+    import inspect
+
+    from openpyxl.worksheet import _reader
+
+    path = tmp_path / "p.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["名称", "数值"])
+    wb.active.append(["投入", 320])
+    wb.save(path)
+    ro = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        ws = ro.worksheets[0]
+        for owner, names in ((ro, ("_archive", "_cell_styles", "_number_formats", "_date_formats",
+                                   "_timedelta_formats", "epoch")),
+                             (ws, ("_shared_strings", "_worksheet_path"))):
+            for name in names:
+                assert hasattr(owner, name), f"openpyxl moved {type(owner).__name__}.{name}"
+        for name in ("WorkSheetParser", "FORMULA_TAG", "ROW_TAG"):
+            assert hasattr(_reader, name), f"openpyxl moved worksheet._reader.{name}"
+        params = inspect.signature(_reader.WorkSheetParser).parameters
+        for name in ("src", "shared_strings", "data_only", "epoch", "date_formats", "timedelta_formats"):
+            assert name in params, f"WorkSheetParser lost its parameter {name}"
+        with ro._archive.open(ws._worksheet_path) as raw:       # the streamed sheet XML
+            assert b"<sheetData" in raw.read()
+    finally:
+        ro.close()
+    assert any("投入" in b.text and "320" in b.text for b in read(path, "p.xlsx").blocks)

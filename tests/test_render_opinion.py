@@ -17,7 +17,7 @@ from docx.shared import Mm
 from lxml import etree
 
 from consortium_review.generator import charts, officedoc as od, review_opinion, workbook
-from consortium_review.generator.assess import assess
+from consortium_review.generator.assess import assess, load_settings
 from test_assess import HOSTILE, HOSTILE_CLEAN, sample_evidence, small_catalogue
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -362,12 +362,13 @@ def test_unknown_name_falls_back_to_folder(tmp_path):
     assert "依托园区\n【材料中未识别】" in text
 
 
-def test_settings_file_changes_the_stated_rule(tmp_path, monkeypatch):
+def test_settings_file_changes_the_stated_rule(tmp_path):
     cat = small_catalogue()
     rules = tmp_path / "评审规则.yaml"
     rules.write_text("coverage_bar: 50\n", encoding="utf-8")
-    monkeypatch.setenv("CONSORTIUM_REVIEW_RULES", str(rules))
-    path = review_opinion.render(no_charts(sample_evidence(cat)), cat, tmp_path / "out")[0]
+    e = no_charts(sample_evidence(cat))
+    e["assess_settings"] = load_settings(rules)          # what the pipeline hands the renderers
+    path = review_opinion.render(e, cat, tmp_path / "out")[0]
     text = full_text(Document(str(path)))
     assert "建议结论：建议通过。" in text and "低于50%" in text
 

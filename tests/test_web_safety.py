@@ -18,7 +18,8 @@ import openpyxl
 import pytest
 from starlette.testclient import TestClient
 
-from consortium_review.batch import FAULT_ENV, review_batch
+from consortium_review.batch import review_batch
+from fault_worker import FAULTS_ENV as FAULT_ENV, install as install_faults
 from consortium_review.catalogue import load_catalogue
 from consortium_review.web.app import create_app
 from consortium_review.web.workspace import UnsafePath, check_relative, inside
@@ -227,6 +228,7 @@ def test_a_crashing_review_leaves_others_and_decisions_intact(ws, catalogue, mon
     (ws / "丙联合体").mkdir()
     (ws / "丙联合体" / "方案.txt").write_text(TEXT.replace("甲", "丙"), encoding="utf-8")
     monkeypatch.setenv(FAULT_ENV, "丙联合体:exit")          # the worker reviewing 丙 dies outright
+    install_faults(monkeypatch)
     jobs = c.app.state.jobs
     job = jobs.submit(["乙联合体", "丙联合体", "甲联合体"], "上传")
     jobs.stop()

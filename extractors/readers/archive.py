@@ -19,7 +19,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Optional
+from typing import Callable, Optional
 
 from consortium_review.models import Document
 from consortium_review.extractors.readers import ReadError
@@ -229,14 +229,15 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budge
     budget.bytes_left -= written
 
 
-def read_archive(path: Path, rel: str, doc: Document) -> list[Document]:
+def read_archive(path: Path, rel: str, doc: Document, read_file: Callable[[Path, str], list[Document]],
+                 max_file_bytes: int) -> list[Document]:
     """Read a zip: the archive's own ``Document`` first, then one per member.
 
     Called by ``consortium_review.extractors.read.read_file`` (which turns a raised ``ReadError`` into an
-    error on ``doc``). Never writes outside a private temporary folder.
+    error on ``doc``), passing itself as ``read_file`` for the members and its size cap: the read
+    stage sits above the readers, never the other way round. Never writes outside a private
+    temporary folder.
     """
-    from consortium_review.extractors.read import MAX_FILE_BYTES, read_file  # circular at import time
-
     t0 = time.perf_counter()
     depth = _depth.get() + 1
     if depth > MAX_DEPTH:
@@ -282,9 +283,9 @@ def read_archive(path: Path, rel: str, doc: Document) -> list[Document]:
                 if info.file_size == 0:
                     members.append(_error_doc(member_rel, "文件为空（0 字节）"))
                     continue
-                if info.file_size > MAX_FILE_BYTES:
+                if info.file_size > max_file_bytes:
                     members.append(_error_doc(member_rel, f"文件过大（{info.file_size / 1048576:.0f} MB，上限 "
-                                                          f"{MAX_FILE_BYTES // 1048576} MB），未读取"))
+                                                          f"{max_file_bytes // 1048576} MB），未读取"))
                     continue
                 target = tmp_dir / _temp_name(index, shown)
                 try:

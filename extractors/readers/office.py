@@ -27,6 +27,7 @@ from consortium_review.models import Block
 from consortium_review.extractors.readers import ReadError, Reading
 from consortium_review.extractors.readers import msdoc
 from consortium_review.extractors.textclean import clean_text
+from consortium_review.settings import current_read_settings
 
 #: Seconds one LibreOffice conversion may take before its process group is killed.
 CONVERT_TIMEOUT = 120
@@ -45,7 +46,13 @@ _MAC_CANDIDATES = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",)
 
 
 def find_soffice() -> Optional[str]:
-    """Path of the LibreOffice executable, or None when it is not installed."""
+    """Path of the LibreOffice executable, or None when it is not installed (or the read
+    settings turn it off / name it: ``ReadSettings.use_libreoffice`` / ``.libreoffice``)."""
+    settings = current_read_settings()
+    if not settings.use_libreoffice:
+        return None
+    if settings.libreoffice:
+        return settings.libreoffice if Path(settings.libreoffice).is_file() else shutil.which(settings.libreoffice)
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:

@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from consortium_review.models import Block
+from consortium_review.extractors import ocr
 from consortium_review.extractors.readers import ReadError, Reading
-from consortium_review.extractors.textclean import clean_text
+from consortium_review.extractors.readers.lines import _CJK_RE, Line, join_text, tidy
 
 log = logging.getLogger("consortium_review.read.pdf")
 
@@ -64,22 +65,6 @@ SETTINGS = PdfSettings()
 
 
 # --------------------------------------------------------------------------- page model
-
-@dataclass(slots=True)
-class Line:
-    """One visual text line in top-down page coordinates (points)."""
-
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float = 0.0       # font size (pt); for OCR the box height
-    bold: bool = False
-    # pieces separated by wide gaps (x0, x1, text): table columns without ruling lines
-    segs: Optional[list] = None
-    font: str = ""          # font name of the line's first glyph (subset prefix removed)
-
 
 @dataclass(slots=True)
 class Table:
@@ -115,16 +100,6 @@ class PageText:
 
 # --------------------------------------------------------------------------- character classes
 
-_CJK_RE = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_PUNCT_RE = r"\u3000-\u303f\uff00-\uffef\u2014\u2026\u2018\u2019\u201c\u201d\u00b7"
-_SPACE_CJK_NUM = re.compile(
-    rf"(?<=[{_CJK_RE}{_CJK_PUNCT_RE}])[ \u00a0\u3000]+(?=[0-9０-９%％])"
-    rf"|(?<=[0-9０-９%％.])[ \u00a0\u3000]+(?=[{_CJK_RE}{_CJK_PUNCT_RE}])"
-    rf"|(?<=[{_CJK_RE}])[ \u00a0\u3000]+(?=[{_CJK_PUNCT_RE}])"
-    rf"|(?<=[{_CJK_PUNCT_RE}])[ \u00a0\u3000]+(?=[{_CJK_RE}A-Za-z])"
-)
-
-
 def _is_cjk(ch: str) -> bool:
     o = ord(ch)
     return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
@@ -134,24 +109,6 @@ def _is_cjkish(ch: str) -> bool:
     """CJK ideograph or CJK/full-width punctuation (no space needed next to it)."""
     o = ord(ch)
     return _is_cjk(ch) or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or ch in "—…“”‘’·"
-
-
-def tidy(text: str) -> str:
-    """clean_text plus: no space between CJK and numbers (「2024 年」→「2024年」)."""
-    return clean_text(_SPACE_CJK_NUM.sub("", text))
-
-
-def join_text(a: str, b: str) -> str:
-    """Join two wrapped pieces of one sentence: no space after CJK, a space between words."""
-    if not a:
-        return b
-    if not b:
-        return a
-    if a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
-        return a + " " + b
-    if a[-1] in ",;:)" and b[0].isascii() and b[0].isalnum():
-        return a + " " + b
-    return a + b
 
 
 _GBK_OK: dict[str, bool] = {}
@@ -1595,8 +1552,6 @@ def read(path: Path, rel: str, settings: PdfSettings = SETTINGS) -> Reading:
 
 def _ocr_pages(pdf, scan_pages: list[PageText], warnings: list[str]) -> bool:
     """OCR the scanned/garbled pages (up to the OCR page cap). Returns True if any was OCR'd."""
-    from consortium_review.extractors import ocr
-
     cap = ocr.max_ocr_pages()
     todo, skipped = scan_pages[:cap], scan_pages[cap:]
     done: list[int] = []

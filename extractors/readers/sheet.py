@@ -608,6 +608,17 @@ def _xlsx_grid(wb, ws, index: int, budget: _Budget, warnings: list[str]) -> _Gri
     Uses openpyxl's cell parser (shared strings, dates, types) but drives the XML walk
     itself, so merged ranges are seen in read-only mode and rows past the cap cost only a
     regular-expression scan.
+
+    Why openpyxl's private parser (``worksheet._reader.WorkSheetParser``, ``wb._archive``,
+    ``ws._shared_strings``, ``wb._cell_styles`` …) and not the public read-only
+    ``ws.iter_rows()``: in read-only mode the public API (1) has no merged ranges (needed for
+    section headers and vertical merges), (2) with ``data_only=True`` gives ``None`` for a
+    formula without a cached value, which we report with its formula text, so a second full
+    load would be needed, and (3) parses every formatted empty row of a million-row sheet and
+    cannot see the stream before parsing (the ``_SheetXml`` DTD guard and row-skipping). The
+    non-read-only API has merged ranges but loads the whole sheet into memory, which the size
+    guards exist to prevent. Pinned: ``openpyxl>=3.1,<3.2`` in pyproject.toml, and
+    ``tests/test_read_sheet.py::test_openpyxl_private_api_we_rely_on`` fails when it moves.
     """
     from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
     from openpyxl.utils.cell import column_index_from_string, range_boundaries

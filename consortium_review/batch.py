@@ -44,6 +44,7 @@ from typing import Any, Callable, Iterable, Optional, TextIO
 from .batch_progress import BaseDisplay, fmt_seconds, make_display
 from .batch_summary import consortium_row, write_summary
 from .cache import (CACHE_DIRNAME, ReadCache, ResultStore, consortium_fingerprint, input_files)
+from .fileio import FolderBusy, FolderLock, display_name, fit_name, pid_alive, temp_owner
 
 log = logging.getLogger("consortium_review.batch")
 
@@ -113,6 +114,14 @@ def consortium_folders(root: Path, out: Optional[Path] = None) -> list[Path]:
             continue
         subs.append(p)
     return subs
+
+
+def job_name(folder: Path) -> str:
+    """A consortium folder's name as shown and used for its output folder: valid Unicode
+    (undecodable bytes decoded or escaped), control characters escaped, at most 255 bytes."""
+    from consortium_review.extractors.textclean import neutral
+
+    return fit_name(neutral(display_name(Path(folder).name)).strip() or "_")
 
 
 # --------------------------------------------------------------------------- the worker side
@@ -209,6 +218,28 @@ def _init_worker(queue, verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     for noisy in ("pdfminer", "jieba", "fontTools", "matplotlib", "PIL", "RapidOCR", "docxcompose"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    _watch_parent()
+
+
+def _watch_parent() -> None:
+    """A worker whose parent died (``kill -9``) stops itself: SIGTERM runs its ``finally``
+    blocks (LibreOffice group killed, temp folders removed); a hard exit follows if stuck."""
+    parent = os.getppid()
+    if sys.platform == "win32" or parent <= 1:
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                except OSError:
+                    pass
+                time.sleep(10)
+                os._exit(143)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _queue_emit(name: str, kind: str, data: dict[str, Any]) -> None:
@@ -229,17 +260,23 @@ class RunLog:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(self.path, "a", encoding="utf-8", newline="\n")
+        self._f = open(self.path, "a", encoding="utf-8", errors="backslashreplace", newline="\n")
         self._lock = threading.Lock()
 
     def write(self, msg: str, name: Optional[str] = None) -> None:
-        from consortium_review.extractors.textclean import strip_illegal
+        from consortium_review.extractors.textclean import neutral
 
         stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        prefix = f"[{name}] " if name else ""
+        prefix = f"[{neutral(name)}] " if name else ""
+        # one record per line: control characters in names are escaped; a multi-line message
+        # (a traceback) continues on lines marked "│", which no record line starts with
+        lines = [neutral(line) for line in str(msg).split("\n")]
+        while len(lines) > 1 and not lines[-1].strip():
+            lines.pop()
         with self._lock:
-            for line in strip_illegal(str(msg)).splitlines() or [""]:
-                self._f.write(f"{stamp} {prefix}{line}\n")
+            self._f.write(f"{stamp} {prefix}{lines[0]}\n")
+            for line in lines[1:]:
+                self._f.write(f"{' ' * len(stamp)} │ {line}\n")
             self._f.flush()
 
     def close(self) -> None:
@@ -295,7 +332,10 @@ class _Runner:
             else:
                 how = f"已读取，{data.get('seconds', 0):.2f} 秒"
             errs = data.get("errors") or []
-            if errs:
+            if data.get("status") == "skipped" and errs:
+                for e in errs:
+                    self.runlog.write(f"  未读取（已跳过）：{e.get('file')}：{e.get('error')}", name)
+            elif errs:
                 for e in errs:
                     self.runlog.write(f"  材料读取失败：{e.get('file')}：{e.get('error')}（{how}）", name)
             else:
@@ -455,11 +495,16 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _sweep_temp(folder: Path) -> int:
-    """Remove temp files left by ``fileio.atomic_path`` (``.~name-xxxx.ext.tmp``) below ``folder``."""
+    """Remove temp files left by ``fileio.atomic_path`` (``.~name-pPID-xxxx.ext.tmp``) below
+    ``folder`` — only those of this process or of a process that is gone, never a live run's."""
     n = 0
     if not folder.is_dir():
         return 0
+    me = os.getpid()
     for p in folder.rglob(".~*.tmp"):
+        owner = temp_owner(p.name)
+        if owner is not None and owner != me and pid_alive(owner):
+            continue
         try:
             p.unlink()
             n += 1
@@ -534,13 +579,27 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     """Review every consortium sub-folder of ``folder`` into ``out/<folder name>``.
 
     ``only``: names of the consortia to process (watch mode); the others keep their last
-    stored result in the summary. Raises ``KeyboardInterrupt`` after writing what finished.
+    stored result in the summary. Raises ``KeyboardInterrupt`` after writing what finished;
+    ``fileio.FolderBusy`` when another run holds ``out``.
     """
-    from .pipeline import RENDERERS
-
     t_start = time.perf_counter()
     folder, out = Path(folder), Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    # one run per output folder: a second one refuses (FolderBusy) instead of both deleting
+    # each other's temp files; the lock is released when this run ends or dies
+    lock = FolderLock(out, wait=float(os.environ.get("CONSORTIUM_REVIEW_LOCK_WAIT", "0") or 0)).acquire()
+    try:
+        return _review_batch_locked(folder, out, catalogue, t_start, workers=workers, force=force, render=render,
+                                    only=only, stream=stream, live=live, verbose=verbose,
+                                    write_summaries=write_summaries)
+    finally:
+        lock.release()
+
+
+def _review_batch_locked(folder: Path, out: Path, catalogue, t_start: float, *, workers, force, render, only,
+                         stream, live, verbose, write_summaries) -> BatchResult:
+    from .pipeline import RENDERERS
+
     stream = stream if stream is not None else sys.stdout
     workers = int(workers) if workers else (os.cpu_count() or 1)
     cache_dir = out / CACHE_DIRNAME
@@ -563,17 +622,25 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     entries: dict[str, dict[str, Any]] = {}
     try:
         _sweep_temp(out)
+        try:        # LibreOffice processes and temp folders left by a run that was killed
+            from consortium_review.extractors.readers.office import sweep_orphans
+
+            swept = sweep_orphans()
+            if swept:
+                runlog.write(f"已清理上次中断的运行遗留的 LibreOffice 进程或临时文件夹 {swept} 个")
+        except Exception:
+            log.debug("orphan sweep failed", exc_info=True)
         subs = consortium_folders(folder, out)
         runlog.write(f"===== 批量评审开始：材料 {folder}，输出 {out}，联合体 {len(subs)} 个，进程数 {workers}，"
                      f"{'强制重新读取（忽略缓存）' if force else '使用缓存'}{'' if render else '，不生成文档'}")
         if not subs:
             display.message(f"文件夹 {folder} 中没有联合体子文件夹")
-        loose = [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        loose = [display_name(p.name) for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
         if loose:
             runlog.write(f"顶层的 {len(loose)} 个文件不属于任何联合体文件夹，已忽略：{'、'.join(loose[:10])}")
         jobs: list[Job] = []
         for sub in subs:
-            name = sub.name
+            name = job_name(sub)
             out_dir = out / name
             if only_set is not None and name not in only_set:
                 stored = store.load(name)
@@ -692,6 +759,8 @@ def _write_summary_if_changed(out: Path, cache_dir: Path, entries: list[dict[str
         state = json.loads(state_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         state = {}
+    if not isinstance(state, dict) or not isinstance(state.get("outputs") or {}, dict):
+        state = {}          # valid JSON of the wrong shape: a miss
     recorded = state.get("outputs") or {}
     if state.get("key") == key and recorded and output_hashes(out, recorded) == recorded:
         runlog.write("汇总内容未变化，沿用已有汇总文件：" + "、".join(recorded))
@@ -757,10 +826,16 @@ def _print_overview(res: BatchResult, out: Path, stream: TextIO) -> None:
 
 def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace) -> int:
     """CLI entry (called by ``cli.cmd_review`` for a folder of consortium folders)."""
-    res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
-                       force=bool(getattr(args, "force", False)),
-                       render=not getattr(args, "no_render", False),
-                       verbose=bool(getattr(args, "verbose", False)))
+    try:
+        res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
+                           force=bool(getattr(args, "force", False)),
+                           render=not getattr(args, "no_render", False),
+                           verbose=bool(getattr(args, "verbose", False)))
+    except FolderBusy as exc:
+        from .batch_progress import printable
+
+        print(printable(f"错误：{exc}", sys.stderr), file=sys.stderr)
+        return MAX_EXIT
     _print_overview(res, Path(out), sys.stdout)
     return res.exit_code
 

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from .catalogue import Catalogue
 from .evidence_json import build
-from .fileio import write_json_atomic
+from .fileio import display_name, write_json_atomic
 from .generator.assess import Assessment, assess
 from .generator.workbook import read_back_edits
 
@@ -65,7 +65,7 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
     timings["extract"] = time.perf_counter() - t1
 
     evidence = build(catalogue, result.info, documents, result.points, result.negatives,
-                     extra={"folder": folder.name, "generated_by": "consortium-review"})
+                     extra={"folder": display_name(folder.name), "generated_by": "consortium-review"})
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out_dir / "evidence.json", evidence)
 

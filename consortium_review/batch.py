@@ -501,6 +501,15 @@ def _sweep_temp(folder: Path) -> int:
     if not folder.is_dir():
         return 0
     me = os.getpid()
+    from .pipeline import STAGE_PREFIX
+
+    for d in list(folder.glob(f"*/{STAGE_PREFIX}*")) + list(folder.glob(f"{STAGE_PREFIX}*")):
+        owner = temp_owner(d.name)
+        if d.is_dir() and not d.is_symlink() and (owner is None or owner == me or not pid_alive(owner)):
+            import shutil
+
+            shutil.rmtree(d, ignore_errors=True)
+            n += 1
     for p in folder.rglob(".~*.tmp"):
         owner = temp_owner(p.name)
         if owner is not None and owner != me and pid_alive(owner):

@@ -140,9 +140,7 @@ class Skipped:
 def _is_junk(rel_parts: tuple[str, ...], name: str, top: bool) -> bool:
     if any(part.startswith(".") or part.startswith("~$") for part in rel_parts):
         return True
-    if name.lower() in IGNORED_NAMES:
-        return True
-    return top and name.lower() in ("readme.md", "readme.txt")   # a note describing the folder
+    return name.lower() in IGNORED_NAMES
 
 
 def scan(folder: Path) -> tuple[list[Path], list[Skipped]]:
@@ -166,6 +164,8 @@ def scan(folder: Path) -> tuple[list[Path], list[Skipped]]:
         for e in entries:
             parts = rel_parts + (e.name,)
             rel = "/".join(parts)
+            if not rel_parts and e.name.lower() in ("readme.md", "readme.txt"):
+                continue        # the folder's own note (documented), not submitted material
             if _is_junk(parts, e.name, top=not rel_parts):
                 if not (e.is_dir(follow_symlinks=False) and not e.name.startswith((".", "~$"))):
                     skipped.append(Skipped(display_name(rel), "系统文件或隐藏文件，未读取", junk=True))
@@ -226,7 +226,7 @@ def skipped_documents(skipped: list[Skipped]) -> list[Document]:
     if junk:
         shown = "、".join(junk[:5]) + (f" 等 {len(junk)} 个" if len(junk) > 5 else "")
         docs.append(Document(file=JUNK_GROUP, status="skipped",
-                             error=f"系统文件、隐藏文件或文件夹说明共 {len(junk)} 个，未读取：{shown}"))
+                             error=f"系统文件或隐藏文件共 {len(junk)} 个，未读取：{shown}"))
     return docs
 
 

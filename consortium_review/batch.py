@@ -323,6 +323,7 @@ class _Runner:
         if kind == "log":
             self.runlog.write(f"{data.get('level')} {data.get('msg')}", name)
             return
+        data = _neutral_event(data)
         self.display.event(name, kind, data)
         if kind == "start":
             self.runlog.write(f"开始评审（{data.get('files', 0)} 个文件）", name)
@@ -472,6 +473,19 @@ class _Runner:
             except (EOFError, OSError):
                 return
             self.event(name, kind, data)
+
+
+def _neutral_event(data: dict[str, Any]) -> dict[str, Any]:
+    """File names and reasons of an event with control characters escaped (terminal, run.log)."""
+    from consortium_review.extractors.textclean import neutral
+
+    out = dict(data)
+    if isinstance(out.get("rel"), str):
+        out["rel"] = neutral(out["rel"])
+    if isinstance(out.get("errors"), list):
+        out["errors"] = [{k: neutral(v) if isinstance(v, str) else v for k, v in e.items()} if isinstance(e, dict)
+                         else e for e in out["errors"]]
+    return out
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:

@@ -103,7 +103,7 @@ def doc_over_budget(chars: int, blocks: int, limits: Optional[ReadLimits] = None
 SKIP_SYMLINK = "符号链接（快捷方式），可能指向材料文件夹以外，未读取；请直接放入文件本身"
 SKIP_LOOP = "符号链接循环（链接指向自身），未读取"
 SKIP_DANGLING = "符号链接指向的文件不存在，未读取"
-SKIP_FIFO = "命名管道（FIFO），不是普通文件，未读取"
+SKIP_FIFO = "命名管道，不是普通文件，未读取"
 SKIP_DEVICE = "设备文件，不是普通文件，未读取"
 SKIP_SOCKET = "套接字文件，不是普通文件，未读取"
 SKIP_OTHER = "不是普通文件，未读取"
@@ -239,9 +239,9 @@ _saved_handler: list = []
 
 
 def _arm() -> None:
-    if _deadlines:
-        left = min(d[0] for d in _deadlines) - time.monotonic()
-        signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+    pending = [d[0] for d in _deadlines if d[0] != float("inf")]
+    if pending:
+        signal.setitimer(signal.ITIMER_REAL, max(min(pending) - time.monotonic(), 0.001))
     else:
         signal.setitimer(signal.ITIMER_REAL, 0)
 

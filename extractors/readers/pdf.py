@@ -1592,7 +1592,7 @@ def read(path: Path, rel: str, settings: PdfSettings = SETTINGS) -> Reading:
             warnings.append("PDF 中没有可提取的文字")
     # pages counts what was read: a file claiming 100 000 pages adds only the pages read to
     # the page totals (the warning above names the pages left out)
-    return Reading(blocks=blocks, pages=min(n, len(pages) + len(failed)), ocr=ocr_used, warnings=warnings)
+    return Reading(blocks=blocks, pages=min(n, len(pages)), ocr=ocr_used, warnings=warnings)
 
 
 def _ocr_pages(pdf, scan_pages: list[PageText], warnings: list[str]) -> bool:

@@ -108,8 +108,8 @@ def consortium_folders(root: Path, out: Optional[Path] = None) -> list[Path]:
     out_res = Path(out).resolve() if out is not None else None
     subs = []
     for p in sorted(root.iterdir(), key=lambda q: q.name):
-        if not p.is_dir() or p.name.startswith((".", "~$", "__")):
-            continue
+        if p.is_symlink() or not p.is_dir() or p.name.startswith((".", "~$", "__")):
+            continue            # a link may point anywhere (review_batch logs it)
         if out_res is not None and p.resolve() == out_res:
             continue
         subs.append(p)
@@ -171,7 +171,10 @@ def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Em
                 "files": cache.files, "seconds": round(time.perf_counter() - t0, 3),
                 "peak_rss_kb": _peak_rss_kb()}
     except Exception as exc:
-        return {"name": name, "ok": False, "error": f"{type(exc).__name__}：{exc}",
+        from .pipeline import OutputsNotWritten
+
+        return {"name": name, "ok": False,
+                "error": str(exc) if isinstance(exc, OutputsNotWritten) else f"{type(exc).__name__}：{exc}",
                 "traceback": traceback.format_exc(), "cache": cache.stats() if cache else {},
                 "files": cache.files if cache else [], "seconds": round(time.perf_counter() - t0, 3),
                 "peak_rss_kb": _peak_rss_kb()}
@@ -661,6 +664,10 @@ def _review_batch_locked(folder: Path, out: Path, catalogue, t_start: float, *, 
         loose = [display_name(p.name) for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
         if loose:
             runlog.write(f"顶层的 {len(loose)} 个文件不属于任何联合体文件夹，已忽略：{'、'.join(loose[:10])}")
+        links = [display_name(p.name) for p in folder.iterdir() if p.is_symlink() and p.is_dir()]
+        if links:
+            runlog.write(f"顶层的 {len(links)} 个文件夹是符号链接（可能指向材料文件夹以外），未评审："
+                         f"{'、'.join(links[:10])}")
         jobs: list[Job] = []
         for sub in subs:
             name = job_name(sub)

@@ -164,7 +164,11 @@ STAGE_PREFIX = ".~staging-"
 
 
 class OutputsNotWritten(OSError):
-    """The outputs could not be written (disk full ...); the previous ones are unchanged."""
+    """The outputs could not be written (disk full ...); the previous ones are unchanged.
+    ``str``: the Chinese message (no English system text)."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 @contextmanager
@@ -193,7 +197,9 @@ def staged_outputs(out_dir: Path, problems: Optional[list[str]] = None) -> Itera
             yield stage
         except OSError as exc:
             if exc.errno in DISK_ERRNOS:
-                raise OutputsNotWritten(exc.errno, f"磁盘空间不足或无法写入（{exc.strerror or exc}），"
+                what = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "磁盘为只读",
+                        errno.EFBIG: "文件超过文件系统允许的大小"}.get(exc.errno, "磁盘读写出错")
+                raise OutputsNotWritten(exc.errno, f"{what}，无法写入输出（系统错误码 {exc.errno}）；"
                                                    "本次结果未写入，上次的输出保持不变") from exc
             raise
         # evidence.json last: it never describes outputs that did not make it

@@ -555,9 +555,17 @@ def _classify(res: dict[str, Any]) -> tuple[str, list[str]]:
     elif not row.get("documents_ok"):
         problems.append("所有材料均无法读取，无法评审")
         status = "failed"
-    elif row.get("documents_failed") and status == "ok":
+    elif _real_failures(row) and status == "ok":
         status = "warn"
     return status, problems
+
+
+def _real_failures(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Files that could not be read or were left out — without the group of OS junk and hidden
+    files (.DS_Store, Thumbs.db …), which is listed but is no reason for concern."""
+    from consortium_review.extractors.read import JUNK_GROUP
+
+    return [f for f in row.get("documents_failed") or [] if f.get("file") != JUNK_GROUP]
 
 
 def _reusable(res: dict[str, Any]) -> bool:
@@ -578,7 +586,7 @@ def _job_line(name: str, status: str, res: dict[str, Any], problems: list[str]) 
         return f"  {mark} {name}：失败 —— {problems[0] if problems else ''}"
     row = res["row"]
     st = row["statuses"]
-    failed = len(row.get("documents_failed") or [])
+    failed = len(_real_failures(row))
     extra = f"，{failed} 份无法读取" if failed else ""
     flags = f"，！负面清单疑似 {'、'.join(f['code'] for f in row['flags'])}" if row.get("flags") else ""
     c = res.get("cache") or {}

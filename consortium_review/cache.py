@@ -422,7 +422,12 @@ def input_files(folder: Path) -> list[tuple[str, int, str]]:
         except OSError as exc:     # vanished / locked while listing: it changes the fingerprint
             out.append((rel, -1, f"unreadable:{exc.errno}"))
     # files left out count too: a new link or pipe changes what evidence.json reports
-    out += [(s.rel, -1, "skipped:" + s.reason) for s in skipped]
+    out += [(s.rel, -1, "skipped:" + s.reason) for s in skipped if not s.junk]
+    junk = [s.rel for s in skipped if s.junk]
+    if junk:                # reported as one entry (read.skipped_documents)
+        from consortium_review.extractors.read import JUNK_GROUP
+
+        out.append((JUNK_GROUP, -1, "skipped:" + "\0".join(junk)))
     return out
 
 

@@ -143,6 +143,12 @@ def test_undecodable_and_overlong_names(tmp_path, catalogue):
     # every output name fits 255 bytes, also for the 255-byte folder
     for p in out.rglob("*"):
         assert len(p.name.encode("utf-8")) <= 255, p.name
+    # one consortium folder on its own (the single-folder path) with the same names
+    from consortium_review.pipeline import review_consortium
+
+    review_consortium(Path(os.fsdecode(gbk_dir)), tmp_path / "single", catalogue, render=False)
+    single = json.loads((tmp_path / "single" / "evidence.json").read_text(encoding="utf-8"))
+    assert single["folder"] == "甲评审材料联合体" and validate(single, catalogue) == []
     long_out = out / long_name
     assert (long_out / "evidence.json").is_file()
     made = sorted(p.name for p in long_out.iterdir())
@@ -189,6 +195,19 @@ def test_text_bomb_zip_refused_with_low_memory(tmp_path):
     assert "压缩炸弹" in got["error"] and "倍" in got["error"]
     assert got["rss_kb"] < 1024 * 1024, got      # peak memory under 1 GB (it is ~100 MB)
     assert hashlib.sha256(bomb.read_bytes()).hexdigest() == digest
+
+
+def test_text_member_over_budget_is_refused_early(tmp_path):
+    """One 15 MB member of short repeated lines (a million paragraphs) is refused by the
+    block budget before its blocks are built; the other members are read."""
+    z = tmp_path / "b.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("大.txt", "联合体\n" * ((15 << 20) // 10))
+        zf.writestr("小.txt", TEXT)
+    docs = {d.file: d for d in read_file(z, "b.zip")}
+    assert docs["b.zip/大.txt"].status == "error" and "上限" in docs["b.zip/大.txt"].error
+    assert not docs["b.zip/大.txt"].blocks
+    assert docs["b.zip/小.txt"].status == "ok"
 
 
 def test_archive_text_yield_is_bounded(tmp_path, monkeypatch):

@@ -80,6 +80,10 @@ def display_name(name: str) -> str:
     (it usually does: the bytes were GBK) and otherwise shows the bad bytes as ``\\xNN``.
     Each ``/``-separated component is decoded on its own.
     """
+    if not isinstance(name, str):
+        name = os.fspath(name) if isinstance(name, os.PathLike) else str(name)
+        if isinstance(name, bytes):
+            name = os.fsdecode(name)
     if not _SURROGATE.search(name):
         return name
     out = []

@@ -47,8 +47,9 @@ from .batch_progress import BaseDisplay, fmt_seconds, make_display, printable
 from .batch_summary import consortium_row, summary_key, write_summary
 from .cache import (CACHE_DIRNAME, TRANSIENT_ERROR_MARKERS, ReadCache, ResultStore, consortium_fingerprint,
                     input_files, output_hashes, prune_read_cache)
-from .extractors.textclean import strip_illegal
-from .fileio import OUTPUT_DIR_MARKER, mark_generated, mark_output_dir, write_json_atomic
+from .extractors.textclean import neutral
+from .fileio import (OUTPUT_DIR_MARKER, FolderBusy, FolderLock, display_name, fit_name, mark_generated,
+                     mark_output_dir, pid_alive, temp_owner, write_json_atomic)
 from .pipeline import DEFAULT_SETTINGS, RENDERERS, Settings, review_consortium
 
 log = logging.getLogger("consortium_review.batch")
@@ -109,14 +110,22 @@ def consortium_folders(root: Path, out: Optional[Path] = None) -> list[Path]:
     out_res = Path(out).resolve() if out is not None else None
     subs = []
     for p in sorted(root.iterdir(), key=lambda q: q.name):
-        if not p.is_dir() or p.name.startswith((".", "~$", "__")):
-            continue
+        if p.is_symlink() or not p.is_dir() or p.name.startswith((".", "~$", "__")):
+            continue            # a link may point anywhere (review_batch logs it)
         if out_res is not None and p.resolve() == out_res:
             continue
         if (p / OUTPUT_DIR_MARKER).exists():      # an output folder of an earlier run
             continue
         subs.append(p)
     return subs
+
+
+def job_name(folder: Path) -> str:
+    """A consortium folder's name as shown and used for its output folder: valid Unicode
+    (undecodable bytes decoded or escaped), control characters escaped, at most 255 bytes."""
+    from consortium_review.extractors.textclean import neutral
+
+    return fit_name(neutral(display_name(Path(folder).name)).strip() or "_")
 
 
 # --------------------------------------------------------------------------- the worker side
@@ -154,7 +163,10 @@ def review_job(job: dict[str, Any], catalogue, options: dict[str, Any], emit: Em
                 "files": cache.files, "seconds": round(time.perf_counter() - t0, 3),
                 "peak_rss_kb": _peak_rss_kb()}
     except Exception as exc:
-        return {"name": name, "ok": False, "error": f"{type(exc).__name__}：{exc}",
+        from .pipeline import OutputsNotWritten
+
+        return {"name": name, "ok": False,
+                "error": str(exc) if isinstance(exc, OutputsNotWritten) else f"{type(exc).__name__}：{exc}",
                 "traceback": traceback.format_exc(), "cache": cache.stats() if cache else {},
                 "files": cache.files if cache else [], "seconds": round(time.perf_counter() - t0, 3),
                 "peak_rss_kb": _peak_rss_kb()}
@@ -201,6 +213,28 @@ def _init_worker(queue, verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     for noisy in ("pdfminer", "jieba", "fontTools", "matplotlib", "PIL", "RapidOCR", "docxcompose"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    _watch_parent()
+
+
+def _watch_parent() -> None:
+    """A worker whose parent died (``kill -9``) stops itself: SIGTERM runs its ``finally``
+    blocks (LibreOffice group killed, temp folders removed); a hard exit follows if stuck."""
+    parent = os.getppid()
+    if sys.platform == "win32" or parent <= 1:
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                except OSError:
+                    pass
+                time.sleep(10)
+                os._exit(143)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _queue_emit(name: str, kind: str, data: dict[str, Any]) -> None:
@@ -221,15 +255,21 @@ class RunLog:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(self.path, "a", encoding="utf-8", newline="\n")
+        self._f = open(self.path, "a", encoding="utf-8", errors="backslashreplace", newline="\n")
         self._lock = threading.Lock()
 
     def write(self, msg: str, name: Optional[str] = None) -> None:
         stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        prefix = f"[{name}] " if name else ""
+        prefix = f"[{neutral(name)}] " if name else ""
+        # one record per line: control characters in names are escaped; a multi-line message
+        # (a traceback) continues on lines marked "│", which no record line starts with
+        lines = [neutral(line) for line in str(msg).split("\n")]
+        while len(lines) > 1 and not lines[-1].strip():
+            lines.pop()
         with self._lock:
-            for line in strip_illegal(str(msg)).splitlines() or [""]:
-                self._f.write(f"{stamp} {prefix}{line}\n")
+            self._f.write(f"{stamp} {prefix}{lines[0]}\n")
+            for line in lines[1:]:
+                self._f.write(f"{' ' * len(stamp)} │ {line}\n")
             self._f.flush()
 
     def close(self) -> None:
@@ -276,6 +316,7 @@ class _Runner:
         if kind == "log":
             self.runlog.write(f"{data.get('level')} {data.get('msg')}", name)
             return
+        data = _neutral_event(data)
         self.display.event(name, kind, data)
         if kind == "start":
             self.runlog.write(f"开始评审（{data.get('files', 0)} 个文件）", name)
@@ -285,7 +326,10 @@ class _Runner:
             else:
                 how = f"已读取，{data.get('seconds', 0):.2f} 秒"
             errs = data.get("errors") or []
-            if errs:
+            if data.get("status") == "skipped" and errs:
+                for e in errs:
+                    self.runlog.write(f"  未读取（已跳过）：{e.get('file')}：{e.get('error')}", name)
+            elif errs:
                 for e in errs:
                     self.runlog.write(f"  材料读取失败：{e.get('file')}：{e.get('error')}（{how}）", name)
             else:
@@ -422,6 +466,19 @@ class _Runner:
             self.event(name, kind, data)
 
 
+def _neutral_event(data: dict[str, Any]) -> dict[str, Any]:
+    """File names and reasons of an event with control characters escaped (terminal, run.log)."""
+    from consortium_review.extractors.textclean import neutral
+
+    out = dict(data)
+    if isinstance(out.get("rel"), str):
+        out["rel"] = neutral(out["rel"])
+    if isinstance(out.get("errors"), list):
+        out["errors"] = [{k: neutral(v) if isinstance(v, str) else v for k, v in e.items()} if isinstance(e, dict)
+                         else e for e in out["errors"]]
+    return out
+
+
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel queued work and stop running workers (they clean their temp files on SIGTERM)."""
     procs = list(getattr(pool, "_processes", {}).values())
@@ -443,11 +500,25 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _sweep_temp(folder: Path) -> int:
-    """Remove temp files left by ``fileio.atomic_path`` (``.~name-xxxx.ext.tmp``) below ``folder``."""
+    """Remove temp files left by ``fileio.atomic_path`` (``.~name-pPID-xxxx.ext.tmp``) below
+    ``folder`` — only those of this process or of a process that is gone, never a live run's."""
     n = 0
     if not folder.is_dir():
         return 0
+    me = os.getpid()
+    from .pipeline import STAGE_PREFIX
+
+    for d in list(folder.glob(f"*/{STAGE_PREFIX}*")) + list(folder.glob(f"{STAGE_PREFIX}*")):
+        owner = temp_owner(d.name)
+        if d.is_dir() and not d.is_symlink() and (owner is None or owner == me or not pid_alive(owner)):
+            import shutil
+
+            shutil.rmtree(d, ignore_errors=True)
+            n += 1
     for p in folder.rglob(".~*.tmp"):
+        owner = temp_owner(p.name)
+        if owner is not None and owner != me and pid_alive(owner):
+            continue
         try:
             p.unlink()
             n += 1
@@ -472,9 +543,17 @@ def _classify(res: dict[str, Any]) -> tuple[str, list[str]]:
     elif not row.get("documents_ok"):
         problems.append("所有材料均无法读取，无法评审")
         status = "failed"
-    elif row.get("documents_failed") and status == "ok":
+    elif _real_failures(row) and status == "ok":
         status = "warn"
     return status, problems
+
+
+def _real_failures(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Files that could not be read or were left out — without the group of OS junk and hidden
+    files (.DS_Store, Thumbs.db …), which is listed but is no reason for concern."""
+    from consortium_review.extractors.read import JUNK_GROUP
+
+    return [f for f in row.get("documents_failed") or [] if f.get("file") != JUNK_GROUP]
 
 
 def _reusable(res: dict[str, Any]) -> bool:
@@ -493,7 +572,7 @@ def _job_line(name: str, status: str, res: dict[str, Any], problems: list[str], 
         return f"  {mark} {name}：失败 —— {problems[0] if problems else ''}"
     row = res["row"]
     st = row["statuses"]
-    failed = len(row.get("documents_failed") or [])
+    failed = len(_real_failures(row))
     extra = f"（含压缩包内文件 {row['documents_in_archives']} 份）" if row.get("documents_in_archives") else ""
     extra += f"，{failed} 份无法读取" if failed else ""
     flags = f"，！负面清单疑似 {'、'.join(f['code'] for f in row['flags'])}" if row.get("flags") else ""
@@ -540,7 +619,8 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     """Review every consortium sub-folder of ``folder`` into ``out/<folder name>``.
 
     ``only``: names of the consortia to process (watch mode); the others keep their last
-    stored result in the summary. Raises ``KeyboardInterrupt`` after writing what finished.
+    stored result in the summary. Raises ``KeyboardInterrupt`` after writing what finished;
+    ``fileio.FolderBusy`` when another run holds ``out``.
     ``consortia``: review exactly these folders (single-folder mode: one consortium, its files
     read by ``workers`` processes) instead of the sub-folders of ``folder``.
     ``year``: the report year for every consortium (default: chosen from each one's documents).
@@ -548,6 +628,20 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     t_start = time.perf_counter()
     folder, out = Path(folder), Path(out)
     mark_output_dir(out)         # never read as material, even inside the materials folder
+    # one run per output folder: a second one refuses (FolderBusy) instead of both deleting
+    # each other's temp files; the lock is released when this run ends or dies
+    lock = FolderLock(out, wait=float(os.environ.get("CONSORTIUM_REVIEW_LOCK_WAIT", "0") or 0)).acquire()
+    try:
+        return _review_batch_locked(folder, out, catalogue, t_start, workers=workers, force=force, render=render,
+                                    only=only, stream=stream, live=live, verbose=verbose,
+                                    write_summaries=write_summaries, consortia=consortia, year=year,
+                                    settings=settings)
+    finally:
+        lock.release()
+
+
+def _review_batch_locked(folder: Path, out: Path, catalogue, t_start: float, *, workers, force, render, only,
+                         stream, live, verbose, write_summaries, consortia, year, settings) -> BatchResult:
     stream = stream if stream is not None else sys.stdout
     workers = int(workers) if workers else (os.cpu_count() or 1)
     single = consortia is not None
@@ -571,17 +665,30 @@ def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] =
     entries: dict[str, dict[str, Any]] = {}
     try:
         _sweep_temp(out)
+        try:        # LibreOffice processes and temp folders left by a run that was killed
+            from consortium_review.extractors.readers.office import sweep_orphans
+
+            swept = sweep_orphans()
+            if swept:
+                runlog.write(f"已清理上次中断的运行遗留的 LibreOffice 进程或临时文件夹 {swept} 个")
+        except Exception:
+            log.debug("orphan sweep failed", exc_info=True)
         subs = [Path(c) for c in consortia] if single else consortium_folders(folder, out)
         runlog.write(f"===== {'评审' if single else '批量评审'}开始：材料 {folder}，输出 {out}，联合体 {len(subs)} 个，进程数 {workers}，"
                      f"{'强制重新读取（忽略缓存）' if force else '使用缓存'}{'' if render else '，不生成文档'}")
         if not subs:
             display.message(f"文件夹 {folder} 中没有联合体子文件夹")
-        loose = [] if single else [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        loose = [] if single else [display_name(p.name) for p in folder.iterdir()
+                                   if p.is_file() and not p.name.startswith(".")]
         if loose:
             runlog.write(f"顶层的 {len(loose)} 个文件不属于任何联合体文件夹，已忽略：{'、'.join(loose[:10])}")
+        links = [display_name(p.name) for p in folder.iterdir() if p.is_symlink() and p.is_dir()]
+        if links:
+            runlog.write(f"顶层的 {len(links)} 个文件夹是符号链接（可能指向材料文件夹以外），未评审："
+                         f"{'、'.join(links[:10])}")
         jobs: list[Job] = []
         for sub in subs:
-            name = sub.resolve().name if single else sub.name
+            name = job_name(sub.resolve()) if single else job_name(sub)
             out_dir = out / name
             if only_set is not None and name not in only_set:
                 stored = store.load(name)
@@ -700,6 +807,8 @@ def _write_summary_if_changed(out: Path, cache_dir: Path, entries: list[dict[str
         state = json.loads(state_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         state = {}
+    if not isinstance(state, dict) or not isinstance(state.get("outputs") or {}, dict):
+        state = {}          # valid JSON of the wrong shape: a miss
     recorded = state.get("outputs") or {}
     if state.get("key") == key and recorded and output_hashes(out, recorded) == recorded:
         runlog.write("汇总内容未变化，沿用已有汇总文件：" + "、".join(recorded))
@@ -767,12 +876,16 @@ def run_batch(folder: Path, out: Path, catalogue, args: argparse.Namespace,
               settings: Settings = DEFAULT_SETTINGS, single: bool = False) -> int:
     """CLI entry (called by ``cli.cmd_review``): a folder of consortium folders, or with
     ``single`` the one consortium in ``folder`` (same cache, resume, progress and messages)."""
-    res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
-                       force=bool(getattr(args, "force", False)),
-                       render=not getattr(args, "no_render", False),
-                       verbose=bool(getattr(args, "verbose", False)),
-                       consortia=[Path(folder)] if single else None, write_summaries=not single,
-                       year=getattr(args, "year", None), settings=settings)
+    try:
+        res = review_batch(Path(folder), Path(out), catalogue, workers=getattr(args, "workers", None),
+                           force=bool(getattr(args, "force", False)),
+                           render=not getattr(args, "no_render", False),
+                           verbose=bool(getattr(args, "verbose", False)),
+                           consortia=[Path(folder)] if single else None, write_summaries=not single,
+                           year=getattr(args, "year", None), settings=settings)
+    except FolderBusy as exc:
+        print(printable(f"错误：{exc}", sys.stderr), file=sys.stderr)
+        return MAX_EXIT
     if single:
         _print_single(res, Path(out), sys.stdout)
         return 1 if res.failed else 0

@@ -32,6 +32,11 @@ def fmt_seconds(s: Optional[float]) -> str:
 def printable(text: str, stream: TextIO) -> str:
     """``text`` as the stream can encode it (a GBK console or pipe on Windows cannot show
     every character of a file name); unencodable characters become "?"."""
+    from consortium_review.extractors.textclean import neutral
+
+    # escape sequences and stray controls from names never reach the terminal (lines this
+    # tool joins with "\n" keep their newlines: names are neutralised where they enter)
+    text = "\n".join(neutral(line) for line in text.split("\n"))
     enc = getattr(stream, "encoding", None)
     if not enc:
         return text

@@ -183,6 +183,8 @@ def _put(ws, row: int, col: int, value: Any):
     cell = ws.cell(row=row, column=col, value=_text(value))
     if isinstance(cell.value, str):
         cell.data_type = "s"      # "=cmd|..." from a submission stays text, never a formula
+        if cell.value.startswith(("=", "+", "-", "@", "\t", "\r")):
+            cell.quotePrefix = True   # as in the evidence workbook: editing the cell keeps it text
     return cell
 
 

@@ -178,11 +178,11 @@ def reader_settings() -> dict[str, Any]:
         pass
     env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("CONSORTIUM_REVIEW_READ")}
     return {"readers": dict(sorted(read_mod.READERS.items())), "max_bytes": read_mod.MAX_FILE_BYTES,
-            "tools": tools, "env": env, "format": CACHE_FORMAT}
+            "limits": dataclasses.asdict(read_mod.LIMITS), "tools": tools, "env": env, "format": CACHE_FORMAT}
 
 
-#: Environment variables that never change outputs.
-ENV_IGNORED: set[str] = set()
+#: Environment variables that never change outputs (test hooks, the lock wait).
+ENV_IGNORED = {"CONSORTIUM_REVIEW_INJECT_FAULT", "CONSORTIUM_REVIEW_LOCK_WAIT"}
 
 
 def env_settings() -> dict[str, str]:
@@ -209,7 +209,8 @@ def catalogue_hash(catalogue) -> str:
 
 
 def _key(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    # surrogatepass: a name with undecodable bytes still hashes (never a UnicodeEncodeError)
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --------------------------------------------------------------------------- read cache
@@ -291,25 +292,50 @@ class ReadCache:
                    errors=_errors(docs), seconds=seconds)
         if not self.store or not sha or not _cacheable(docs, rel, sha):
             return
+        from consortium_review.extractors.read import LIMITS
+
+        # cheap upper bound first (a CJK character is 3 bytes of UTF-8): no huge string is built
+        approx = sum(3 * len(b.text) + 200 for d in docs for b in d.blocks)
+        if approx > 2 * LIMITS.cache_entry_bytes:
+            log.warning("读取缓存条目过大（约 %d MB，上限 %d MB），未缓存：%s", approx >> 20,
+                        LIMITS.cache_entry_bytes >> 20, rel)
+            return
         entry = {"format": CACHE_FORMAT, "version": self._version, "rel": rel, "sha256": sha,
                  "documents": [_doc_dict(d) for d in docs]}
         try:
-            write_text_atomic(self._path(self.key(sha, rel)),
-                              json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+            if len(text) * 2 > LIMITS.cache_entry_bytes and len(text.encode("utf-8", "surrogatepass")) > LIMITS.cache_entry_bytes:
+                log.warning("读取缓存条目过大（%d MB，上限 %d MB），未缓存：%s", len(text.encode("utf-8", "surrogatepass")) >> 20,
+                            LIMITS.cache_entry_bytes >> 20, rel)
+                return
+            write_text_atomic(self._path(self.key(sha, rel)), text)
             self.writes += 1
         except OSError as exc:   # a full disk must not fail the review
             log.warning("无法写入读取缓存（%s）：%s", rel, exc)
+
+    def report_skipped(self, docs: list[Document]) -> None:
+        """Progress events for files left out without reading (links, pipes, junk ...)."""
+        for d in docs:
+            self.files.append({"rel": d.file, "cached": False, "seconds": 0.0, "status": "skipped"})
+            self._emit("file_done", rel=d.file, size=0, cached=False, status="skipped", errors=_errors([d]),
+                       seconds=0.0)
 
     def _load(self, key: str) -> Optional[list[Document]]:
         p = self._path(key)
         if not p.is_file():
             return None
         try:
+            from consortium_review.extractors.read import LIMITS
+
+            if p.stat().st_size > LIMITS.cache_entry_bytes:
+                raise ValueError("条目过大")
             entry = json.loads(p.read_text(encoding="utf-8"))
+            if not _entry_shape_ok(entry):
+                raise ValueError("条目结构不对")
             if entry.get("format") != CACHE_FORMAT or entry.get("version") != self._version:
                 return None
             return [Document.from_dict(d) for d in entry["documents"]]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             log.warning("读取缓存条目损坏，已忽略并重新读取：%s（%s）", p.name, exc)
             try:
                 p.unlink()
@@ -323,6 +349,18 @@ class ReadCache:
     @property
     def version(self) -> str:
         return self._version
+
+
+def _entry_shape_ok(entry: Any) -> bool:
+    """A read-cache entry is an object whose documents are objects with the expected fields."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("documents"), list):
+        return False
+    for d in entry["documents"]:
+        if not isinstance(d, dict) or not isinstance(d.get("file"), str) or not isinstance(d.get("blocks", []), list):
+            return False
+        if not all(isinstance(b, dict) and isinstance(b.get("text"), str) for b in d.get("blocks", [])):
+            return False
+    return True
 
 
 def prune_read_cache(root: Path, keep: Iterable[str]) -> int:
@@ -374,15 +412,24 @@ def _cacheable(docs: list[Document], rel: str, sha: str) -> bool:
 
 def input_files(folder: Path) -> list[tuple[str, int, str]]:
     """(relative path, size, sha256) of every file the reader would read, in read order."""
-    from consortium_review.extractors.read import iter_files
+    from consortium_review.extractors.read import rel_name, scan
 
     folder = Path(folder)
     out = []
-    for p in iter_files(folder):
+    files, skipped = scan(folder)
+    for p in files:
+        rel = rel_name(p, folder)
         try:
-            out.append((p.relative_to(folder).as_posix(), p.stat().st_size, sha256_file(p)))
+            out.append((rel, p.stat().st_size, sha256_file(p)))
         except OSError as exc:     # vanished / locked while listing: it changes the fingerprint
-            out.append((p.relative_to(folder).as_posix(), -1, f"unreadable:{exc.errno}"))
+            out.append((rel, -1, f"unreadable:{exc.errno}"))
+    # files left out count too: a new link or pipe changes what evidence.json reports
+    out += [(s.rel, -1, "skipped:" + s.reason) for s in skipped if not s.junk]
+    junk = [s.rel for s in skipped if s.junk]
+    if junk:                # reported as one entry (read.skipped_documents)
+        from consortium_review.extractors.read import JUNK_GROUP
+
+        out.append((JUNK_GROUP, -1, "skipped:" + "\0".join(junk)))
     return out
 
 
@@ -456,15 +503,18 @@ class ResultStore:
         self.root = Path(root) / "results"
 
     def _path(self, name: str) -> Path:
-        return self.root / f"{hashlib.sha256(name.encode('utf-8')).hexdigest()[:20]}.json"
+        return self.root / f"{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:20]}.json"
 
     def load(self, name: str) -> Optional[dict[str, Any]]:
         p = self._path(name)
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
-        if data.get("format") != CACHE_FORMAT or data.get("name") != name:
+        # valid JSON of the wrong shape (a list, a string ...) is a miss, never a crash
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("name") != name:
+            return None
+        if not isinstance(data.get("result"), dict) or not isinstance(data.get("outputs") or {}, dict):
             return None
         return data
 

@@ -8,18 +8,23 @@ read back, and the same object is handed to every renderer and to the summary.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
+import os
+import shutil
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from .catalogue import Catalogue
 from .evidence_json import build
 from .extractors.evidence import extract
 from .extractors.read import read_folder
-from .fileio import mark_generated, mark_output_dir, write_json_atomic
+from .fileio import display_name, mark_generated, mark_output_dir, write_json_atomic
 from .generator.assess import Assessment, AssessSettings, assess
 from .generator.workbook import read_back_edits
 from .settings import ExtractSettings, ReadSettings, settings_hash
@@ -80,42 +85,55 @@ def review_consortium(folder: Path, out_dir: Path, catalogue: Catalogue, *, cach
     timings["read"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    result = extract(catalogue, documents, folder_name=folder.resolve().name, year=year, settings=settings.extract)
+    result = extract(catalogue, documents, folder_name=display_name(folder.resolve().name), year=year,
+                     settings=settings.extract)
     timings["extract"] = time.perf_counter() - t1
 
     evidence = build(catalogue, result.info, documents, result.points, result.negatives,
-                     extra={"folder": folder.name, "generated_by": "consortium-review",
+                     extra={"folder": display_name(folder.name), "generated_by": "consortium-review",
                             "report_year": {"year": result.report_year, "source": result.report_year_source}})
     mark_output_dir(out_dir)
-    write_json_atomic(out_dir / "evidence.json", evidence)
-
     outputs: list[str] = ["evidence.json"]
     assessment: Optional[Assessment] = None
-    if render:
-        evidence["assess_settings"] = settings.assess      # for the renderers; never written out
-        t2 = time.perf_counter()
-        try:
-            read_back_edits(evidence, out_dir)      # the expert's 证据清单 edits count in the assessment
-            assessment = assess(evidence, catalogue, settings.assess)
-        except Exception as exc:
-            log.exception("assessment failed for %s", folder.name)
-            errors.append(f"评估失败：{type(exc).__name__}：{exc}")
-        timings["assess"] = time.perf_counter() - t2
-        for spec in renderers if renderers is not None else RENDERERS:
+    # every output of this consortium is written into a staging folder and moved in at the
+    # end: a full disk (or any failed write) leaves the previous run's set as it was, never a
+    # new evidence.json beside an old opinion
+    with staged_outputs(out_dir, errors) as stage:
+        # evidence.json is written last: reading back the expert's edits may need the previous
+        # one (the expert's decisions when the workbook is damaged)
+        if render:
+            evidence["assess_settings"] = settings.assess      # for the renderers; never written out
             t2 = time.perf_counter()
             try:
-                fn = _load(spec)
-                for p in fn(evidence, catalogue, out_dir, assessment) or []:
-                    mark_generated(Path(p))
-                    outputs.append(Path(p).name)
-            except Exception as exc:  # isolate: one broken output never loses the others
-                log.exception("renderer %s failed for %s", spec, folder.name)
-                errors.append(f"生成 {spec.split(':')[0].split('.')[-1]} 失败：{type(exc).__name__}：{exc}")
-            timings[spec.split(":")[0].split(".")[-1]] = time.perf_counter() - t2
-        evidence.pop("assess_settings", None)
+                read_back_edits(evidence, stage)      # the expert's 证据清单 edits count in the assessment
+                assessment = assess(evidence, catalogue, settings.assess)
+            except Exception as exc:
+                log.exception("assessment failed for %s", folder.name)
+                errors.append(f"评估失败：{type(exc).__name__}：{exc}")
+            timings["assess"] = time.perf_counter() - t2
+            for spec in renderers if renderers is not None else RENDERERS:
+                t2 = time.perf_counter()
+                try:
+                    fn = _load(spec)
+                    for p in fn(evidence, catalogue, stage, assessment) or []:
+                        mark_generated(Path(p))
+                        outputs.append(Path(p).name)
+                except OSError as exc:
+                    if exc.errno in DISK_ERRNOS:
+                        raise              # no half-updated set: the old outputs stay
+                    log.exception("renderer %s failed for %s", spec, folder.name)
+                    errors.append(f"生成 {spec.split(':')[0].split('.')[-1]} 失败：{type(exc).__name__}：{exc}")
+                except Exception as exc:  # isolate: one broken output never loses the others
+                    log.exception("renderer %s failed for %s", spec, folder.name)
+                    errors.append(f"生成 {spec.split(':')[0].split('.')[-1]} 失败：{type(exc).__name__}：{exc}")
+                timings[spec.split(":")[0].split(".")[-1]] = time.perf_counter() - t2
+            evidence.pop("assess_settings", None)
+            # (the workbook renderer put the expert's edits into the evidence dict)
+            _unstage_paths(evidence, stage, out_dir)
         if any(p.get("expert") for p in evidence["points"]):
-            # the workbook renderer read the expert's edits back: keep them in evidence.json too
-            write_json_atomic(out_dir / "evidence.json", evidence)
+            write_json_atomic(stage / "evidence.json", evidence)
+        else:       # as before: the renderers' bookkeeping only travels with the expert's edits
+            write_json_atomic(stage / "evidence.json", {k: v for k, v in evidence.items() if k != "_rendered"})
     timings["total"] = time.perf_counter() - t0
     return summarize(evidence, catalogue, out_dir, outputs, errors, timings, assessment)
 
@@ -169,3 +187,81 @@ def summarize(evidence: dict[str, Any], catalogue: Catalogue, out_dir: Path, out
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "assessment": assessment_summary(assessment) if assessment is not None else None,
     }
+
+
+#: write errors that mean "no room / no disk": the whole output set is kept as it was
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG}
+STAGE_PREFIX = ".~staging-"
+
+
+class OutputsNotWritten(OSError):
+    """The outputs could not be written (disk full ...); the previous ones are unchanged.
+    ``str``: the Chinese message (no English system text)."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+@contextmanager
+def staged_outputs(out_dir: Path, problems: Optional[list[str]] = None) -> Iterator[Path]:
+    """A staging folder inside ``out_dir`` seeded with the files renderers read back
+    (evidence.json, the evidence workbook with the expert's edits); on success every new or
+    changed file is moved into ``out_dir`` (renames: no new disk space needed), on failure
+    ``out_dir`` is left exactly as it was. The staging folder is always removed. A file that
+    cannot be replaced (open in Excel/WPS on Windows) is reported in ``problems``."""
+    out_dir = Path(out_dir)
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}p{os.getpid()}-", dir=out_dir))
+    try:
+        seeded: dict[str, tuple[int, int, int]] = {}
+        for p in out_dir.iterdir():
+            if not p.is_file() or p.name.startswith((".", "~$")):
+                continue
+            if p.name == "evidence.json" or (p.suffix.lower() == ".xlsx" and "证据清单" in p.name):
+                target = stage / p.name
+                try:
+                    os.link(p, target)          # no copy, no space
+                except OSError:
+                    shutil.copy2(p, target)
+                st = target.stat()
+                seeded[p.name] = (st.st_ino, st.st_mtime_ns, st.st_size)
+        try:
+            yield stage
+        except OSError as exc:
+            if exc.errno in DISK_ERRNOS:
+                what = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "磁盘为只读",
+                        errno.EFBIG: "文件超过文件系统允许的大小"}.get(exc.errno, "磁盘读写出错")
+                raise OutputsNotWritten(exc.errno, f"{what}，无法写入输出（系统错误码 {exc.errno}）；"
+                                                   "本次结果未写入，上次的输出保持不变") from exc
+            raise
+        # evidence.json last: it never describes outputs that did not make it
+        for p in sorted(stage.iterdir(), key=lambda q: (q.name == "evidence.json", q.name)):
+            if not p.is_file() or p.name.startswith(".~"):
+                continue
+            st = p.stat()
+            if seeded.get(p.name) == (st.st_ino, st.st_mtime_ns, st.st_size):
+                continue                        # seeded and unchanged
+            try:
+                os.replace(p, out_dir / p.name)
+            except PermissionError:
+                if problems is None:
+                    raise
+                problems.append(f"无法写入 {p.name}（文件可能正在 Excel/WPS 中打开），请关闭后重新运行")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _unstage_paths(evidence: dict[str, Any], stage: Path, out_dir: Path) -> None:
+    """Paths the renderers recorded point into the staging folder: make them final."""
+    s, o = str(stage), str(out_dir)
+
+    def fix(v):
+        if isinstance(v, str):
+            return v.replace(s, o)
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    if isinstance(evidence.get("_rendered"), dict):
+        evidence["_rendered"] = fix(evidence["_rendered"])

@@ -30,3 +30,24 @@ def clean_text(text: str) -> str:
 
 def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
+
+
+# C0/C1 controls, DEL, line/paragraph separators, bidi overrides (they reorder what a terminal
+# shows), lone surrogates (undecodable file-name bytes)
+_UNSAFE_FOR_TERMINAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
+
+
+def neutral(text: object) -> str:
+    """``text`` safe for a terminal or one log line: control characters shown escaped
+    (``\\n``, ``\\e``, ``\\x07``, ``\\u202e``), so a file name can neither forge log lines nor
+    send escape sequences to the terminal."""
+    def esc(m: re.Match) -> str:
+        c = m.group(0)
+        if c in _NAMED:
+            return _NAMED[c]
+        o = ord(c)
+        if 0xDC80 <= o <= 0xDCFF:          # surrogate-escaped byte of a file name
+            return f"\\x{o - 0xDC00:02x}"
+        return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+    return _UNSAFE_FOR_TERMINAL.sub(esc, str(text))

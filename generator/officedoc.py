@@ -265,17 +265,24 @@ _WIN_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                  *(f"LPT{i}" for i in range(1, 10))}
 
 
-def safe_filename(name: object, fallback: str = "联合体", max_len: int = 80) -> str:
+def safe_filename(name: object, fallback: str = "联合体", max_len: int = 80, max_bytes: int = 160) -> str:
     """A file-name stem that is valid on Windows, macOS and Linux.
 
     Replaces ``<>:"/\\|?*`` and control characters with 「_」, strips trailing dots/spaces,
-    avoids reserved device names (CON, NUL, COM1 …) and limits the length.
+    avoids reserved device names (CON, NUL, COM1 …) and limits the length (``max_bytes`` in
+    UTF-8, so that the stem plus any suffix of this tool fits the 255-byte name limit).
     """
     s = unicodedata.normalize("NFC", sanitize_text(name))
     s = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f\n\t]', "_", s)
     s = re.sub(r"\s+", " ", s).strip().strip(".").strip()
     if len(s) > max_len:
         s = s[:max_len].rstrip(". ")
+    if len(s.encode("utf-8")) > max_bytes:
+        # 80 CJK characters are 240 bytes: with a suffix such as 「-证据清单.xlsx」 that is past
+        # the 255-byte name limit of ext4/APFS (Errno 36)
+        from consortium_review.fileio import fit_name
+
+        s = fit_name(s, "", max_bytes)
     if not s or set(s) <= {"_", " "}:
         s = fallback
     if s.split(".")[0].upper() in _WIN_RESERVED:

@@ -157,7 +157,7 @@ def read_expert_edits(path: Path) -> ExpertEdits:
                 v = row_v[i].value
                 if v is None and i < len(row_f) and isinstance(row_f[i].value, str) and row_f[i].value.startswith("="):
                     v = row_f[i].value          # a formula without a cached value: keep its text
-                entry[key] = v
+                entry[key] = _cut_long(v)
             if any(_has(v) for v in entry.values()):
                 if code not in edits.by_code:              # main sheet first, then earlier orphans
                     edits.by_code[code] = {k: entry.get(k) for k in EXPERT_HEADERS.values()}
@@ -166,6 +166,31 @@ def read_expert_edits(path: Path) -> ExpertEdits:
     wb_values.close()
     wb_formulas.close()
     return edits
+
+
+#: longest expert entry kept (the cell limit of Excel); longer text is cut with a visible note
+MAX_EXPERT_TEXT = 30000
+
+
+def _cut_long(v: Any) -> Any:
+    """An over-long entry (a 10 MB paste) cut so that the cut shows, in the workbook, the
+    evidence.json and the opinion alike."""
+    if isinstance(v, str) and len(v) > MAX_EXPERT_TEXT:
+        note = f"……（原文共 {len(v)} 字，超过 {MAX_EXPERT_TEXT} 字的上限，以下已截去）"
+        return v[:MAX_EXPERT_TEXT - len(note)] + note
+    return v
+
+
+def _previous_json_edits(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The expert's entries recorded in the previous run's evidence.json (the fallback when the
+    workbook is damaged and backed up: the decisions are not lost)."""
+    import json
+
+    try:
+        prev = json.loads((Path(out_dir) / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return _edits_from_evidence(prev) if isinstance(prev, dict) else {}
 
 
 def load_previous_edits(target: Path) -> ExpertEdits:
@@ -210,7 +235,8 @@ def apply_expert_edits(evidence: dict, edits: ExpertEdits) -> None:
 
 def _edits_from_evidence(evidence: dict) -> dict[str, dict[str, Any]]:
     out = {}
-    for item in list(evidence.get("points") or []) + list(evidence.get("negative_list") or []):
+    points, negatives = evidence.get("points"), evidence.get("negative_list")
+    for item in (list(points) if isinstance(points, list) else []) + (list(negatives) if isinstance(negatives, list) else []):
         if isinstance(item, dict) and isinstance(item.get("expert"), dict):
             e = item["expert"]
             if any(_has(e.get(k)) for k in EXPERT_HEADERS.values()):
@@ -600,6 +626,10 @@ def read_back_edits(evidence: dict, out_dir: Path) -> tuple[Path, ExpertEdits, d
         carried = dict(edits.by_code)
     else:
         carried = _edits_from_evidence(evidence)
+        if edits.backup is not None:
+            # the damaged workbook is backed up: the decisions the last run recorded in
+            # evidence.json carry forward (the new evidence dict has none of them yet)
+            carried = {**_previous_json_edits(out_dir), **carried}
     # the evidence dict gets the edits BEFORE writing, so a locked file never costs the opinion
     apply_expert_edits(evidence, ExpertEdits(source=edits.source if edits.backup is None else None,
                                              by_code=carried))

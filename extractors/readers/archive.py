@@ -48,10 +48,16 @@ class _Budget:
 
     bytes_left: int
     members_left: int
+    archive_bytes: int = 0       # size on disk of the outermost archive
+    chars_yielded: int = 0       # text its members gave so far
 
     @classmethod
-    def fresh(cls) -> "_Budget":
-        return cls(bytes_left=MAX_TOTAL_BYTES, members_left=MAX_MEMBERS)
+    def fresh(cls, archive_bytes: int = 0) -> "_Budget":
+        return cls(bytes_left=MAX_TOTAL_BYTES, members_left=MAX_MEMBERS, archive_bytes=archive_bytes)
+
+    def text_limit(self) -> int:
+        """Most characters of text the archive may yield: the ratio check applied to its text."""
+        return max(RATIO_MIN_BYTES, MAX_RATIO * self.archive_bytes)
 
 
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("archive_depth", default=0)
@@ -106,6 +112,19 @@ def check_zip_limits(zf: zipfile.ZipFile, max_members: Optional[int] = None,
     if total > max_total:
         raise ReadError(f"{BOMB_MESSAGE}（解压后共 {total / 1048576:.0f} MB，上限 "
                         f"{max_total // 1048576} MB），未展开")
+
+
+def check_archive_ratio(zf: zipfile.ZipFile, on_disk: int) -> None:
+    """The per-member ratio check applied to the archive as a whole.
+
+    Many members just under ``RATIO_MIN_BYTES`` (64 × 15 MB of repeated text in 1 MB) pass
+    every per-member check; together they are as much a bomb as one big member.
+    """
+    total = sum(i.file_size for i in zf.infolist())
+    packed = max(on_disk, sum(i.compress_size for i in zf.infolist()), 1)
+    if total >= RATIO_MIN_BYTES and total > MAX_RATIO * packed:
+        raise ReadError(f"{BOMB_MESSAGE}（压缩包共解压为 {total / 1048576:.0f} MB，是压缩后大小的 "
+                        f"{total / packed:.0f} 倍，上限 {MAX_RATIO} 倍），未展开")
 
 
 def open_zip_checked(path: Path, max_members: Optional[int] = None,
@@ -243,12 +262,18 @@ def read_archive(path: Path, rel: str, doc: Document, read_file: Callable[[Path,
     if depth > MAX_DEPTH:
         raise ReadError(f"压缩包嵌套超过 {MAX_DEPTH} 层，未展开")
     outer = _budget.get() is None
-    budget = _budget.get() or _Budget.fresh()
+    on_disk = path.stat().st_size
+    budget = _budget.get() or _Budget.fresh(on_disk)
     doc.format = "zip"
     doc.pages = None
 
     # nested archives draw on what the outer ones left
     zf = open_zip_checked(path, max(budget.members_left, 0), max(budget.bytes_left, 0))
+    try:
+        check_archive_ratio(zf, on_disk)
+    except ReadError:
+        zf.close()
+        raise
     depth_token = _depth.set(depth)
     budget_token = _budget.set(budget) if outer else None
     members: list[Document] = []
@@ -260,7 +285,9 @@ def read_archive(path: Path, rel: str, doc: Document, read_file: Callable[[Path,
         named = sorted(((member_name(i), i) for i in infos), key=lambda t: t[0])
         skipped_junk = 0
         encrypted = 0
-        with tempfile.TemporaryDirectory(prefix="cr-zip-", ignore_cleanup_errors=True) as tmp:
+        import os
+
+        with tempfile.TemporaryDirectory(prefix=f"cr-zip-{os.getpid()}-", ignore_cleanup_errors=True) as tmp:
             tmp_dir = Path(tmp)
             for index, (name, info) in enumerate(named, 1):
                 shown = safe_member_path(name)
@@ -307,9 +334,16 @@ def read_archive(path: Path, rel: str, doc: Document, read_file: Callable[[Path,
                     _unlink_quietly(target)
                     continue
                 try:
-                    members.extend(read_file(target, member_rel))
+                    got = read_file(target, member_rel)
                 finally:
                     _unlink_quietly(target)
+                # the ratio check extended to the text the members yield
+                budget.chars_yielded += sum(len(b.text) for d in got for b in d.blocks)
+                if budget.chars_yielded > budget.text_limit():
+                    raise ReadError(f"{BOMB_MESSAGE}（压缩包内文件提取出的文字超过 "
+                                    f"{budget.text_limit() / 10000:.0f} 万字，即压缩包大小的 {MAX_RATIO} 倍），"
+                                    "未展开")
+                members.extend(got)
         if skipped_junk:
             doc.warnings.append(f"跳过了 {skipped_junk} 个系统文件（如 __MACOSX、.DS_Store、Thumbs.db）")
         if encrypted:

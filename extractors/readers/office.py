@@ -142,7 +142,8 @@ def _preflight_ole(path: Path) -> None:
 def _via_libreoffice(soffice: str, path: Path, rel: str) -> Reading:
     from consortium_review.extractors.readers import docx
 
-    with tempfile.TemporaryDirectory(prefix="cr-office-") as tmp:
+    # the owner's pid in the name: a later run removes it (and kills what uses it) once we are gone
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True) as tmp:
         tmpdir = Path(tmp)
         # an ASCII copy: the input is never touched, and Chinese names never reach the command line
         src = tmpdir / ("input" + (path.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", path.suffix.lower())
@@ -167,13 +168,53 @@ def _via_libreoffice(soffice: str, path: Path, rel: str) -> Reading:
     return reading
 
 
+#: temp folders of conversions: ``cr-office-<pid of the reading process>-xxxx``
+TEMP_PREFIX = "cr-office-"
+
+#: A tiny guard between us and LibreOffice (POSIX). It leads a new process group holding
+#: soffice, oosplash and soffice.bin, and kills that whole group when we go away for any
+#: reason: its stdin is a pipe whose write end only we hold, so our death — even kill -9 —
+#: is an end-of-file; on Linux prctl(PR_SET_PDEATHSIG) adds a SIGTERM on our death.
+_GUARD = r"""
+import os, signal, subprocess, sys, threading
+def die(*_):
+    try:
+        os.killpg(0, signal.SIGKILL)
+    finally:
+        os._exit(137)
+signal.signal(signal.SIGTERM, die)
+signal.signal(signal.SIGINT, die)
+signal.signal(signal.SIGHUP, die)
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)   # PR_SET_PDEATHSIG
+except Exception:
+    pass
+parent = int(sys.argv[1])
+if os.getppid() != parent:
+    die()
+def watch():
+    try:
+        while os.read(0, 4096):
+            pass
+    except OSError:
+        pass
+    die()
+threading.Thread(target=watch, daemon=True).start()
+child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL)
+os._exit(child.wait() & 0xFF)
+"""
+
+
 def _run(cmd: list[str], timeout: float, cwd: Path) -> None:
-    kwargs: dict = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "stdin": subprocess.DEVNULL,
-                    "cwd": str(cwd)}
+    kwargs: dict = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": str(cwd)}
     if sys.platform == "win32":
+        kwargs["stdin"] = subprocess.DEVNULL
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | getattr(subprocess, "CREATE_NO_WINDOW", 0)
     else:
-        kwargs["start_new_session"] = True   # own process group: a timeout kills oosplash + soffice.bin
+        kwargs["stdin"] = subprocess.PIPE      # the guard's lifeline (see _GUARD)
+        kwargs["start_new_session"] = True     # own process group: oosplash + soffice.bin die together
+        cmd = [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()), *cmd]
     try:
         proc = subprocess.Popen(cmd, **kwargs)
     except OSError as exc:
@@ -181,8 +222,11 @@ def _run(cmd: list[str], timeout: float, cwd: Path) -> None:
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
         raise ConversionError(f"LibreOffice 转换超时（超过 {timeout:.0f} 秒）") from None
+    finally:
+        # every exit path — done, timeout, Ctrl-C, SIGTERM, a reading deadline, an exception —
+        # ends with the whole group gone (a finished soffice may leave soffice.bin behind)
+        _kill_group(proc)
     if proc.returncode != 0:
         raise ConversionError(f"LibreOffice 转换失败（退出码 {proc.returncode}）")
 
@@ -190,16 +234,67 @@ def _run(cmd: list[str], timeout: float, cwd: Path) -> None:
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
         if sys.platform == "win32":
-            subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=30)
+            if proc.poll() is None:
+                subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=30)
         else:
             os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     except (OSError, subprocess.SubprocessError):
-        proc.kill()
+        try:
+            proc.kill()
+        except OSError:
+            pass
+    if proc.stdin is not None:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+
+
+def sweep_orphans(tmp_root: Optional[Path] = None) -> int:
+    """Kill LibreOffice processes and remove temp folders left by reading processes that are
+    gone (a run killed with ``kill -9`` or a power cut). Returns how many were cleaned up.
+
+    Only folders named ``cr-office-<pid>-…``/``cr-zip-<pid>-…`` whose pid no longer runs are
+    touched, and only processes whose command line names such a folder.
+    """
+    from consortium_review.fileio import pid_alive
+
+    root = Path(tmp_root or tempfile.gettempdir())
+    dead: list[Path] = []
+    try:
+        for d in root.iterdir():
+            m = re.match(r"cr-(?:office|zip)-(\d+)-", d.name)
+            if m and d.is_dir() and not d.is_symlink() and not pid_alive(int(m.group(1))):
+                dead.append(d)
+    except OSError:
+        return 0
+    n = 0
+    if dead and sys.platform.startswith("linux"):
+        marks = [str(d).encode() for d in dead] + [d.as_uri().encode() for d in dead]
+        for proc_dir in Path("/proc").iterdir():
+            if not proc_dir.name.isdigit() or int(proc_dir.name) == os.getpid():
+                continue
+            try:
+                cmdline = (proc_dir / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if any(m in cmdline for m in marks):
+                try:
+                    os.kill(int(proc_dir.name), signal.SIGKILL)
+                    n += 1
+                except OSError:
+                    pass
+    for d in dead:
+        shutil.rmtree(d, ignore_errors=True)
+        n += 1
+    return n
 
 
 # --------------------------------------------------------------------------- pure Python

@@ -1547,7 +1547,9 @@ def read(path: Path, rel: str, settings: PdfSettings = SETTINGS) -> Reading:
     if not any(b.kind not in ("header", "footer") for b in blocks):
         if not any(p.need_ocr for p in pages):
             warnings.append("PDF 中没有可提取的文字")
-    return Reading(blocks=blocks, pages=n, ocr=ocr_used, warnings=warnings)
+    # pages counts what was read: a file claiming 100 000 pages adds only the pages read to
+    # the page totals (the warning above names the pages left out)
+    return Reading(blocks=blocks, pages=min(n, len(pages)), ocr=ocr_used, warnings=warnings)
 
 
 def _ocr_pages(pdf, scan_pages: list[PageText], warnings: list[str]) -> bool:

@@ -113,35 +113,6 @@ def available() -> bool:
     return engine_name() is not None
 
 
-def _lean_sessions(build):
-    """Build rapidocr's onnxruntime sessions without the memory pattern planner.
-
-    With it, onnxruntime reserves one block for all of a model's intermediate tensors at the
-    page's shape; without it, peak memory with an A4 page drops from ~610 to ~490 MB at the same
-    speed (bench/ocr_bench.py). rapidocr has no setting for it, so its session-options factory
-    is wrapped while the engine is built (and left alone if rapidocr's internals change).
-    """
-    try:
-        from rapidocr.inference_engine.onnxruntime import main as ort_main
-
-        original = ort_main.OrtInferSession.__dict__["_init_sess_opts"]
-        make = original.__func__
-    except (ImportError, AttributeError, KeyError):
-        return build()
-
-    def lean(cfg):
-        opts = make(cfg)
-        opts.enable_mem_pattern = False
-        opts.enable_cpu_mem_arena = False
-        return opts
-
-    ort_main.OrtInferSession._init_sess_opts = staticmethod(lean)
-    try:
-        return build()
-    finally:
-        ort_main.OrtInferSession._init_sess_opts = original
-
-
 class _Rapid3:
     """``rapidocr`` 3.x, models from the wheel by explicit path (never downloaded)."""
 
@@ -171,7 +142,7 @@ class _Rapid3:
             "Rec.model_path": str(paths["rec"]),
             "Cls.model_path": str(paths["cls"]),
         }
-        self._ocr = _lean_sessions(lambda: RapidOCR(params=params))
+        self._ocr = RapidOCR(params=params)
 
     def __call__(self, arr):
         out = self._ocr(arr, use_cls=False)
@@ -244,10 +215,16 @@ def ink_gray(rgb):
     """
     import numpy as np
 
-    rgb = np.asarray(rgb)[:, :, :3].astype(np.int32)
-    r, g, b = rgb[:, :, 0], rgb[:, :, 1], rgb[:, :, 2]
-    gray = (r * 299 + g * 587 + b * 114) // 1000
-    red = (r - np.maximum(g, b) > 50) & (r > 120)
+    rgb = np.asarray(rgb)
+    r = rgb[:, :, 0].astype(np.uint16)        # one channel at a time: a page is ~3 MB per plane
+    g = rgb[:, :, 1].astype(np.uint16)
+    b = rgb[:, :, 2].astype(np.uint16)
+    gb = np.maximum(g, b)
+    red = (r > gb + 50) & (r > 120)
+    gray = r * 30                              # luminance in hundredths: at most 25,500
+    gray += g * 59
+    gray += b * 11
+    gray //= 100
     gray[red] = r[red]
     return gray.astype(np.uint8)
 

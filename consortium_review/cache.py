@@ -169,7 +169,7 @@ def reader_settings() -> dict[str, Any]:
 
     tools = {t: bool(shutil.which(t)) for t in ("soffice", "libreoffice", "pdftoppm", "tesseract")}
     # optional Python components whose absence changes what a reader returns (OCR of scans)
-    tools.update({m: importlib.util.find_spec(m) is not None for m in ("rapidocr_onnxruntime",)})
+    tools.update({m: importlib.util.find_spec(m) is not None for m in ("rapidocr", "rapidocr_onnxruntime")})
     try:   # LibreOffice as the office reader finds it (also outside PATH on Windows/macOS)
         from consortium_review.extractors.readers.office import find_soffice
 

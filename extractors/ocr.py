@@ -1,8 +1,23 @@
-"""OCR (文字识别) for scanned pages and images, with rapidocr_onnxruntime.
+"""OCR (文字识别) for scanned pages and images, with RapidOCR on onnxruntime.
 
-The detection/recognition models ship inside the ``rapidocr_onnxruntime`` wheel, so nothing
-is downloaded at run time.  One engine is created lazily per process (creating it takes
-about half a second; spawn-started worker processes each make their own).
+Two packages are supported, chosen by ``CR_OCR_ENGINE`` (``rapidocr`` or
+``rapidocr_onnxruntime``), else the first importable in that order:
+
+* ``rapidocr`` (3.x, the current line; PP-OCRv6 small det/rec models inside the wheel), the
+  declared dependency: more accurate and faster on our scans (``bench/ocr_bench.py``);
+* ``rapidocr_onnxruntime`` (1.x, PP-OCRv4 models inside the wheel), still used if it is the
+  only one installed.
+
+The models are always loaded from the installed package by explicit path, so nothing is ever
+downloaded. One engine is created lazily per process (spawn-started worker processes each make
+their own, once, and reuse it for every document).
+
+Offline: onnxruntime's compiled library (Linux/macOS builds since 1.2x) sends 1DS telemetry to
+a Microsoft host (DNS lookups, then HTTPS) unless ``ORT_DISABLE_TELEMETRY=1`` is set before the
+runtime initialises; ``onnxruntime.disable_telemetry_events()`` does not stop the process-level
+event. This module sets the variable at import time, before any onnxruntime import, and again
+just before the engine is built; child processes inherit it. ``tests/test_offline.py`` runs a
+review with OCR under ``strace`` and fails on any network attempt.
 
 Output is a list of ``consortium_review.extractors.readers.lines.Line`` in page coordinates (points for PDF
 pages, pixels for images); the PDF layout stage turns them into paragraphs like any other
@@ -17,6 +32,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from pathlib import Path
+
 from consortium_review.extractors.readers import ReadError
 from consortium_review.extractors.readers.lines import Line, join_text, tidy
 from consortium_review.settings import current_read_settings
@@ -24,7 +41,22 @@ from consortium_review.settings import current_read_settings
 log = logging.getLogger("consortium_review.ocr")
 
 #: Message when the OCR component is missing (user-facing, Chinese).
-MISSING_MSG = "扫描件需要 OCR 组件：请运行 pip install rapidocr_onnxruntime"
+MISSING_MSG = "扫描件需要 OCR 组件：请运行 pip install rapidocr onnxruntime"
+
+#: OCR packages, in order of preference (``CR_OCR_ENGINE`` picks one).
+ENGINES = ("rapidocr", "rapidocr_onnxruntime")
+
+#: Environment that keeps onnxruntime from any network use (telemetry off before it initialises;
+#: the second name is the one newer onnxruntime releases read).
+OFFLINE_ENV = {"ORT_DISABLE_TELEMETRY": "1", "ORT_TELEMETRY_DISABLED": "1"}
+
+
+def ensure_offline() -> None:
+    """Switch onnxruntime's telemetry off for this process and every child it starts."""
+    os.environ.update(OFFLINE_ENV)
+
+
+ensure_offline()
 
 
 @dataclass(frozen=True)
@@ -35,6 +67,12 @@ class OcrSettings:
     max_side: int = 2000         # cap the longer side (px); rapidocr shrinks anything larger. At 1600 px
                                  # Chinese survives but English loses spaces and small lines
     min_score: float = 0.5       # drop recognised lines below this confidence
+    det_side: int = 1280         # text detection runs on the page scaled to this longer side (px);
+                                 # recognition still reads the full-resolution crops. Full size costs
+                                 # 3.5x the detection time for the same lines; at 1024 the box heights
+                                 # (headings vs body) blur (bench/ocr_bench.py)
+    rec_batch: int = 2           # text lines recognised per batch: bigger batches pad to the widest
+                                 # line and raise peak memory (12: ~1 GB) without saving time
 
 
 SETTINGS = OcrSettings()
@@ -53,18 +91,85 @@ def max_ocr_pages() -> int:
     return max(0, settings.max_ocr_pages) if settings.ocr else 0
 
 
-def available() -> bool:
-    """Can OCR run here (rapidocr + onnxruntime importable)?"""
+def _importable(name: str) -> bool:
     try:
-        import onnxruntime  # noqa: F401
-        import rapidocr_onnxruntime  # noqa: F401
-    except Exception:
+        __import__(name)
+    except Exception:   # ImportError, or onnxruntime failing to load its DLL
         return False
     return True
 
 
+def engine_name() -> str | None:
+    """The OCR package this process uses (``CR_OCR_ENGINE``, else the first importable)."""
+    wanted = os.environ.get("CR_OCR_ENGINE", "").strip()
+    names = (wanted,) if wanted in ENGINES else ENGINES
+    for name in names:
+        if _importable(name) and _importable("onnxruntime"):
+            return name
+    return None
+
+
+def available() -> bool:
+    """Can OCR run here (a RapidOCR package + onnxruntime importable)?"""
+    ensure_offline()
+    return engine_name() is not None
+
+
+class _Rapid3:
+    """``rapidocr`` 3.x, models from the wheel by explicit path (never downloaded)."""
+
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        import rapidocr
+        from rapidocr import RapidOCR
+
+        models = Path(rapidocr.__file__).parent / "models"
+        paths = {}
+        for task in ("det", "rec", "cls"):
+            found = sorted(models.glob(f"*{task}*.onnx"))
+            if not found:
+                raise FileNotFoundError(f"no {task} model in {models}")
+            paths[task] = found[-1]
+        params = {
+            "Global.log_level": "error",
+            "Global.use_cls": False,
+            "Global.text_score": SETTINGS.min_score,
+            "Global.max_side_len": SETTINGS.max_side,
+            "Global.model_root_dir": str(models),
+            "Det.limit_type": "max",
+            "Det.limit_side_len": SETTINGS.det_side,
+            "Rec.rec_batch_num": SETTINGS.rec_batch,
+            "Det.model_path": str(paths["det"]),
+            "Rec.model_path": str(paths["rec"]),
+            "Cls.model_path": str(paths["cls"]),
+        }
+        self._ocr = RapidOCR(params=params)
+
+    def __call__(self, arr):
+        out = self._ocr(arr, use_cls=False)
+        if out is None or getattr(out, "boxes", None) is None or not out.txts:
+            return []
+        return list(zip(out.boxes.tolist(), out.txts, out.scores))
+
+
+class _Rapid1:
+    """``rapidocr_onnxruntime`` 1.x (models inside that wheel)."""
+
+    name = "rapidocr_onnxruntime"
+
+    def __init__(self) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        self._ocr = RapidOCR(print_verbose=False)
+
+    def __call__(self, arr):
+        result, _elapse = self._ocr(arr, use_cls=False)
+        return list(result or [])
+
+
 def get_engine():
-    """The process-wide RapidOCR engine (created on first use)."""
+    """The process-wide OCR engine (created on first use, then reused for every document)."""
     global _engine
     if not current_read_settings().ocr:
         raise ReadError(DISABLED_MSG)
@@ -72,15 +177,22 @@ def get_engine():
         return _engine
     with _engine_lock:
         if _engine is None:
+            ensure_offline()
+            name = engine_name()
+            if name is None:
+                log.info("no OCR package importable (%s)", ", ".join(ENGINES))
+                raise ReadError(MISSING_MSG)
             try:
-                from rapidocr_onnxruntime import RapidOCR
-            except Exception as exc:  # ImportError, or onnxruntime failing to load its DLL
-                log.info("rapidocr not importable: %s", exc)
-                raise ReadError(MISSING_MSG) from None
+                import onnxruntime
+
+                # Windows builds log through ETW instead; this call is their documented switch
+                onnxruntime.disable_telemetry_events()
+            except Exception:
+                pass
             try:
-                _engine = RapidOCR(print_verbose=False)
+                _engine = (_Rapid3 if name == "rapidocr" else _Rapid1)()
             except Exception as exc:
-                log.warning("rapidocr engine failed to start: %s", exc)
+                log.warning("%s engine failed to start: %s", name, exc)
                 raise ReadError(f"OCR 组件无法启动（{type(exc).__name__}）") from None
     return _engine
 
@@ -97,21 +209,43 @@ class OcrBox:
     score: float
 
 
+def ink_gray(rgb):
+    """A colour page (H×W×3 RGB, uint8) as gray for OCR, with red seal ink dropped.
+
+    Red and pink pixels (a seal, red pen) take their red channel, which is light, so a seal
+    stamped over a signature or a line of text no longer hides it; everything else keeps its
+    luminance. Black text under the seal stays dark (the inks multiply). Red text itself, such
+    as a red letterhead (红头), fades too: the price of reading what the seal covers.
+    """
+    import numpy as np
+
+    rgb = np.asarray(rgb)
+    r = rgb[:, :, 0].astype(np.uint16)        # one channel at a time: a page is ~3 MB per plane
+    g = rgb[:, :, 1].astype(np.uint16)
+    b = rgb[:, :, 2].astype(np.uint16)
+    gb = np.maximum(g, b)
+    red = (r > gb + 50) & (r > 120)
+    gray = r * 30                              # luminance in hundredths: at most 25,500
+    gray += g * 59
+    gray += b * 11
+    gray //= 100
+    gray[red] = r[red]
+    return gray.astype(np.uint8)
+
+
 def ocr_array(img) -> list[OcrBox]:
-    """Run the engine on an image array (H×W or H×W×3, uint8)."""
+    """Run the engine on an image array (H×W gray or H×W×3/4 RGB, uint8)."""
     import numpy as np
 
     engine = get_engine()
     arr = np.asarray(img)
-    if arr.ndim == 2:
-        arr = np.stack([arr, arr, arr], axis=-1)
-    elif arr.ndim == 3 and arr.shape[2] == 4:
-        arr = arr[:, :, :3]
-    arr = np.ascontiguousarray(arr)
+    if arr.ndim == 3:
+        arr = ink_gray(arr)
+    arr = np.ascontiguousarray(np.stack([arr, arr, arr], axis=-1))
     try:
         # no angle classifier: pages are upright (pdfium applies /Rotate, images their EXIF
         # orientation) and its misfires turn whole lines into garbage
-        result, _elapse = engine(arr, use_cls=False)
+        result = engine(arr)
     except Exception as exc:
         log.warning("OCR failed: %s", exc)
         raise ReadError(f"OCR 识别失败（{type(exc).__name__}）") from None
@@ -198,9 +332,9 @@ def ocr_pdf_page(pdf, index: int):
     try:
         w, h = page.get_size()
         scale = render_scale(w, h)
-        bitmap = page.render(scale=scale, grayscale=True)
+        bitmap = page.render(scale=scale, rev_byteorder=True)   # colour (RGB): seals are dropped by ink_gray
         try:
-            arr = bitmap.to_numpy().copy()
+            arr = ink_gray(bitmap.to_numpy())
         finally:
             bitmap.close()
     finally:
@@ -226,4 +360,4 @@ def reset_engine() -> None:
 
 __all__ = ["MISSING_MSG", "OcrSettings", "SETTINGS", "available", "get_engine", "ocr_array",
            "boxes_to_lines", "ocr_pdf_page", "ocr_pil", "max_ocr_pages", "render_scale",
-           "OcrBox", "reset_engine"]
+           "OcrBox", "reset_engine", "ink_gray", "engine_name", "ensure_offline", "ENGINES", "OFFLINE_ENV"]

@@ -1,4 +1,4 @@
-"""OCR: scanned PDF pages and images (rapidocr_onnxruntime, model inside the wheel)."""
+"""OCR: scanned PDF pages and images (RapidOCR on onnxruntime, models inside the wheel)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from consortium_review.settings import ReadSettings, using_read_settings
 FIX = Path(__file__).parent / "fixtures"
 DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "input"
 
-needs_ocr = pytest.mark.skipif(not ocr.available(), reason="rapidocr_onnxruntime 未安装")
+needs_ocr = pytest.mark.skipif(not ocr.available(), reason="OCR 组件（rapidocr）未安装")
 
 
 def _text(blocks) -> str:
@@ -113,6 +113,44 @@ def test_broken_image_refused(tmp_path):
     assert doc.status == "error" and re.search(r"[\u4e00-\u9fff]", doc.error)
 
 
+def test_ink_gray_drops_red_seal_ink_only():
+    import numpy as np
+
+    px = np.array([[[255, 255, 255], [0, 0, 0], [215, 35, 40], [6, 1, 1], [30, 40, 160], [240, 150, 150]]], dtype=np.uint8)
+    white, black, seal, seal_on_black, blue_pen, seal_edge = ocr.ink_gray(px)[0]
+    assert white == 255 and black == 0
+    assert seal >= 200 and seal_edge >= 200          # the seal fades to near white
+    assert seal_on_black <= 10 and blue_pen <= 60    # text under the seal and other inks stay dark
+
+
+def _sealed_line(path: Path, text: str) -> None:
+    """A colour JPEG of one line of text with a red seal (ring and star) stamped over it."""
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    sys_path = FIX / "pdf"
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fixtures", sys_path / "make_fixtures.py")
+    mf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mf)
+    page = Image.new("RGB", (1000, 360), (250, 250, 248))
+    ImageDraw.Draw(page).text((60, 160), text, fill=(20, 20, 20), font=ImageFont.truetype(str(mf.cjk_font()), 34))
+    seal = Image.new("RGB", page.size, (255, 255, 255))
+    d = ImageDraw.Draw(seal)
+    d.ellipse((380, 30, 680, 330), outline=(215, 35, 40), width=10)
+    d.polygon([(530, 120), (555, 175), (615, 180), (570, 215), (585, 275), (530, 240), (475, 275),
+               (490, 215), (445, 180), (505, 175)], fill=(215, 35, 40))
+    ImageChops.multiply(page, seal).save(path, quality=85)
+
+
+@needs_ocr
+def test_text_under_a_red_seal_is_read(tmp_path):
+    path = tmp_path / "盖章.jpg"
+    _sealed_line(path, "鹭江海洋装备产教联合体秘书处2025年1月6日")
+    reading = image_reader.read(path, path.name)
+    assert _text(reading.blocks) == "鹭江海洋装备产教联合体秘书处2025年1月6日"
+
+
 # --------------------------------------------------------------------------- scanned PDFs
 
 @needs_ocr
@@ -171,7 +209,7 @@ def test_missing_ocr_component_message(monkeypatch):
     real_import = builtins.__import__
 
     def fake_import(name, *args, **kwargs):
-        if name.startswith("rapidocr_onnxruntime"):
+        if name.startswith("rapidocr"):
             raise ImportError("no rapidocr")
         return real_import(name, *args, **kwargs)
 
@@ -180,7 +218,7 @@ def test_missing_ocr_component_message(monkeypatch):
     assert not ocr.available()
     doc = read_file(FIX / "pdf" / "scan-image-only.pdf", "scan.pdf")[0]
     assert doc.status == "error"
-    assert doc.error == "扫描件需要 OCR 组件：请运行 pip install rapidocr_onnxruntime"
+    assert doc.error == "扫描件需要 OCR 组件：请运行 pip install rapidocr onnxruntime"
 
 
 def test_mixed_pdf_without_ocr_keeps_its_text(monkeypatch, tmp_path):
@@ -197,7 +235,7 @@ def test_mixed_pdf_without_ocr_keeps_its_text(monkeypatch, tmp_path):
     real_import = builtins.__import__
 
     def fake_import(name, *args, **kwargs):
-        if name.startswith("rapidocr_onnxruntime"):
+        if name.startswith("rapidocr"):
             raise ImportError("no rapidocr")
         return real_import(name, *args, **kwargs)
 
@@ -206,12 +244,52 @@ def test_mixed_pdf_without_ocr_keeps_its_text(monkeypatch, tmp_path):
     doc = read_file(path, "mixed.pdf")[0]
     assert doc.status == "ok" and doc.pages == 2
     assert "联合体专项经费到位3846万元" in _text(doc.blocks)
-    assert any(w.startswith("第2页未能识别") and "pip install rapidocr_onnxruntime" in w for w in doc.warnings)
+    assert any(w.startswith("第2页未能识别") and "pip install rapidocr onnxruntime" in w for w in doc.warnings)
 
 
 @needs_ocr
 def test_engine_is_created_once():
     assert ocr.get_engine() is ocr.get_engine()
+
+
+@needs_ocr
+def test_engine_loaded_once_for_many_documents(monkeypatch):
+    """A worker builds the model once and reuses it for every scanned document it reads."""
+    made = []
+    cls = ocr._Rapid3 if ocr.engine_name() == "rapidocr" else ocr._Rapid1
+    real_init = cls.__init__
+
+    def counting_init(self):
+        made.append(1)
+        real_init(self)
+
+    monkeypatch.setattr(cls, "__init__", counting_init)
+    monkeypatch.setattr(ocr, "_engine", None)
+    first = read_file(FIX / "image" / "two-pages.tif", "a.tif")[0]
+    second = read_file(FIX / "pdf" / "scan-image-only.pdf", "b.pdf")[0]
+    assert first.status == second.status == "ocr"
+    assert "实训工位1273个" in _text(first.blocks) and "22,434人日" in _text(second.blocks)
+    assert made == [1]
+
+
+def test_models_come_from_the_installed_package_only(monkeypatch):
+    """The engine is built from model files inside the wheel; the download path is never taken."""
+    if ocr.engine_name() != "rapidocr":
+        pytest.skip("rapidocr 3 未安装")
+    import numpy as np
+    import rapidocr
+    from rapidocr.utils import download_file
+
+    models = Path(rapidocr.__file__).parent / "models"
+    for task in ("det", "rec", "cls"):
+        assert list(models.glob(f"*{task}*.onnx")), task
+
+    def no_download(cls, *args, **kwargs):
+        raise AssertionError("a model download was attempted")
+
+    monkeypatch.setattr(download_file.DownloadFile, "run", classmethod(no_download))
+    engine = ocr._Rapid3()
+    assert engine(np.full((64, 64, 3), 255, dtype=np.uint8)) == []
 
 
 # --------------------------------------------------------------------------- dev corpus scans

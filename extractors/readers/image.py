@@ -47,7 +47,7 @@ def _frames(img):
 
 
 def _prepare(img):
-    """Decode one frame at OCR size (downscaled, EXIF-rotated, grayscale)."""
+    """Decode one frame at OCR size (downscaled, EXIF-rotated; gray, or RGB for colour images)."""
     from PIL import Image, ImageOps
 
     w, h = img.size
@@ -55,9 +55,15 @@ def _prepare(img):
         raise ReadError(f"图片过大（{w}×{h} 像素），超过 {MAX_PIXELS // 1_000_000} 百万像素上限，未识别")
     side = ocr.SETTINGS.max_side
     if max(w, h) > side and img.format == "JPEG":
-        img.draft("L", (side, side))   # decode JPEG at reduced scale: fast, little memory
+        # decode JPEG at reduced scale: fast, little memory (colour kept: OCR drops red seals)
+        img.draft("RGB" if img.mode in ("RGB", "YCbCr", "CMYK") else "L", (side, side))
     try:
-        frame = img.convert("L") if img.mode not in ("L", "RGB") else img.copy()
+        if img.mode in ("L", "RGB"):
+            frame = img.copy()
+        elif img.mode in ("1", "I", "I;16", "I;16B", "I;16L", "F", "LA"):
+            frame = img.convert("L")
+        else:   # P, RGBA, CMYK, YCbCr …: keep colour so ocr.ink_gray can drop seal ink
+            frame = img.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ReadError(f"图片已损坏或不完整（{str(exc)[:60]}）") from None
     try:

@@ -27,6 +27,7 @@ text lines.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass

@@ -31,7 +31,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from pathlib import Path
 
@@ -72,6 +72,12 @@ class OcrSettings:
                                  # recognition still reads the full-resolution crops. Full size costs
                                  # 3.5x the detection time for the same lines; at 1024 the box heights
                                  # (headings vs body) blur (bench/ocr_bench.py)
+    column_gap: float = 1.2      # boxes of one row further apart than this many line heights are
+                                 # separate cells (table columns, signature blocks); rapidocr 3's
+                                 # boxes reach further than 1.x's, 1.5 joined two cells of a table
+    word_gap: float = 0.8        # inside one detected line, a gap between words wider than this many
+                                 # line heights splits it (rapidocr 3 detects neighbouring table
+                                 # cells as one line; a justified space stays well below this)
     rec_batch: int = 2           # text lines recognised per batch: bigger batches pad to the widest
                                  # line and raise peak memory (12: ~1 GB) without saving time
 
@@ -148,10 +154,44 @@ class _Rapid3:
         self._ocr = RapidOCR(params=params)
 
     def __call__(self, arr):
-        out = self._ocr(arr, use_cls=False)
+        out = self._ocr(arr, use_cls=False, return_word_box=True)
         if out is None or getattr(out, "boxes", None) is None or not out.txts:
             return []
-        return list(zip(out.boxes.tolist(), out.txts, out.scores))
+        words = getattr(out, "word_results", None) or [None] * len(out.txts)
+        res = []
+        for box, txt, score, ws in zip(out.boxes.tolist(), out.txts, out.scores, words):
+            res.extend(split_at_gaps(box, txt, score, ws))
+        return res
+
+
+def _join_words(words: list[str]) -> str:
+    text = ""
+    for w in words:
+        if text and text[-1].isascii() and not text[-1].isspace() and w[:1].isascii():
+            text += " "
+        text += w
+    return text
+
+
+def split_at_gaps(box, text: str, score: float, words) -> list:
+    """One detected line holding a wide gap between two words (two cells of a borderless table
+    detected as one line: 「98.3%, n=4      1672.1 sec, n=4」) as one box per run of words;
+    otherwise unchanged. ``words``: the engine's word boxes [(text, score, 4 corners) ...]."""
+    if not words:
+        return [(box, text, score, None)]
+    x0s = [min(p[0] for p in w[2]) for w in words]
+    x1s = [max(p[0] for p in w[2]) for w in words]
+    y0, y1 = min(p[1] for p in box), max(p[1] for p in box)
+    cuts = [i for i in range(1, len(words)) if x0s[i] - x1s[i - 1] > SETTINGS.word_gap * max(y1 - y0, 1.0)]
+    if not cuts:
+        # the detector pads its boxes sideways: the words' own extent is kept for measuring
+        # the gap to the next box (neighbouring cells of a table)
+        return [(box, text, score, (x0s[0], x1s[-1]))]
+    out = []
+    for a, b in zip([0] + cuts, cuts + [len(words)]):
+        out.append(([[x0s[a], y0], [x1s[b - 1], y0], [x1s[b - 1], y1], [x0s[a], y1]],
+                    _join_words([w[0] for w in words[a:b]]), score, (x0s[a], x1s[b - 1])))
+    return out
 
 
 class _Rapid1:
@@ -208,6 +248,15 @@ class OcrBox:
     y1: float
     text: str
     score: float
+    ink: Optional[tuple[float, float]] = None   # horizontal extent of the words themselves (pixels)
+
+    @property
+    def ix0(self) -> float:
+        return self.ink[0] if self.ink else self.x0
+
+    @property
+    def ix1(self) -> float:
+        return self.ink[1] if self.ink else self.x1
 
 
 def ink_gray(rgb):
@@ -257,7 +306,9 @@ def ocr_array(img) -> list[OcrBox]:
             continue
         xs = [float(p[0]) for p in pts]
         ys = [float(p[1]) for p in pts]
-        boxes.append(OcrBox(min(xs), min(ys), max(xs), max(ys), text.strip(), score))
+        ink = item[3] if len(item) > 3 and item[3] else None
+        boxes.append(OcrBox(min(xs), min(ys), max(xs), max(ys), text.strip(), score,
+                            (float(ink[0]), float(ink[1])) if ink else None))
     return boxes
 
 
@@ -285,7 +336,7 @@ def boxes_to_lines(boxes: list[OcrBox], scale: float = 1.0):
         row.sort(key=lambda b: b.x0)
         pieces: list[list[OcrBox]] = []
         for b in row:
-            if pieces and b.x0 - pieces[-1][-1].x1 <= 1.5 * (b.y1 - b.y0):
+            if pieces and b.ix0 - pieces[-1][-1].ix1 <= SETTINGS.column_gap * (b.y1 - b.y0):
                 pieces[-1].append(b)
             else:
                 pieces.append([b])   # a wide gap: table columns, signature blocks

@@ -474,18 +474,23 @@ def _read_folder(folder: Path, cache, workers: int, settings: ReadSettings) -> l
     files = [(p, rel_name(p, folder)) for p in paths]
     budget = ConsortiumBudget()
     got: dict[str, list[Document]] = {}
-    todo: list[tuple[Path, str]] = []
-    for p, rel in files:
-        hit = cache.get(p, rel) if cache is not None else None
-        if hit is not None:
-            got[rel] = hit
-        else:
-            todo.append((p, rel))
-    if workers > 1 and len(todo) > 1:
-        seconds = min(LIMITS.doc_seconds, max(budget.seconds_left(), 1.0))
-        got.update(_read_parallel(todo, min(workers, len(todo)), cache, settings, seconds))
+    if workers > 1 and len(files) > 1:
+        todo: list[tuple[Path, str]] = []
+        for p, rel in files:
+            hit = cache.get(p, rel) if cache is not None else None
+            if hit is not None:
+                got[rel] = hit
+            else:
+                todo.append((p, rel))
+        if todo:
+            seconds = min(LIMITS.doc_seconds, max(budget.seconds_left(), 1.0))
+            got.update(_read_parallel(todo, min(workers, len(todo)), cache, settings, seconds))
     else:
-        for p, rel in todo:
+        for p, rel in files:           # one file after the other: cache look-up, read, store
+            hit = cache.get(p, rel) if cache is not None else None
+            if hit is not None:
+                got[rel] = hit
+                continue
             left = budget.seconds_left()
             if left <= 0:
                 got[rel] = [budget.out_of_time(rel)]

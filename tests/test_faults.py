@@ -373,11 +373,15 @@ def test_cache_entries_of_the_wrong_shape_are_misses(tmp_path, catalogue):
 
 # --------------------------------------------------------------------------- 5. lock
 
-def _cli(args: list[str], env: dict | None = None, **kw) -> subprocess.Popen:
+def _cli(args: list[str], env: dict | None = None, module: str = "consortium_review", **kw) -> subprocess.Popen:
+    """The CLI in a child process; ``module="fault_worker"`` runs it with the test-only fault
+    injection of tests/fault_worker.py (``CR_TEST_FAULTS``)."""
     e = dict(os.environ)
     e.update(env or {})
     e.setdefault("PYTHONIOENCODING", "utf-8")
-    return subprocess.Popen([sys.executable, "-m", "consortium_review", *args], env=e, stdout=subprocess.PIPE,
+    if module != "consortium_review":
+        e["PYTHONPATH"] = str(Path(__file__).parent) + os.pathsep + e.get("PYTHONPATH", "")
+    return subprocess.Popen([sys.executable, "-m", module, *args], env=e, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, cwd=str(ROOT), **kw)
 
 
@@ -392,7 +396,7 @@ def _wait_for(cond, limit: float = 120.0, what: str = "") -> None:
 
 @posix_only
 def test_second_run_on_one_output_folder_refuses(tmp_path):
-    from consortium_review.batch import FAULT_ENV
+    from fault_worker import FAULTS_ENV
 
     root = tmp_path / "in"
     for n in ("戊联合体", "己联合体"):
@@ -410,7 +414,7 @@ def test_second_run_on_one_output_folder_refuses(tmp_path):
     dead_tmp.write_text("{}")
 
     first = _cli(["review", str(root), "-o", str(out), "--workers", "1", "--no-render"],
-                 env={FAULT_ENV: "戊联合体:sleep=6"}, start_new_session=True)
+                 env={FAULTS_ENV: "戊联合体:sleep=6"}, module="fault_worker", start_new_session=True)
     lock = out / ".review.lock"
     _wait_for(lambda: lock.is_file() and lock.read_text().strip() == str(first.pid), what="first run's lock")
     second = _cli(["review", str(root), "-o", str(out), "--workers", "1", "--no-render"])

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+
+from consortium_review.generator.officedoc import nest_quotes
 from lxml import etree
 
 from consortium_review.catalogue import load_catalogue
@@ -116,7 +118,8 @@ def test_every_problem_traces_to_a_point_admission_or_threshold(sample_run):
     assert len(rendered) == len(a.problems)
     for n, (t, i) in enumerate(zip(rendered, a.problems), 1):
         assert t.startswith(f"{n}．")
-        assert t[len(f"{n}．"):] in (i.text, i.brief)
+        # the document composes nested quotes (「“8.‘五金’建设”」, officedoc.nest_quotes)
+        assert t[len(f"{n}．"):] in (nest_quotes(i.text), nest_quotes(i.brief))
 
 
 def test_problems_rank_admissions_and_bars_before_missing_evidence():

@@ -249,6 +249,8 @@ def _font_name(raw_name: bytes) -> str:
 
 def out_of_order(xs: list[float], size: float) -> bool:
     """A glyph placed clearly left of the one before it on the same line."""
+    if xs == sorted(xs):      # the common case, at C speed
+        return False
     back = 0.5 * size if size > 1.0 else 0.5
     return any(xs[k] < xs[k - 1] - back for k in range(1, len(xs)))
 
@@ -259,6 +261,81 @@ def _keep_space(parts: list[str], order: list[int], k: int) -> bool:
     left = next((parts[j] for j in reversed(order[:pos]) if parts[j] != " "), "")
     right = next((parts[j] for j in order[pos + 1:] if parts[j] != " "), "")
     return bool(left and right) and not _is_cjkish(left) and not _is_cjkish(right)
+
+
+_FAST_BOX: list = []
+
+
+def _fast_box_fn(raw):
+    """FPDFText_GetLooseCharBox as a plain C prototype (no per-call pointer-type checks),
+    or None where that cannot be built (then the typed binding is used)."""
+    if not _FAST_BOX:
+        try:
+            addr = ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value
+            # no argtypes: ints go as C int, c_void_p objects as pointers (all platforms)
+            _FAST_BOX.append(ctypes.CFUNCTYPE(ctypes.c_int)(addr) if addr else None)
+        except Exception:  # pragma: no cover - exotic ctypes builds
+            _FAST_BOX.append(None)
+    return _FAST_BOX[0]
+
+
+def _glyph_boxes(raw, h, codes: str, n: int, tf, regions, tol: float, fast_box):
+    """Boxes of all glyphs of a page in top-down coordinates, as lists (x0, x1, top,
+    bottom, size, region index), or None when the page may hold over-struck glyphs (fake
+    bold) and needs the exact per-glyph de-duplication.
+
+    The arithmetic is the per-glyph loop's, in the same order on float64, so the values are
+    the same to the last bit.
+    """
+    import numpy as np
+
+    buf = np.zeros((n, 4), dtype=np.float32)     # FS_RECTF: left, top, right, bottom
+    base = buf.ctypes.data
+    h_ptr = ctypes.cast(h, ctypes.c_void_p)
+    out = ctypes.c_void_p(base)
+    for i in range(n):
+        out.value = base + 16 * i
+        fast_box(h_ptr, i, out)
+    box = buf.astype(np.float64)
+    rl, rt, rr, rb = box[:, 0], box[:, 1], box[:, 2], box[:, 3]
+    a, b, c, d, e, f = tf
+    if abs(b) < 1e-9 and abs(c) < 1e-9:
+        x0, x1 = a * rl + e, a * rr + e
+        top, bottom = d * rt + f, d * rb + f
+    else:
+        x0, top = a * rl + c * rt + e, b * rl + d * rt + f
+        x1, bottom = a * rr + c * rb + e, b * rr + d * rb + f
+    x0, x1 = np.minimum(x0, x1), np.maximum(x0, x1)
+    top, bottom = np.minimum(top, bottom), np.maximum(top, bottom)
+    size = bottom - top
+    code = np.frombuffer(codes.encode("utf-32-le"), dtype=np.uint32)
+    glyph = (code != 10) & (code != 13) & (code != 0) & (code != 0xFFFE)
+    real = glyph & (code != 32)
+    hit = np.full(n, -1, dtype=np.int64)
+    if regions:
+        cx, cy = (x0 + x1) * 0.5, (top + bottom) * 0.5
+        for k in range(len(regions) - 1, -1, -1):
+            rx0, rtop, rx1, rbot = regions[k]
+            hit[(rx0 - 1 <= cx) & (cx <= rx1 + 1) & (rtop - 1 <= cy) & (cy <= rbot + 1)] = k
+    # over-strike candidates: two equal glyphs within ``tol`` in x and in top lie in one
+    # cell of side 4·tol on at least one of the four grids shifted by 2·tol
+    body = real & (hit < 0)
+    if tol > 0 and int(body.sum()) > 1:
+        bc = code[body].astype(np.int64) << 42
+        bx, by = x0[body], top[body]
+        cell = 4.0 * tol
+        lim = (1 << 20) - 1
+        for ox in (0.0, 2.0 * tol):
+            gx = (np.clip(np.floor((bx + ox) / cell), -lim, lim).astype(np.int64) + (1 << 20)) << 21
+            for oy in (0.0, 2.0 * tol):
+                gy = np.clip(np.floor((by + oy) / cell), -lim, lim).astype(np.int64) + (1 << 20)
+                keys = np.sort(bc | gx | gy)
+                if (keys[1:] == keys[:-1]).any():
+                    return None
+    sizes = size.tolist()
+    for i in np.flatnonzero(real & (size <= 0.5)).tolist():
+        sizes[i] = raw.FPDFText_GetFontSize(h, i)
+    return x0.tolist(), x1.tolist(), top.tolist(), bottom.tolist(), sizes, hit.tolist()
 
 
 def _extract(raw, textpage, tf, settings: PdfSettings,
@@ -337,6 +414,89 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
         have_prev = False
         seg_bounds = []
 
+    fast_box = _fast_box_fn(raw)
+    boxes = None
+    if codes is not None and fast_box is not None:
+        boxes = _glyph_boxes(raw, h, codes, n, tf, regions, tol, fast_box)
+    if boxes is not None:
+        # no two equal glyphs close enough to be an over-strike: the per-glyph loop only
+        # builds lines (boxes, sizes and table regions come from numpy)
+        X0, X1, TOP, BOT, SZ, HIT = boxes
+        for i in range(n):
+            ch = codes[i]
+            if ch == "\n" or ch == "\r":
+                brk = True
+                continue
+            if ch == "\x00" or ch == "\ufffe":
+                continue
+            if regions:
+                hit = HIT[i]
+                if hit >= 0:
+                    if ch != " ":
+                        region_chars[hit].append(_Char(ch, X0[i], X1[i], TOP[i], BOT[i], SZ[i], brk))
+                    brk = False
+                    was_in_region = True
+                    continue
+                if was_in_region:
+                    brk = True
+                    was_in_region = False
+            if ch == " ":
+                if nreal and not brk:
+                    parts.append(" ")
+                    xs.append(px1)
+                continue
+            x0 = X0[i]
+            top = TOP[i]
+            bottom = BOT[i]
+            size = SZ[i]
+            if brk:
+                flush()
+                brk = False
+            elif have_prev:
+                hh = pbot - ptop
+                if size > hh:
+                    hh = size
+                if hh < 1.0:
+                    hh = 1.0
+                if top > pbot + 0.3 * hh or bottom < ptop - 0.3 * hh:
+                    flush()
+            x1 = X1[i]
+            if nreal == 0:
+                lx0, lx1, ltop, lbot, lsize = x0, x1, top, bottom, size
+                seg_bounds = [[x0, x1, 0]]
+                got = raw.FPDFText_GetFontInfo(h, i, font_buf, 128, font_flags)
+                lfont = _font_name(font_buf.raw[:max(0, min(got, 128) - 1)])
+            else:
+                if size > lsize:
+                    lsize = size
+                if x0 - px1 > (1.2 * size if size > 4.0 else 4.8):
+                    seg_bounds.append([x0, x1, len(parts)])
+                else:
+                    seg_bounds[-1][1] = x1
+                if x0 < lx0:
+                    lx0 = x0
+                if x1 > lx1:
+                    lx1 = x1
+                if top < ltop:
+                    ltop = top
+                if bottom > lbot:
+                    lbot = bottom
+            parts.append(ch)
+            xs.append(x0)
+            nreal += 1
+            ptop, pbot = top, bottom
+            px1 = x1
+            have_prev = True
+        flush()
+        for ln in lines:
+            ln.text = ln.text.rstrip()
+        return lines, region_chars
+
+    # one raw C call per glyph box: the typed binding converts its pointer arguments on
+    # every call, a plain prototype on a float[4] buffer costs about half
+    box = (ctypes.c_float * 4)()          # FS_RECTF: left, top, right, bottom
+    box_ptr = ctypes.cast(box, ctypes.c_void_p)
+    h_ptr = ctypes.cast(h, ctypes.c_void_p)
     for i in range(n):
         ch = codes[i] if codes is not None else None
         if ch is None:
@@ -349,8 +509,18 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
             continue
         if ch == "\x00" or ch == "\ufffe":
             continue
-        get_box(h, i, rect)
-        rl, rr, rb, rt = rect.left, rect.right, rect.bottom, rect.top
+        if ch == " " and not regions:
+            # a space's box only matters for table regions
+            if nreal and not brk:
+                parts.append(" ")
+                xs.append(px1)
+            continue
+        if fast_box is not None:
+            fast_box(h_ptr, i, box_ptr)
+            rl, rt, rr, rb = box
+        else:
+            get_box(h, i, rect)
+            rl, rr, rb, rt = rect.left, rect.right, rect.bottom, rect.top
         if identity_like:
             x0, x1 = a * rl + e, a * rr + e
             top, bottom = d * rt + f, d * rb + f
@@ -383,11 +553,11 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
             if was_in_region:
                 brk = True  # text after a table starts a new line
                 was_in_region = False
-        if ch == " ":
-            if nreal and not brk:
-                parts.append(" ")
-                xs.append(px1)
-            continue
+            if ch == " ":
+                if nreal and not brk:
+                    parts.append(" ")
+                    xs.append(px1)
+                continue
         # fake bold: the same glyph again at (almost) the same place
         # grid of 4 pt cells: a glyph within 1 pt (the tolerance) of this one lies in this
         # cell or, near a cell edge, in the neighbour across that edge
@@ -397,21 +567,25 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
         lst0 = seen.get(key)
         if seen:
             fx, fy = gx - kx, gy - ky
-            nx = kx - 1 if fx < 0.25 else (kx + 1 if fx > 0.75 else kx)
-            ny = ky - 1 if fy < 0.25 else (ky + 1 if fy > 0.75 else ky)
-            cand = [lst0] if lst0 is not None else []
-            if nx != kx:
-                other = seen.get((nx << 16) + ky)
-                if other is not None:
-                    cand.append(other)
-            if ny != ky:
-                other = seen.get((kx << 16) + ny)
-                if other is not None:
-                    cand.append(other)
+            if lst0 is not None:
+                cand = [lst0]
+            else:
+                cand = []
+            if fx < 0.25 or fx > 0.75 or fy < 0.25 or fy > 0.75:
+                nx = kx - 1 if fx < 0.25 else (kx + 1 if fx > 0.75 else kx)
+                ny = ky - 1 if fy < 0.25 else (ky + 1 if fy > 0.75 else ky)
                 if nx != kx:
-                    other = seen.get((nx << 16) + ny)
+                    other = seen.get((nx << 16) + ky)
                     if other is not None:
                         cand.append(other)
+                if ny != ky:
+                    other = seen.get((kx << 16) + ny)
+                    if other is not None:
+                        cand.append(other)
+                    if nx != kx:
+                        other = seen.get((nx << 16) + ny)
+                        if other is not None:
+                            cand.append(other)
             dup = False
             for lst in cand:
                 for (och, ox0, otop, ow) in lst:

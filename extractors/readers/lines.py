@@ -39,8 +39,15 @@ _SPACE_CJK_NUM = re.compile(
 )
 
 
+# any character tidy() could change or strip (spaces of all kinds, controls, surrogates)
+_TIDY_TOUCHES = re.compile("[\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200b\u2028\u2029\u202f"
+                           "\u205f\u3000\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
 def tidy(text: str) -> str:
     """clean_text plus: no space between CJK and numbers (「2024 年」→「2024年」)."""
+    if _TIDY_TOUCHES.search(text) is None:
+        return text             # nothing to clean (most table cells, many lines)
     return clean_text(_SPACE_CJK_NUM.sub("", text))
 
 

@@ -264,6 +264,7 @@ def _keep_space(parts: list[str], order: list[int], k: int) -> bool:
 
 
 _FAST_BOX: list = []
+_VECTOR_LINES = True   # False: the per-glyph loop (kept to check the array version against)
 
 
 def _fast_box_fn(raw):
@@ -320,22 +321,209 @@ def _glyph_boxes(raw, h, codes: str, n: int, tf, regions, tol: float, fast_box):
     # over-strike candidates: two equal glyphs within ``tol`` in x and in top lie in one
     # cell of side 4·tol on at least one of the four grids shifted by 2·tol
     body = real & (hit < 0)
-    if tol > 0 and int(body.sum()) > 1:
-        bc = code[body].astype(np.int64) << 42
-        bx, by = x0[body], top[body]
+    dup = np.zeros(n, dtype=bool)
+    if tol <= 0:
+        return None
+    bi = np.flatnonzero(body)
+    if len(bi) > 1:
+        bc = code[bi].astype(np.int64) << 42
+        bx, by = x0[bi], top[bi]
         cell = 4.0 * tol
         lim = (1 << 20) - 1
+        cand = np.zeros(len(bi), dtype=bool)
         for ox in (0.0, 2.0 * tol):
             gx = (np.clip(np.floor((bx + ox) / cell), -lim, lim).astype(np.int64) + (1 << 20)) << 21
             for oy in (0.0, 2.0 * tol):
                 gy = np.clip(np.floor((by + oy) / cell), -lim, lim).astype(np.int64) + (1 << 20)
-                keys = np.sort(bc | gx | gy)
-                if (keys[1:] == keys[:-1]).any():
-                    return None
-    sizes = size.tolist()
+                keys = bc | gx | gy
+                order = np.argsort(keys, kind="stable")
+                sk = keys[order]
+                eq = sk[1:] == sk[:-1]
+                if eq.any():
+                    cand[order[1:][eq]] = True
+                    cand[order[:-1][eq]] = True
+        if cand.any():
+            # only glyphs with an equal neighbour can be (or make) an over-strike: the
+            # sequential rule of the per-glyph loop, run over those glyphs alone
+            ci = bi[cand]
+            for i in _overstruck(codes, ci.tolist(), x0[ci].tolist(), x1[ci].tolist(), top[ci].tolist(), tol):
+                dup[i] = True
     for i in np.flatnonzero(real & (size <= 0.5)).tolist():
-        sizes[i] = raw.FPDFText_GetFontSize(h, i)
-    return x0.tolist(), x1.tolist(), top.tolist(), bottom.tolist(), sizes, hit.tolist()
+        size[i] = raw.FPDFText_GetFontSize(h, i)
+    return code, x0, x1, top, bottom, size, hit, dup
+
+
+def _overstruck(codes: str, idx: list[int], X0: list[float], X1: list[float], TOP: list[float],
+                tol: float) -> list[int]:
+    """Indices (of ``idx``, in content order) of glyphs drawn again over an earlier glyph:
+    the same character within ``tol`` in x and in top, overlapping most of its width."""
+    seen: dict[int, list] = {}
+    out = []
+    for i, x0, x1, top in zip(idx, X0, X1, TOP):
+        ch = codes[i]
+        gx, gy = x0 * 0.25, top * 0.25
+        kx, ky = int(gx), int(gy)
+        key = (kx << 16) + ky
+        lst0 = seen.get(key)
+        if seen:
+            fx, fy = gx - kx, gy - ky
+            cand = [lst0] if lst0 is not None else []
+            nx = kx - 1 if fx < 0.25 else (kx + 1 if fx > 0.75 else kx)
+            ny = ky - 1 if fy < 0.25 else (ky + 1 if fy > 0.75 else ky)
+            if nx != kx:
+                other = seen.get((nx << 16) + ky)
+                if other is not None:
+                    cand.append(other)
+            if ny != ky:
+                other = seen.get((kx << 16) + ny)
+                if other is not None:
+                    cand.append(other)
+                if nx != kx:
+                    other = seen.get((nx << 16) + ny)
+                    if other is not None:
+                        cand.append(other)
+            dup = False
+            for lst in cand:
+                for (och, ox0, otop, ow) in lst:
+                    if och == ch:
+                        dx = ox0 - x0 if ox0 > x0 else x0 - ox0
+                        if dx <= tol and -tol <= otop - top <= tol and dx < 0.6 * min(ow, x1 - x0) + 0.05:
+                            dup = True
+                            break
+                if dup:
+                    break
+            if dup:
+                out.append(i)
+                continue
+        if lst0 is None:
+            seen[key] = [(ch, x0, top, x1 - x0)]
+        else:
+            lst0.append((ch, x0, top, x1 - x0))
+    return out
+
+
+def _build_lines(raw, h, codes: str, arrays, regions) -> tuple[list[Line], list[list[_Char]]]:
+    """The per-glyph line building of ``_extract`` done on whole arrays (pages without
+    over-struck glyphs). Same rules, same float arithmetic, same result:
+
+    * a glyph starts a new line after one of pdfium's generated line breaks, after glyphs
+      of a table region, or when it jumps in height against the glyph before;
+    * a space is kept when it follows a glyph of the current line with nothing between;
+    * wide gaps split a line into pieces (``Line.segs``); lines drawn out of reading order
+      are put back left to right (``_reorder_parts``).
+    """
+    import numpy as np
+
+    code, x0, x1, top, bottom, size, hit, dup = arrays
+    n = len(code)
+    lines: list[Line] = []
+    region_chars: list[list[_Char]] = [[] for _ in regions]
+    nl = (code == 10) | (code == 13)
+    skip = (code == 0) | (code == 0xFFFE)
+    reg = (hit >= 0) & ~nl & ~skip
+    sp = (code == 32) & ~reg & ~nl & ~skip
+    real = ~nl & ~skip & ~reg & ~sp & ~dup
+    idx = np.arange(n)
+    # previous glyph among region/space/real/over-strike: was it a region glyph
+    # (``was_in_region``)?
+    active = reg | sp | real | dup
+    prev_active = np.maximum.accumulate(np.where(active, idx, -1))
+    prev_active = np.concatenate(([-1], prev_active[:-1]))
+    after_reg = (prev_active >= 0) & reg[np.maximum(prev_active, 0)]
+    # events that set the pending line break: newline -> on, region glyph -> off, first
+    # space or over-strike after a region -> on, real glyph -> off (consumed)
+    event = nl | reg | ((sp | dup) & after_reg) | real
+    ev_on = nl | ((sp | dup) & after_reg)
+    last_ev = np.maximum.accumulate(np.where(event, idx, -1))
+    last_ev = np.concatenate(([-1], last_ev[:-1]))          # last event strictly before i
+    brk_before = (last_ev < 0) | ev_on[np.maximum(last_ev, 0)]
+    for k in np.flatnonzero(reg & (code != 32)).tolist():
+        region_chars[int(hit[k])].append(_Char(codes[k], float(x0[k]), float(x1[k]), float(top[k]),
+                                               float(bottom[k]), float(size[k]), bool(brk_before[k])))
+    ri = np.flatnonzero(real)
+    if not len(ri):
+        return lines, region_chars
+    kept_sp = sp & ~after_reg & (last_ev >= 0) & real[np.maximum(last_ev, 0)]
+    # a real glyph: break when the break is pending or a region glyph came after the last one
+    brk_real = brk_before[ri] | after_reg[ri]
+    rt, rb, rs = top[ri], bottom[ri], size[ri]
+    start = brk_real.copy()
+    start[0] = True
+    if len(ri) > 1:
+        ptop, pbot = rt[:-1], rb[:-1]
+        hh = np.maximum(np.maximum(pbot - ptop, rs[1:]), 1.0)
+        jump = (rt[1:] > pbot + 0.3 * hh) | (rb[1:] < ptop - 0.3 * hh)
+        start[1:] |= jump
+    line_of_real = np.cumsum(start) - 1
+    starts = np.flatnonzero(start)
+    rx0, rx1 = x0[ri], x1[ri]
+    lx0 = np.minimum.reduceat(rx0, starts)
+    lx1 = np.maximum.reduceat(rx1, starts)
+    ltop = np.minimum.reduceat(rt, starts)
+    lbot = np.maximum.reduceat(rb, starts)
+    lsize = np.maximum.reduceat(rs, starts)
+    # kept glyphs in order: real glyphs and kept spaces; a space belongs to the line of the
+    # real glyph before it and sits at that glyph's right edge
+    kept = real | kept_sp
+    ki = np.flatnonzero(kept)
+    real_count = np.cumsum(real)                              # real glyphs up to i
+    k_line = line_of_real[real_count[ki] - 1]
+    last_real = np.maximum.accumulate(np.where(real, idx, -1))
+    k_xs = np.where(real[ki], x0[ki], x1[last_real[ki]])
+    text_all = code[ki].astype("<u4").tobytes().decode("utf-32-le")
+    k_start = np.flatnonzero(np.concatenate(([True], k_line[1:] != k_line[:-1])))
+    k_end = np.append(k_start[1:], len(ki))
+    # out of reading order: a glyph clearly left of the one before it in the same line
+    back = np.where(lsize > 1.0, 0.5 * lsize, 0.5)
+    same = k_line[1:] == k_line[:-1]
+    went_back = same & (k_xs[1:] < k_xs[:-1] - back[k_line[1:]])
+    bad_lines = set(k_line[1:][went_back].tolist())
+    # wide gaps between consecutive real glyphs of a line start a new piece
+    gap_new = np.zeros(len(ri), dtype=bool)
+    if len(ri) > 1:
+        thr = np.where(rs[1:] > 4.0, 1.2 * rs[1:], 4.8)
+        gap_new[1:] = ~start[1:] & ((rx0[1:] - rx1[:-1]) > thr)
+    pos_in_kept = np.searchsorted(ki, ri)                     # index of each real glyph in ki
+    # over-struck glyphs count for the line of the real glyph before them (none: dropped)
+    bold_lines: set = set()
+    if dup.any():
+        di = np.flatnonzero(dup)
+        before = real_count[di]
+        di_line = line_of_real[before[before > 0] - 1]
+        ndup = np.bincount(di_line, minlength=len(starts))
+        nreal = np.diff(np.append(starts, len(ri)))
+        bold_lines = set(np.flatnonzero(ndup > 0.5 * (nreal + ndup)).tolist())
+    seg_lines = set(line_of_real[gap_new].tolist())
+    font_buf = ctypes.create_string_buffer(128)
+    font_flags = ctypes.c_int()
+    first_real = ri[starts].tolist()
+    k_start_l, k_end_l = k_start.tolist(), k_end.tolist()
+    lx0_l, lx1_l, ltop_l, lbot_l, lsize_l = lx0.tolist(), lx1.tolist(), ltop.tolist(), lbot.tolist(), lsize.tolist()
+    line_starts_real = starts.tolist() + [len(ri)]
+    for L in range(len(starts)):
+        ks, ke = k_start_l[L], k_end_l[L]
+        text = text_all[ks:ke]
+        got = raw.FPDFText_GetFontInfo(h, first_real[L], font_buf, 128, font_flags)
+        font = _font_name(font_buf.raw[:max(0, min(got, 128) - 1)])
+        ln = Line(text, lx0_l[L], lx1_l[L], ltop_l[L], lbot_l[L], lsize_l[L], L in bold_lines, font=font)
+        if L in bad_lines:
+            parts = list(text)
+            xs = k_xs[ks:ke].tolist()
+            order = sorted(range(len(parts)), key=lambda k: xs[k])
+            ln.text = "".join(parts[k] for k in order if parts[k] != " " or _keep_space(parts, order, k))
+        elif L in seg_lines:
+            a, b = line_starts_real[L], line_starts_real[L + 1]
+            cuts = [a] + [j for j in range(a + 1, b) if gap_new[j]]
+            ends = cuts[1:] + [b]
+            segs = []
+            for c0, c1 in zip(cuts, ends):
+                p0 = int(pos_in_kept[c0]) - ks
+                p1 = (int(pos_in_kept[c1]) - ks) if c1 < b else ke - ks
+                segs.append((float(rx0[c0]), float(rx1[c1 - 1]), text[p0:p1].strip()))
+            ln.segs = segs
+        ln.text = ln.text.rstrip()
+        lines.append(ln)
+    return lines, region_chars
 
 
 def _extract(raw, textpage, tf, settings: PdfSettings,
@@ -418,10 +606,16 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
     boxes = None
     if codes is not None and fast_box is not None:
         boxes = _glyph_boxes(raw, h, codes, n, tf, regions, tol, fast_box)
+    if boxes is not None and _VECTOR_LINES:
+        return _build_lines(raw, h, codes, boxes, regions)
     if boxes is not None:
         # no two equal glyphs close enough to be an over-strike: the per-glyph loop only
         # builds lines (boxes, sizes and table regions come from numpy)
-        X0, X1, TOP, BOT, SZ, HIT = boxes
+        _c, X0, X1, TOP, BOT, SZ, HIT, _d = boxes
+        if _d.any():
+            boxes = None      # over-strikes: the exact loop below
+    if boxes is not None:
+        X0, X1, TOP, BOT, SZ, HIT = X0.tolist(), X1.tolist(), TOP.tolist(), BOT.tolist(), SZ.tolist(), HIT.tolist()
         for i in range(n):
             ch = codes[i]
             if ch == "\n" or ch == "\r":

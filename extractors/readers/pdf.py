@@ -264,7 +264,6 @@ def _keep_space(parts: list[str], order: list[int], k: int) -> bool:
 
 
 _FAST_BOX: list = []
-_VECTOR_LINES = True   # False: the per-glyph loop (kept to check the array version against)
 
 
 def _fast_box_fn(raw):
@@ -606,86 +605,11 @@ def _extract(raw, textpage, tf, settings: PdfSettings,
     boxes = None
     if codes is not None and fast_box is not None:
         boxes = _glyph_boxes(raw, h, codes, n, tf, regions, tol, fast_box)
-    if boxes is not None and _VECTOR_LINES:
+    if boxes is not None:
         return _build_lines(raw, h, codes, boxes, regions)
-    if boxes is not None:
-        # no two equal glyphs close enough to be an over-strike: the per-glyph loop only
-        # builds lines (boxes, sizes and table regions come from numpy)
-        _c, X0, X1, TOP, BOT, SZ, HIT, _d = boxes
-        if _d.any():
-            boxes = None      # over-strikes: the exact loop below
-    if boxes is not None:
-        X0, X1, TOP, BOT, SZ, HIT = X0.tolist(), X1.tolist(), TOP.tolist(), BOT.tolist(), SZ.tolist(), HIT.tolist()
-        for i in range(n):
-            ch = codes[i]
-            if ch == "\n" or ch == "\r":
-                brk = True
-                continue
-            if ch == "\x00" or ch == "\ufffe":
-                continue
-            if regions:
-                hit = HIT[i]
-                if hit >= 0:
-                    if ch != " ":
-                        region_chars[hit].append(_Char(ch, X0[i], X1[i], TOP[i], BOT[i], SZ[i], brk))
-                    brk = False
-                    was_in_region = True
-                    continue
-                if was_in_region:
-                    brk = True
-                    was_in_region = False
-            if ch == " ":
-                if nreal and not brk:
-                    parts.append(" ")
-                    xs.append(px1)
-                continue
-            x0 = X0[i]
-            top = TOP[i]
-            bottom = BOT[i]
-            size = SZ[i]
-            if brk:
-                flush()
-                brk = False
-            elif have_prev:
-                hh = pbot - ptop
-                if size > hh:
-                    hh = size
-                if hh < 1.0:
-                    hh = 1.0
-                if top > pbot + 0.3 * hh or bottom < ptop - 0.3 * hh:
-                    flush()
-            x1 = X1[i]
-            if nreal == 0:
-                lx0, lx1, ltop, lbot, lsize = x0, x1, top, bottom, size
-                seg_bounds = [[x0, x1, 0]]
-                got = raw.FPDFText_GetFontInfo(h, i, font_buf, 128, font_flags)
-                lfont = _font_name(font_buf.raw[:max(0, min(got, 128) - 1)])
-            else:
-                if size > lsize:
-                    lsize = size
-                if x0 - px1 > (1.2 * size if size > 4.0 else 4.8):
-                    seg_bounds.append([x0, x1, len(parts)])
-                else:
-                    seg_bounds[-1][1] = x1
-                if x0 < lx0:
-                    lx0 = x0
-                if x1 > lx1:
-                    lx1 = x1
-                if top < ltop:
-                    ltop = top
-                if bottom > lbot:
-                    lbot = bottom
-            parts.append(ch)
-            xs.append(x0)
-            nreal += 1
-            ptop, pbot = top, bottom
-            px1 = x1
-            have_prev = True
-        flush()
-        for ln in lines:
-            ln.text = ln.text.rstrip()
-        return lines, region_chars
 
+    # the per-glyph loop: pages whose text range does not line up with pdfium's glyph
+    # indices (or where the fast box call is unavailable)
     # one raw C call per glyph box: the typed binding converts its pointer arguments on
     # every call, a plain prototype on a float[4] buffer costs about half
     box = (ctypes.c_float * 4)()          # FS_RECTF: left, top, right, bottom

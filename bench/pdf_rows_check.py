@@ -6,7 +6,7 @@ of every PDF in the fixtures and corpora, then compare two dumps.
     python bench/pdf_rows_check.py compare before.json after.json
 
 PDFs: tests/fixtures/**, tests/corpus/**, ../shared/corpus/** (peer, dev, ...). OCR is
-switched off (``CR_MAX_OCR_PAGES=0``) so the dump is about the text layer and runs quickly;
+switched off (OCR page cap 0) so the dump is about the text layer and runs quickly;
 scanned pages show up as skipped in the warnings on both sides.
 """
 
@@ -32,16 +32,26 @@ def _files() -> list[Path]:
 
 
 def dump(target: Path) -> int:
-    os.environ["CR_MAX_OCR_PAGES"] = "0"
+    os.environ["CR_MAX_OCR_PAGES"] = "0"          # older trees read the cap from the environment
+    import contextlib
+
     from consortium_review.extractors.readers import ReadError
     from consortium_review.extractors.readers import pdf
+    try:
+        from consortium_review.settings import ReadSettings, using_read_settings
+
+        def no_ocr():
+            return using_read_settings(ReadSettings(max_ocr_pages=0))
+    except ImportError:
+        no_ocr = contextlib.nullcontext
 
     result: dict[str, dict] = {}
     t0 = time.perf_counter()
     for f in _files():
         key = str(f.relative_to(ROOT.parent))
         try:
-            r = pdf.read(f, f.name)
+            with no_ocr():
+                r = pdf.read(f, f.name)
         except ReadError as exc:
             result[key] = {"error": str(exc)}
             continue

@@ -31,6 +31,19 @@ class _Seg:
     b: float          # end along the line
 
 
+_FAST_FNS: dict = {}
+
+
+def _fast_fn(raw, name: str, restype, *argtypes):
+    """A pdfium function as a plain C prototype on void pointers and ints (cheaper per call
+    than the typed binding's pointer-type checks)."""
+    fn = _FAST_FNS.get(name)
+    if fn is None:
+        addr = ctypes.cast(getattr(raw, name), ctypes.c_void_p).value
+        fn = _FAST_FNS[name] = ctypes.CFUNCTYPE(restype, *argtypes)(addr)
+    return fn
+
+
 def _collect_segments(raw, page, tf, settings: PdfSettings) -> tuple[list[_Seg], int, float, int]:
     """Axis-aligned ruling segments, image area and path count of a page's top-level objects."""
     a, b, c, d, e, f = tf
@@ -118,11 +131,20 @@ def _collect_segments(raw, page, tf, settings: PdfSettings) -> tuple[list[_Seg],
             return (m.a, m.b, m.c, m.d, m.e, m.f)
         return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
+    kinds = (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM)
+    obj_type = _fast_fn(raw, "FPDFPageObj_GetType", ctypes.c_int, ctypes.c_void_p)
+
     def walk(get_count, get_obj, owner, to_page, depth):
         nonlocal image_area, n_paths
+        # most objects of a page are text: their type through plain C prototypes, the typed
+        # binding only for the paths, images and forms looked into
+        get_obj_fast = _fast_fn(raw, get_obj.__name__, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+        owner_ptr = ctypes.cast(owner, ctypes.c_void_p)
         for k in range(get_count(owner)):
+            typ = obj_type(get_obj_fast(owner_ptr, k))
+            if typ not in kinds:
+                continue
             obj = get_obj(owner, k)
-            typ = raw.FPDFPageObj_GetType(obj)
             if typ == raw.FPDF_PAGEOBJ_PATH:
                 n_paths += 1
                 if budget[0] >= 0:

@@ -362,3 +362,29 @@ def test_full_width_quotes_stay_in_place_at_line_breaks():
     assert text.count("国家“双高计划”建设单位") == 5
     assert text.count("成立“秘书处、工作专班”等机构") == 5
     assert "“ ”" not in text and "” “" not in text
+
+
+# --------------------------------------------------------------------------- glyph pass: arrays vs loop
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIX.glob("*.pdf") if not p.name.startswith(("scan", "enc"))))
+def test_array_line_builder_matches_the_per_glyph_loop(name, monkeypatch):
+    """The glyph pass builds lines on whole arrays; the per-glyph loop it replaced (still used
+    for text ranges that do not line up with pdfium's glyph indices) is the reference: the same
+    blocks, cells, levels and page breaks on every fixture (tables, fake bold, quotes drawn
+    out of order, garbled fonts)."""
+    from consortium_review.extractors.readers import pdf_text
+
+    path = FIX / name
+
+    def blocks():
+        r = pdf_reader.read(path, name)
+        return [(b.kind, b.page, b.locator, b.level, b.section, b.text, b.cells, b.header, b.page_breaks)
+                for b in r.blocks], r.warnings
+
+    fast = blocks()
+    calls = []
+    real = pdf_text._glyph_boxes
+    monkeypatch.setattr(pdf_text, "_glyph_boxes", lambda *a, **k: (calls.append(1), real(*a, **k))[1] and None)
+    slow = blocks()
+    assert calls, "the array path was not taken"
+    assert fast == slow and fast[0]

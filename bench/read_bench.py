@@ -162,6 +162,9 @@ def _run_ours(files: list[str], trace: bool) -> dict:
     import tracemalloc
 
     from consortium_review.extractors.read import read_file
+    # the reader module is imported once per worker, like the other runners' libraries:
+    # outside the timing
+    import consortium_review.extractors.readers.pdf  # noqa: F401
 
     if trace:
         tracemalloc.start()

@@ -85,12 +85,13 @@ def _fast_box_fn(raw):
 
 
 def _glyph_boxes(raw, h, codes: str, n: int, tf, regions, tol: float, fast_box):
-    """Boxes of all glyphs of a page in top-down coordinates, as lists (x0, x1, top,
-    bottom, size, region index), or None when the page may hold over-struck glyphs (fake
-    bold) and needs the exact per-glyph de-duplication.
+    """All glyphs of a page as arrays: code point, box in top-down coordinates (x0, x1,
+    top, bottom), size, table region index (-1: body) and over-strike mask; None when
+    de-duplication is switched off (then the per-glyph loop reads the page).
 
     The arithmetic is the per-glyph loop's, in the same order on float64, so the values are
-    the same to the last bit.
+    the same to the last bit. Over-strikes (fake bold) are looked for only among glyphs with
+    an equal glyph within reach (``_overstruck``, the loop's sequential rule).
     """
     buf = np.zeros((n, 4), dtype=np.float32)     # FS_RECTF: left, top, right, bottom
     base = buf.ctypes.data
@@ -111,7 +112,7 @@ def _glyph_boxes(raw, h, codes: str, n: int, tf, regions, tol: float, fast_box):
     x0, x1 = np.minimum(x0, x1), np.maximum(x0, x1)
     top, bottom = np.minimum(top, bottom), np.maximum(top, bottom)
     size = bottom - top
-    code = np.frombuffer(codes.encode("utf-32-le"), dtype=np.uint32)
+    code = np.frombuffer(codes.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     glyph = (code != 10) & (code != 13) & (code != 0) & (code != 0xFFFE)
     real = glyph & (code != 32)
     hit = np.full(n, -1, dtype=np.int64)

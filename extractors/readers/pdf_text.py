@@ -238,9 +238,12 @@ def _build_lines(raw, h, codes: str, arrays, regions) -> tuple[list[Line], list[
     last_ev = np.maximum.accumulate(np.where(event, idx, -1))
     last_ev = np.concatenate(([-1], last_ev[:-1]))          # last event strictly before i
     brk_before = (last_ev < 0) | ev_on[np.maximum(last_ev, 0)]
-    for k in np.flatnonzero(reg & (code != 32)).tolist():
-        region_chars[int(hit[k])].append(_Char(codes[k], float(x0[k]), float(x1[k]), float(top[k]),
-                                               float(bottom[k]), float(size[k]), bool(brk_before[k])))
+    rk = np.flatnonzero(reg & (code != 32))
+    if len(rk):
+        for k, r, a, b, t, u, z, br in zip(rk.tolist(), hit[rk].tolist(), x0[rk].tolist(), x1[rk].tolist(),
+                                            top[rk].tolist(), bottom[rk].tolist(), size[rk].tolist(),
+                                            brk_before[rk].tolist()):
+            region_chars[r].append(_Char(codes[k], a, b, t, u, z, br))
     ri = np.flatnonzero(real)
     if not len(ri):
         return lines, region_chars

@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--standard", default=None, metavar="文件", help="指标体系文件（.yaml 或 .xlsx，默认 2024 年国家标准）")
     p.add_argument("--rules", default=None, metavar="文件",
                    help="建议结论规则（YAML 文件，写法见 README「建议结论规则」一节；默认：负面清单触发→不予通过，"
-                        "基础性门槛未达标或覆盖率低于 60%%→整改后复核，其余→建议通过）")
+                        "基础性门槛未达标或「须为是」答“否”→整改后复核，其余→建议通过；覆盖率只作参考）")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--single", action="store_true", help="把文件夹当作一个联合体")
     g.add_argument("--batch", action="store_true", help="把每个子文件夹当作一个联合体")

@@ -47,7 +47,9 @@ CORPORA = [
 MINIMUM = {
     "sample": {"presence_f1": 0.99, "value_acc": 0.98, "wrong_value_max": 0.01, "provenance": 0.98, "negative": 1.0, "info": 1.0},
     "heldout": {"presence_f1": 0.98, "value_acc": 0.97, "wrong_value_max": 0.01, "provenance": 0.96, "negative": 1.0, "info": 1.0},
-    "heldout2": {"presence_f1": 0.0, "value_acc": 0.0, "wrong_value_max": 1.0, "provenance": 0.0, "negative": 0.0, "info": 0.0},
+    # measured once at the end of the evidence change (2026-12-03): F1 0.914, value 0.824, wrong
+    # 0.013, provenance 0.829, negative 0.967, info 0.85 — clean and with the attachments alike
+    "heldout2": {"presence_f1": 0.90, "value_acc": 0.80, "wrong_value_max": 0.02, "provenance": 0.80, "negative": 0.95, "info": 0.8},
     "dev": {"presence_f1": 0.99, "value_acc": 0.98, "wrong_value_max": 0.01, "provenance": 0.98, "negative": 1.0, "info": 1.0},
 }
 

@@ -295,7 +295,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.print_help()
         return 2
     try:
-        if hasattr(args, "folder"):     # the commands that review materials get the run's settings
+        if hasattr(args, "folder") or hasattr(args, "workspace"):   # commands that review get the run's settings
             args.settings = settings_from_args(args)
         code = args.func(args)
         sys.stdout.flush()

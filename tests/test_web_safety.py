@@ -269,3 +269,20 @@ def test_annual_report_is_generated_from_the_page(ws, catalogue):
     page = c.get("/c/甲联合体").text
     assert name in page
     assert c.get("/c/甲联合体/files/" + name).content[:2] == b"PK"
+
+
+def test_serve_uses_the_run_s_conclusion_rules(ws, catalogue):
+    """``serve --rules`` gives the page the same rules as ``review --rules`` (one assessment)."""
+    import json
+
+    from consortium_review.generator.assess import AssessSettings
+    from consortium_review.pipeline import Settings
+    from consortium_review.web.workspace import Workspace
+
+    evidence = json.loads((ws / "output" / "甲联合体" / "evidence.json").read_text(encoding="utf-8"))
+    default = Workspace(ws, catalogue=catalogue).assessment(evidence)
+    custom = Workspace(ws, catalogue=catalogue, settings=Settings(assess=AssessSettings(
+        pass_label="同意通过", rectify_label="限期整改", reject_label="不同意"))).assessment(evidence)
+    assert default.conclusion.label in ("建议通过", "整改后复核", "不予通过")
+    assert custom.conclusion.label in ("同意通过", "限期整改", "不同意")
+    assert custom.conclusion.label != default.conclusion.label

@@ -92,8 +92,9 @@ class SecurityHeaders:
 
 
 def create_app(workspace: Path, out: Optional[Path] = None, *, catalogue=None, token: Optional[str] = None,
-               max_upload_bytes: Optional[int] = None, port: Optional[int] = None, workers: int = 2) -> Starlette:
-    ws = Workspace(workspace, out, catalogue)
+               max_upload_bytes: Optional[int] = None, port: Optional[int] = None, workers: int = 2,
+               settings=None) -> Starlette:
+    ws = Workspace(workspace, out, catalogue, settings=settings)
     if max_upload_bytes is not None:
         ws.max_upload_bytes = max_upload_bytes
     token = token or secrets.token_urlsafe(24)

@@ -129,7 +129,7 @@ class JobRunner:
         tail.start()
         try:
             res = review_batch(self.ws.root, self.ws.out, self.ws.catalogue, workers=self.workers,
-                               only=job.names, stream=_Lines(job), live=False)
+                               only=job.names, stream=_Lines(job), live=False, settings=self.ws.settings)
         finally:
             stop.set()
             tail.join(timeout=5)

@@ -29,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(args.standard)
     out = Path(args.output) if args.output else None
     app = create_app(workspace, out, catalogue=catalogue, max_upload_bytes=args.max_upload_mb * 1024 * 1024,
-                     workers=args.workers)
+                     workers=args.workers, settings=getattr(args, "settings", None))
     ws = app.state.workspace
     config = uvicorn.Config(app, host=HOST, port=args.port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
@@ -62,6 +62,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}）")
     p.add_argument("-o", "--output", default=None, help="输出文件夹（默认 工作区/output）")
     p.add_argument("--standard", default=None, help="指标体系文件（默认 2024 年国家标准）")
+    p.add_argument("--rules", default=None, metavar="文件", help="建议结论规则（YAML，与 review --rules 相同）")
     p.add_argument("--workers", type=int, default=2, help="评审用的工作进程数（默认 2）")
     p.add_argument("--max-upload-mb", type=int, default=512, help="单次上传的大小上限（MB，默认 512）")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")

@@ -101,7 +101,11 @@ class Upload:
 
 class Workspace:
     def __init__(self, root: Path, out: Optional[Path] = None, catalogue=None,
-                 max_upload_bytes: int = MAX_UPLOAD_BYTES):
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES, settings=None):
+        from consortium_review.pipeline import DEFAULT_SETTINGS
+
+        #: the run's settings (``serve --rules``): the same conclusion rules as ``review``
+        self.settings = settings or DEFAULT_SETTINGS
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.out = Path(out).resolve() if out is not None else self.root / OUTPUT_DIRNAME
@@ -180,7 +184,7 @@ class Workspace:
     def assessment(self, evidence: dict):
         from consortium_review.generator.assess import assess
 
-        return assess(evidence, self.catalogue)
+        return assess(evidence, self.catalogue, self.settings.assess)
 
     # -- decisions: written into the workbook's expert columns, atomically
     def decide(self, name: str, code: str, status: str = "", value: str = "", comment: str = "") -> None:

@@ -15,6 +15,9 @@ from consortium_review.fileio import atomic_path
 from .yoy import PointChange, format_number, is_number
 from .annual_data import (CHART_DPI, KEY_MAX, KEY_POINTS, TREND_MAX, YearData)
 from .annual_prose import (point_label, stated)
+from .charts import setup_cjk_font
+from .charts import STATUS_ORDER, CoverageRow
+from .charts import coverage_chart as _coverage
 
 
 # =========================================================================== charts
@@ -65,10 +68,9 @@ def key_chart(items: Sequence[KeyItem], path: Path, year: Optional[int], prev_ye
     """Small multiples: per indicator, last year's and this year's bar on its own scale."""
     if not items:
         return None
-    from .charts import setup_cjk_font
 
     setup_cjk_font()
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: heavy optional plotting stack
 
     cols = 4 if len(items) > 6 else 3 if len(items) > 4 else len(items)
     rows = (len(items) + cols - 1) // cols
@@ -118,10 +120,9 @@ def trend_chart(changes: dict[str, PointChange], catalogue: Catalogue, path: Pat
         items.append((f"{code} {_short(point_label(ops[code]), 14)}", float(c.percent)))
     if not items:
         return None, zero_base
-    from .charts import setup_cjk_font
 
     setup_cjk_font()
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: heavy optional plotting stack
 
     items.sort(key=lambda t: t[1])
     if len(items) > TREND_MAX:            # the largest falls and rises
@@ -152,8 +153,6 @@ def trend_chart(changes: dict[str, PointChange], catalogue: Catalogue, path: Pat
 
 
 def coverage_chart(assessment, path: Path) -> Optional[Path]:
-    from .charts import STATUS_ORDER, CoverageRow
-    from .charts import coverage_chart as _coverage
 
     rows = [CoverageRow(f"{l2.code}.{l2.name}", {s: l2.coverage.count(s) for s in STATUS_ORDER}, l2.coverage.percent)
             for l2 in assessment.level2]
@@ -161,7 +160,7 @@ def coverage_chart(assessment, path: Path) -> Optional[Path]:
 
 
 def _save(fig, path: Path, tight: bool = True) -> Path:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: heavy optional plotting stack
 
     try:
         with atomic_path(path) as tmp:

@@ -91,6 +91,7 @@ def collect_year(folder: Path, catalogue: Catalogue, out_dir: Optional[Path] = N
     The report year: ``year`` (``--year``), else the one the data sheet states, else the one
     extraction reads from the documents; its source (Chinese) is kept in ``annual``.
     """
+    # lazy: the read + extract stages (PDF/OCR readers) load only when a year is collected
     from consortium_review.evidence_json import build
     from consortium_review.extractors.read import read_folder
     from consortium_review.extractors.evidence import extract

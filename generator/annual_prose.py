@@ -9,11 +9,16 @@ import re
 from typing import Any, Optional, Sequence
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
+from consortium_review.extractors.context import split_sentences
+from consortium_review.extractors.numbers import find_quantities
 
 from . import officedoc as od
 from .yoy import NO_PREVIOUS, TO_FILL, PointChange, format_number, format_plain, is_number
 from .annual_data import (BASIC_TOPICS, CODE_SEP, GROUP_VARS, PLACEHOLDER, QUOTE_MAX, TO_FILL_MARK, YearData,
                           _MEMBERS, _NOT_PLAN, _PLAN_SECTION, _PLAN_WORDS, _PROBLEM_SECTION, _PROBLEM_WORDS)
+from .assess import format_value
+from .assess import source_of as _src
+from .datasheet import unit_label
 
 
 # =========================================================================== wording helpers
@@ -95,14 +100,12 @@ def quote(text: Any, limit: int = QUOTE_MAX) -> str:
 
 
 def source_of(ev: dict) -> str:
-    from .assess import source_of as _src
 
     return _src(ev)
 
 
 def value_text(pt: dict, op: Optional[ObservationPoint] = None) -> str:
     """A stated value as written in the report ('320万元', '是', '86人次、3600课时')."""
-    from .assess import format_value
 
     qs = pt.get("quantities") or None
     if qs and len(qs) < 2:
@@ -222,7 +225,6 @@ def topic_paragraph(lead: str, ops: Sequence[ObservationPoint], cur: YearData,
 def _doc_sentences(cur: YearData, pattern: re.Pattern, need: Optional[re.Pattern] = None,
                    limit: int = 2) -> list[tuple[str, dict]]:
     """Sentences (clauses) matching ``pattern`` in body text, with a pseudo-evidence for the source."""
-    from consortium_review.extractors.context import split_sentences
 
     out: list[tuple[str, dict]] = []
     seen = set()
@@ -487,7 +489,6 @@ def _block_at(cur: YearData, file: str, locator: str):
 def target_year(ev: dict, cur: YearData) -> Optional[int]:
     """The year a target is set for: the column header of its table cell (「2025年」), else the
     latest year its paragraph names (「到2026年，…」), else the snippet's; None when unstated."""
-    from consortium_review.extractors.numbers import find_quantities
 
     b = _block_at(cur, ev.get("file"), ev.get("locator")) if cur.documents else None
     v = ev.get("value")
@@ -602,7 +603,6 @@ def _short_source(pt: dict) -> str:
 
 
 def _unit_label(op: ObservationPoint) -> str:
-    from .datasheet import unit_label
 
     return unit_label(op)
 

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any, Optional
 
+from consortium_review import TEMPLATES_DIR
 from consortium_review.catalogue import Catalogue
 from consortium_review.fileio import atomic_path
 
@@ -19,6 +20,7 @@ from .annual_data import (AnnualError, CHART_FILES, PLACEHOLDER, TEMPLATE_NAME, 
 from .annual_prose import (basic_section, group_sections, overview_paragraphs, plan_section,
                            problems_and_measures, quote, table_rows)
 from .annual_charts import (coverage_chart, key_chart, key_items, trend_chart)
+from .assess import assess
 
 log = logging.getLogger("consortium_review.generator.annual_report")  # the facade's logger name, as before
 
@@ -50,7 +52,6 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
                   out_dir: Path, date: Optional[dt.date] = None, folder_name: str = "",
                   template=None) -> dict[str, Any]:
     """Everything the template needs (see templates/README-annual.md)."""
-    from .assess import assess
 
     names = report_names(cur, folder_name)
     changes = changes_for(catalogue, cur, prev)
@@ -105,6 +106,7 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
         p = charts.get(key)
         if not p or template is None:
             return ""
+        # lazy: docx/docxtpl are needed only when a report is rendered
         from docx.shared import Mm
         from docxtpl import InlineImage
 
@@ -148,7 +150,6 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
 
 
 def template_path(path: Optional[Path] = None) -> Path:
-    from consortium_review import TEMPLATES_DIR
 
     p = Path(path) if path else TEMPLATES_DIR / TEMPLATE_NAME
     if not p.is_file():
@@ -164,6 +165,7 @@ def render_annual(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
                   year: Optional[int] = None, date: Optional[dt.date] = None, folder_name: str = "",
                   template: Optional[Path] = None, output: Optional[Path] = None) -> Path:
     """Write the annual report .docx (atomically) and return its path."""
+    # lazy: docxtpl is needed only when a report is rendered
     from docxtpl import DocxTemplate
 
     out_dir = Path(out_dir)

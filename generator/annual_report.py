@@ -29,10 +29,11 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from consortium_review.catalogue import Catalogue
-from consortium_review.fileio import write_json_atomic
+from consortium_review.catalogue import Catalogue, load_catalogue
+from consortium_review.fileio import mark_generated, mark_output_dir, write_json_atomic
 from consortium_review.folders import material_folder
 
+from .datasheet import write_datasheet
 # the split modules' names, re-exported: this module stays the public facade
 from .annual_data import (ANNUAL_DIR, ANNUAL_JSON, AnnualError, BASIC_TOPICS, CHART_DPI, CHART_FILES,
                           CODE_SEP, GROUP_VARS, KEY_MAX, KEY_POINTS, PLACEHOLDER, QUOTE_MAX, TEMPLATE_NAME,
@@ -86,9 +87,7 @@ def annual_report(folder: Path, out_dir: Path, catalogue: Catalogue, *, year: Op
 # =========================================================================== CLI
 
 def cmd_datasheet(args: argparse.Namespace) -> int:
-    from consortium_review.catalogue import load_catalogue
 
-    from .datasheet import write_datasheet
 
     catalogue = load_catalogue(args.standard)
     out = Path(args.output)
@@ -138,8 +137,6 @@ def _carry_from_review(out_dir: Path, review_dir: Path) -> int:
 
 
 def cmd_annual(args: argparse.Namespace) -> int:
-    from consortium_review.catalogue import load_catalogue
-    from consortium_review.fileio import mark_generated, mark_output_dir
 
     folder = material_folder(args.folder)
     if folder is None:

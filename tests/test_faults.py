@@ -579,6 +579,11 @@ def test_orphans_of_a_crashed_run_are_swept(tmp_path):
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)",
                                f"-env:UserInstallation={(orphan_dir / 'profile').as_uri()}"])
     try:
+        # Popen may return before the child's exec is visible in /proc (seen under CI's
+        # sandbox); a real orphan has long since exec'd, so wait for that state first.
+        cmdline = Path(f"/proc/{orphan.pid}/cmdline")
+        _wait_for(lambda: cmdline.exists() and orphan_dir.name.encode() in cmdline.read_bytes(),
+                  limit=30, what="the orphan's command line")
         assert sweep_orphans(tmp_path) >= 2
         orphan.wait(timeout=30)
         assert orphan.returncode == -signal.SIGKILL

@@ -57,7 +57,7 @@ def clause_bounds(sentence: str, pos: int, seps: re.Pattern = _CLAUSE_SEP) -> tu
 # Plan / target language: the figure is not achieved (yet).
 TARGET = re.compile(
     r"计划|拟|预计|预期|力争|争取|目标|有望|另行(?:制定|出台|研究)|适时|将(?:达到|实现|建成|新增|超过|建设|完成|打造|开展|建立|出台|制定|培养)|"
-    r"到\s*20\d\d\s*年|至\s*20\d\d\s*年|20\d\d\s*年(?:底|末)?前|届时|预算|拟于|下一步|明年|下一年度|今后|未来三年|三年内|"
+    r"20\d\d\s*年(?:底|末)?前|届时|预算|拟于|下一步|明年|下一年度|今后|未来三年|三年内|"
     r"不少于|不低于|以上为目标|确保")
 # Completion language: the statement is an achieved fact even if a target word is near.
 ACHIEVED = re.compile(r"已|了(?![解])|实际|完成|建成|达到(?!.*目标)|累计|共计|合计|获批|入选|实现了|取得|新增|现有")
@@ -112,6 +112,27 @@ class Modality:
     @property
     def achieved(self) -> bool:
         return not (self.target or self.previous or self.other or self.delta or self.wish)
+
+
+_DEADLINE = re.compile(r"(截至|截止)?(到|至)\s*(20\d\d)\s*年")
+
+
+def deadline(text: str, report_year: int) -> bool:
+    """A 「到/至 YYYY 年」 deadline that makes a figure a target. Relative to the report year:
+    a later year always; the report year itself for 「到」 (「到2024年底建成…」 is plan
+    wording) and for a bare 「至」; never 「截至/截止 YYYY 年」 up to the report year (a status
+    date) nor the end of a past span (「2022年至2024年累计投入」) or a past year. Without a
+    known report year every such deadline counts, as before."""
+    for m in _DEADLINE.finditer(text):
+        y = int(m.group(3))
+        if not report_year or y > report_year:
+            return True
+        if y < report_year or m.group(1):
+            continue
+        span = re.search(r"20\d\d\s*年?\s*$", text[max(0, m.start() - 8):m.start()])
+        if m.group(2) == "到" or not span:
+            return True
+    return False
 
 
 def future_year(text: str, report_year: int) -> bool:
@@ -172,10 +193,13 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
     if (not share_ok and (re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before))) or re.search(r"总数为|在校生总|全校在校生|总人数|总量为|在校生规模", before):
         m.other = True
     # targets
-    if TARGET.search(clause) and not re.search(r"实际|已|超额", clause):
+    if (TARGET.search(clause) or deadline(clause, report_year)) and not re.search(r"实际|已|超额", clause):
         m.target = True
     # a target announced earlier in the sentence: 「到2026年，共建实训基地达到30个」
-    if re.search(r"到\s*20\d\d\s*年|计划|力争|争取|预计|拟|目标", sentence[:c0]) and not re.search(r"实际|已|超额|当年|本年", clause):
+    lead_in = sentence[:c0]
+    if (re.search(r"计划|力争|争取|预计|拟|目标", lead_in) or
+            any((d.group(2) == "到" or int(d.group(3)) > (report_year or 0)) and deadline(d.group(0), report_year)
+                for d in _DEADLINE.finditer(lead_in))) and not re.search(r"实际|已|超额|当年|本年", clause):
         m.target = True
     if future_year(clause, report_year) and not re.search(r"已|实际|完成", clause):
         m.target = True
@@ -203,7 +227,8 @@ def statement_modality(sentence: str, start: int, end: int, report_year: int) ->
     neg = NEGATION.search(scope)
     if neg and not DOUBLE_NEG.search(scope):
         m.negated = True
-    if (TARGET.search(clause) or future_year(clause, report_year)) and not ACHIEVED.search(clause):
+    if (TARGET.search(clause) or deadline(clause, report_year) or future_year(clause, report_year)) \
+            and not ACHIEVED.search(clause):
         m.target = True
     # 「鼓励成员企业申报专精特新」: a wish about the keyword, in its own clause before it
     if WISH.search(sentence[c0:start]):

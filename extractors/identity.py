@@ -92,12 +92,24 @@ _VERBISH = re.compile(r"安排|设立|支持|推进|推动|加强|深化|参与|
                       r"服务|对接|实施|落实|统筹|指导|各|全市|全省|其他")
 
 
+#: 「由A、B（和C）共同牵头（组建）」「A与B联合牵头」: several lead units in one enumeration; each
+#: part goes to the field its name's ending says (a school or a company).
+_JOINT_LEAD = re.compile(r"(?:由)?([^，。；：:]{8,120}?)(?:共同|联合|双)牵头")
+_ENUM_SPLIT = re.compile(r"[、，,和与及]|以及")
+
+
 def _vote_sentences(text: str, votes: dict[str, Counter[str]], weight: int = 1) -> None:
     for pattern, field, weight in SENTENCE_PATTERNS:
         for m in pattern.finditer(text):
             v = _clean(m.group(1), field)
             if v:
                 votes[field][v] += weight
+    for m in _JOINT_LEAD.finditer(text):
+        for part in _ENUM_SPLIT.split(m.group(1).split("由")[-1]):
+            for field in ("lead_school", "lead_enterprise"):
+                fm = PATTERN[field].fullmatch(_LEAD_IN.sub("", part.strip()))
+                if fm and not _VERBISH.search(fm.group(1)):
+                    votes[field][fm.group(1)] += 2
     for m in _NAME.finditer(text):
         v = _LEAD_IN.sub("", m.group(1))
         v = re.sub(r"^(?:20\d\d年(?:度)?|本|该|全|各|推动|加强|建设|关于)", "", v)

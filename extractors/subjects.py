@@ -37,17 +37,53 @@ def name_forms(name: Optional[str]) -> list[str]:
     return out
 
 
+#: Endings a short form keeps (「奇瑞集团」「湖铁职院」) and what the full name must contain for it.
+_SHORT_ENDINGS = {"集团": ("集团", "公司"), "公司": ("公司",), "职院": ("职业",), "学院": ("学院",),
+                  "大学": ("大学",)}
+_SHORT = re.compile(r"([\u4e00-\u9fff]{2,6})(" + "|".join(_SHORT_ENDINGS) + ")")
+
+
+def _subsequence(short: str, full: str) -> bool:
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def short_form_of(token_core: str, ending: str, full: str) -> bool:
+    """Whether ``token_core + ending`` is a usual short form of ``full``: the full name has the
+    ending's kind, and the core is a run of the name (「奇瑞」 in 奇瑞控股集团) or, from 3
+    characters, its characters in order (「湖铁职」 in 湖南铁道职业技术学院,
+    「轨道交通」 in 青川轨道交通装备集团)."""
+    if not any(k in full for k in _SHORT_ENDINGS[ending]):
+        return False
+    core = _SUFFIX.sub("", full)
+    return token_core in core or (len(token_core) >= 3 and _subsequence(token_core, core))
+
+
+def short_forms_in(text: str, full_names: tuple[str, ...]) -> bool:
+    """Whether ``text`` names one of ``full_names`` by a short form (see :func:`short_form_of`).
+    Every left extent of the core before an ending is tried, since the short form's start is
+    not marked."""
+    if not full_names:
+        return False
+    for m in _SHORT.finditer(text):
+        run, ending = m.group(1), m.group(2)
+        for k in range(2, len(run) + 1):
+            if any(short_form_of(run[-k:], ending, f) for f in full_names):
+                return True
+    return False
+
+
 class SubjectCheck:
     """Decides whether a text names the subject of a point."""
 
     def __init__(self, catalogue: Catalogue, info: ConsortiumInfo):
-        self._by_code: dict[str, tuple[Subject, tuple[str, ...]]] = {}
+        self._by_code: dict[str, tuple[Subject, tuple[str, ...], tuple[str, ...]]] = {}
         for p in catalogue.points:
             s = catalogue.subject_of(p)
             if s is None:
                 continue
-            forms = tuple(s.words) + tuple(name_forms(getattr(info, s.identity, None) if s.identity else None))
-            self._by_code[p.code] = (s, forms)
+            full = tuple(name_forms(getattr(info, s.identity, None) if s.identity else None))
+            self._by_code[p.code] = (s, tuple(s.words) + full, full)
 
     def subject(self, code: str) -> Optional[Subject]:
         entry = self._by_code.get(code)
@@ -58,7 +94,7 @@ class SubjectCheck:
         entry = self._by_code.get(code)
         if entry is None:
             return True
-        return any(f in text for f in entry[1])
+        return any(f in text for f in entry[1]) or short_forms_in(text, entry[2])
 
     def context(self, point: ObservationPoint, block_text: str, section: str, sent_offset: int, sentence: str) -> str:
         """The text that must name the subject: the sentence and the headings above it (the

@@ -171,3 +171,33 @@ def test_report_year_is_never_a_constant(tmp_path, catalogue):
     assert (pts["9.1.4"].status, pts["9.1.4"].value) == ("found", 350)
     pts = {p.code: p for p in extract(catalogue, docs, folder_name="x", year=2024).points}
     assert pts["9.1.4"].status == "partial"                                # --year 2024: 2025 is a target
+
+
+def test_joint_lead_units_in_one_enumeration(tmp_path, catalogue):
+    # 「由A、B共同牵头组建」: each part goes to the field its ending names; the subject before 由 does not
+    _, res = run(tmp_path, catalogue, f"{NAME}由青川职业技术学院、青川轨道交通装备集团有限公司共同牵头组建。")
+    assert (res.info.lead_school, res.info.lead_enterprise) == ("青川职业技术学院", "青川轨道交通装备集团有限公司")
+
+
+@pytest.mark.parametrize("short", ["轨道交通集团", "青川轨交集团", "青川轨道交通装备"])
+def test_lead_enterprise_named_by_a_short_form(tmp_path, catalogue, short):
+    pts, _ = run(tmp_path, catalogue, "联合体牵头企业为青川轨道交通装备集团有限公司。",
+                 f"{short}2022年至2024年在产教融合领域累计投入860万元。")
+    assert (pts["3.2.1"].status, pts["3.2.1"].value) == ("found", 860)
+
+
+def test_a_short_form_of_another_company_is_not_the_lead_enterprise(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体牵头企业为青川轨道交通装备集团有限公司。",
+                 "云岭化工集团2022年至2024年在产教融合领域累计投入860万元。")
+    assert pts["3.2.1"].status == "missing"
+
+
+@pytest.mark.parametrize("sentence,want", [
+    ("2022年至2024年，联合体累计共建实训基地9个。", ("found", 9)),        # a past span ending in the report year
+    ("截至2024年底，联合体共建实训基地9个。", ("found", 9)),              # a status date
+    ("到2024年底，联合体共建实训基地9个。", ("partial", None)),           # plan wording for the report year
+    ("至2026年，联合体共建实训基地9个。", ("partial", None)),             # a later deadline
+])
+def test_deadlines_are_read_against_the_report_year(tmp_path, catalogue, sentence, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert (pts["8.5.1"].status, pts["8.5.1"].value) == want

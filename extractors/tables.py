@@ -15,7 +15,10 @@ from consortium_review.models import Block
 from consortium_review.extractors.numbers import unit_in_header
 
 CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}\.\d{1,2})(?!\.\d)")
-VALUE_HEADER = re.compile(r"完成情况|完成值|完成数|实际|数值|数量|本年度|年度值|当年|结果|情况|金额|值$|指标值|现状|自评|达成")
+VALUE_HEADER = re.compile(r"完成情况|完成值|完成数|实际|数值|数量|本年度|年度值|当年|结果|情况|金额|值$|指标值|现状|自评|达成|"
+                          r"当前|目前|已完成|已建成|已达到|截至|截止")
+#: A baseline column: the state before the plan or last year (「基期值」「建设前」「上年度」「现有基础」)
+PREVIOUS_HEADER = re.compile(r"基期|基准|基数|基础值|现有基础|建设前|起始|上年|去年|上一年|上期")
 SKIP_HEADER = re.compile(r"序号|编号|备注|说明|佐证|附件|材料|证明|来源|依据|页码|责任|牵头|部门|单位名称")
 TARGET_HEADER = re.compile(r"目标|计划|规划|预期|预计")
 UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
@@ -103,6 +106,8 @@ def _classify(header: list[str], report_year: int) -> list[Column]:
             kind = "skip"
         elif TARGET_HEADER.search(h):
             kind = "target"
+        elif PREVIOUS_HEADER.search(h):
+            kind = "previous"
         elif year and not VALUE_HEADER.search(h.replace(year.group(0), "")):
             y = int(year.group(1))
             kind = "value" if y == report_year else ("target" if y > report_year else "previous")

@@ -201,3 +201,25 @@ def test_a_short_form_of_another_company_is_not_the_lead_enterprise(tmp_path, ca
 def test_deadlines_are_read_against_the_report_year(tmp_path, catalogue, sentence, want):
     pts, _ = run(tmp_path, catalogue, sentence)
     assert (pts["8.5.1"].status, pts["8.5.1"].value) == want
+
+
+@pytest.mark.parametrize("header,want", [
+    (["指标", "基期值", "现状值", "目标值"], (5, 260)),             # baseline is not this year's figure
+    (["指标", "建设前", "当前", "2026年目标"], (5, 260)),
+    (["指标", "已完成", "规划目标", "备注"], (3, 120)),
+    (["指标", "2023年", "2024年", "2026年"], (5, 260)),             # columns by year, against the report year
+    (["指标", "2023年底", "截至2024年底", "2026年底"], (5, 260)),
+])
+def test_plan_table_columns_achieved_baseline_target(tmp_path, catalogue, header, want):
+    folder = tmp_path / NAME
+    folder.mkdir()
+    d = docx.Document()
+    d.add_paragraph(f"{NAME}建设方案（2024—2026年）")
+    t = d.add_table(rows=3, cols=4)
+    for r, row in enumerate([header, ["共建实训基地（个）", "3", "5", "8"], ["订单班学生（人）", "120", "260", "400"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    d.save(folder / "建设方案.docx")
+    pts = {p.code: p for p in extract(catalogue, read_folder(folder), folder_name=NAME, year=2024).points}
+    assert (pts["8.5.1"].value, pts["9.1.4"].value) == want
+    assert pts["8.5.1"].status == "found"

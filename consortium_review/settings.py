@@ -48,6 +48,10 @@ class ExtractSettings:
     keyword_window: int = 60            # chars: the parts of an 「A&B」 keyword lie at most this far apart
     synonym_variants: int = 24          # spellings of one keyword under the synonym groups, at most
     synonym_variants_per_part: int = 6  # spellings of one keyword part, at most
+    #: modifiers that may sit inside a two-word keyword part of 2+2 characters without changing
+    #: what it names (「日常运行经费」 is 日常经费, 「专项建设资金」 专项资金); each word is from
+    #: the standard's own text (tests/test_catalogue_sources.py checks it)
+    compound_infixes: tuple[str, ...] = ("运行", "工作", "建设", "教学", "管理")
     # -- table row labels -> points (matching.py)
     label_keyword_score: float = 0.85   # the label holds keywords of exactly one point
     label_keywords_score: float = 0.75  # keywords of several points: the closest name wins

@@ -74,8 +74,9 @@ class Matcher:
                 parts = tuple(part.strip() for part in kw.split("&") if part.strip())
                 for variant in expand_synonyms(parts, self.synonyms, settings.synonym_variants,
                                                settings.synonym_variants_per_part):
-                    if variant not in kws:
-                        kws.append(variant)
+                    for v in (variant, *infixed(variant, settings.compound_infixes)):
+                        if v not in kws:
+                            kws.append(v)
             self.rules.append((p.code, tuple(kws), tuple(p.exclude)))
         # index every keyword part by its first two characters: a sentence only needs checking
         # against the parts whose leading bigram it contains (a cheap Aho-Corasick stand-in)
@@ -145,6 +146,22 @@ class Matcher:
 
 UNIT_WORDS = {"万元", "元", "亿元", "个", "门", "本", "项", "次", "份", "人", "名", "人次", "人月", "人日", "课时",
               "小时", "%", "％", "家", "件", "篇", "期", "场"}
+
+
+_CJK4 = re.compile(r"[\u4e00-\u9fff]{4}")
+
+
+def infixed(parts: tuple[str, ...], infixes: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Spellings of a keyword with one modifier inside one 2+2-character part
+    (日常经费 → 日常运行经费); a part that already holds the modifier is left alone."""
+    out: list[tuple[str, ...]] = []
+    for i, part in enumerate(parts):
+        if not _CJK4.fullmatch(part):
+            continue
+        for word in infixes:
+            if word not in part:
+                out.append(parts[:i] + (part[:2] + word + part[2:],) + parts[i + 1:])
+    return out
 
 
 def expand_synonyms(parts: tuple[str, ...], groups: list[tuple[str, ...]], limit: int = EXTRACT.synonym_variants,

@@ -111,3 +111,11 @@ def test_the_check_catches_an_invented_keyword_exclude_and_synonym(tmp_path: Pat
     # a glossary entry quoting a real text makes the word sourced
     quote = {"quote": "……云溪示范投入、云溪排除词与云溪纳入……"}
     assert unsourced(load_catalogue(changed), standard_text, glossary + [quote]) == []
+
+
+def test_compound_infixes_are_the_standard_s_words():
+    """The modifiers matching allows inside a 2+2 keyword part (ExtractSettings.compound_infixes)
+    are words of the standard, like every other catalogue word."""
+    from consortium_review.settings import EXTRACT
+    source = norm(SOURCE_TEXT.read_text(encoding="utf-8"))
+    assert EXTRACT.compound_infixes and all(norm(w) in source for w in EXTRACT.compound_infixes)

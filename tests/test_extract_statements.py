@@ -223,3 +223,9 @@ def test_plan_table_columns_achieved_baseline_target(tmp_path, catalogue, header
     pts = {p.code: p for p in extract(catalogue, read_folder(folder), folder_name=NAME, year=2024).points}
     assert (pts["8.5.1"].value, pts["9.1.4"].value) == want
     assert pts["8.5.1"].status == "found"
+
+
+def test_a_modifier_inside_a_two_word_keyword(tmp_path, catalogue):
+    # 专项资金 said as 专项建设资金: the keyword still holds, the figure is the point's
+    pts, _ = run(tmp_path, catalogue, "市级专项建设资金已全部到位，共1200万元。")
+    assert (pts["6.1.2"].status, pts["6.1.2"].value) == ("found", 1200)

@@ -345,18 +345,32 @@ def table_candidates(matcher: Matcher, catalogue: Catalogue, table: TableView, r
         p = matcher.points[point_code]
         snippet = _snippet(" | ".join(c for c in row.cells if c))
         target_table = table.is_target
+        achieved: Optional[Candidate] = None
         for col, cell in table.value_cells(row, report_year):
             kind = "target" if (target_table or col.kind == "target") else ("previous" if col.kind == "previous" else "achieved")
             cand = _cell_candidate(p, cell, col.unit or table.unit_of(row), label, row, snippet, kind, conf, source,
                                    matcher.settings)
-            if cand is not None:
+            if cand is None:
+                continue
+            if kind != "achieved":
                 out.append(cand)
-                if kind == "achieved":
+            elif achieved is None:
+                achieved = cand
+                out.append(cand)
+                if p.type != "multi":
                     break
+            else:
+                # a several-unit point over several columns (「人次」「课时」): one candidate, each
+                # figure under its own column's unit
+                have = {u for _, u in achieved.quantities}
+                achieved.quantities += [(v, u) for v, u in cand.quantities if u not in have]
     return out
 
 
 _EMPTY_CELL = re.compile(r"^\s*(?:[/／\\—\-–_]+|无数据|待统计|待填报|待核实|暂无数据|不适用|N/?A|—+)?\s*$", re.I)
+
+
+_PAIRED = re.compile(r"\s*[/／、]\s*")
 
 
 def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], label: str, row: Block,
@@ -381,6 +395,12 @@ def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], la
     units = _numeric_units(p)
     if not units:
         return None
+    if unit_hint and p.type == "multi" and _PAIRED.search(unit_hint):
+        # 「46/690」 under 「人次/课时」: each figure with the unit in its place
+        figures, names = _PAIRED.split(cell), _PAIRED.split(unit_hint)
+        if len(figures) == len(names) > 1:
+            cell = "、".join(f"{f.strip()}{n.strip()}" for f, n in zip(figures, names))
+            unit_hint = None
     qs = [q for q in find_quantities(cell) if not q.is_year]
     default = unit_hint or unit_in_header(label)
     if default and default[0] in "万亿" and default not in ("万元", "亿元") and len(default) > 1:

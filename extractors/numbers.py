@@ -245,6 +245,9 @@ def unit_in_header(header: str) -> Optional[str]:
     m = re.search(r"单位[：:]\s*(\S{1,6})", header)
     if m:
         cands.append(m.group(1).rstrip("）)"))
+    # a header that is a unit word, perhaps with 数/数量/总数 (「人次」「课时数」「人次数」)
+    bare = re.sub(r"(?:总?数量?|合计|总计|小计)$", "", header.strip())
+    cands.append(bare)
     for c in cands:
         c = c.replace("％", "%")
         if c in COMPATIBLE or c in RAW_UNITS:

@@ -92,6 +92,12 @@ class TableView:
                 yield col, row.cells[col.index] or ""
 
 
+def _unit_only(header: str) -> bool:
+    """A header that is nothing but a unit word (「人次」「课时数」「金额合计」 is not)."""
+    core = re.sub(r"(?:总?数量?|合计|总计|小计)$", "", header.strip())
+    return bool(core) and unit_in_header(core) == core.replace("％", "%")
+
+
 def _classify(header: list[str], report_year: int) -> list[Column]:
     cols = []
     for i, h in enumerate(header):
@@ -111,8 +117,8 @@ def _classify(header: list[str], report_year: int) -> list[Column]:
         elif year and not VALUE_HEADER.search(h.replace(year.group(0), "")):
             y = int(year.group(1))
             kind = "value" if y == report_year else ("target" if y > report_year else "previous")
-        elif VALUE_HEADER.search(h):
-            kind = "value"
+        elif VALUE_HEADER.search(h) or (unit and _unit_only(h)):
+            kind = "value"          # a header that is just a unit 「人次」「课时数」 heads figures
         elif LABEL_HEADER.search(h):
             kind = "label"
         else:

@@ -229,3 +229,22 @@ def test_a_modifier_inside_a_two_word_keyword(tmp_path, catalogue):
     # 专项资金 said as 专项建设资金: the keyword still holds, the figure is the point's
     pts, _ = run(tmp_path, catalogue, "市级专项建设资金已全部到位，共1200万元。")
     assert (pts["6.1.2"].status, pts["6.1.2"].value) == ("found", 1200)
+
+
+@pytest.mark.parametrize("rows", [
+    [["项目", "人次", "课时"], ["校际兼职教师", 46, 690]],                    # a column per unit
+    [["项目", "数量（人次）", "课时数"], ["校际兼职教师", 46, 690]],
+    [["项目", "数值", "单位"], ["校际兼职教师", "46/690", "人次/课时"]],       # paired in one cell
+    [["项目", "完成情况"], ["校际兼职教师", "46人次、690课时"]],
+])
+def test_a_two_unit_point_from_one_spreadsheet_row(tmp_path, catalogue, rows):
+    from openpyxl import Workbook
+    folder = tmp_path / NAME
+    folder.mkdir()
+    wb = Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.save(folder / "2024年度数据表.xlsx")
+    p = {p.code: p for p in extract(catalogue, read_folder(folder), folder_name=NAME, year=2024).points}["8.4.2"]
+    assert p.status == "found"
+    assert sorted((q["value"], q["unit"]) for q in p.quantities) == [(46, "人次"), (690, "课时")]

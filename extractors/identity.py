@@ -8,13 +8,15 @@ from collections import Counter
 from typing import Optional
 
 from consortium_review.catalogue import Catalogue, RosterEntry
+from consortium_review.extractors.subjects import short_form_of
 from consortium_review.models import ConsortiumInfo, Document
 
 _NAME = re.compile(r"([\u4e00-\u9fff（）()·]{2,40}?(?:市域)?产教联合体)")
 _PARK = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?(?:开发区|高新区|产业园区|产业园|园区|新区|试验区|示范区|基地|工业园|经济区|自贸区|发展区|科学城))")
 _SCHOOL = re.compile(r"([\u4e00-\u9fff（）()]{2,30}?(?:职业技术大学|职业技术学院|职业学院|职业大学|高等专科学校|技师学院|大学|学院|学校))")
 _COMPANY = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?(?:集团股份有限公司|集团有限责任公司|集团有限公司|股份有限公司|有限责任公司|有限公司|集团公司|集团))")
-_LEAD_IN = re.compile(r"^(?:由|依托|联合|会同|以|在|和|与|及|、|，|组建|牵头)+")
+# words that run into a name found by its ending (「成员单位包括X有限公司」)
+_LEAD_IN = re.compile(r"^(?:由|依托|联合|会同|以|在|和|与|及|、|，|组建|牵头|成员单位|成员企业|成员|包括|包含|涵盖|其中|例如)+")
 KEYS = {
     "name": re.compile(r"^(?:联合体)?名称$|联合体名称"),
     "park": re.compile(r"依托园区|所在园区|依托的?产业园区|园区名称"),
@@ -63,6 +65,9 @@ def find_identity(catalogue: Catalogue, documents: list[Document]) -> Consortium
     for field in KEYS:
         if votes[field]:
             info.__setattr__(field, _choose(votes[field]))
+    # a short form named as the lead (「丰禾集团牵头」) is the full name the documents also give
+    if info.lead_enterprise and not _COMPANY_FULL.search(info.lead_enterprise):
+        info.lead_enterprise = _expand(info.lead_enterprise, _COMPANY, texts) or info.lead_enterprise
     entry = match_roster(catalogue, info, "\n".join(texts))
     if entry is not None:
         info.name = entry.name
@@ -79,12 +84,18 @@ SENTENCE_PATTERNS = [
     (re.compile(r"由([^，。；]{4,30}?(?:学院|大学|学校))(?:牵头|领衔|作为牵头)"), "lead_school", 2),
     (re.compile(r"([^，。；、]{4,30}?(?:学院|大学|学校))(?:作为|担任|是)(?:联合体)?牵头(?:学校|院校|单位)"), "lead_school", 3),
     (re.compile(r"牵头企业(?:为|是|：|:|——|—|－)?([^，。；、]{4,40})"), "lead_enterprise", 3),
-    (re.compile(r"由([^，。；]{4,40}?(?:公司|集团))(?:牵头|领衔|作为牵头)"), "lead_enterprise", 2),
-    (re.compile(r"([^，。；、]{4,40}?(?:公司|集团))(?:作为|担任|是)(?:联合体)?牵头(?:企业|单位)"), "lead_enterprise", 3),
+    (re.compile(r"由([^，。；]{2,40}?(?:公司|集团))(?:牵头|领衔|作为牵头)"), "lead_enterprise", 2),
+    (re.compile(r"([^，。；、]{2,40}?(?:公司|集团))(?:作为|担任|是)(?:联合体)?(?:的)?牵头(?:企业|单位)"), "lead_enterprise", 3),
+    # 「以X为牵头学校，以Y为牵头企业」
+    (re.compile(r"以([^，。；、]{4,30}?(?:学院|大学|学校))为(?:联合体)?牵头(?:学校|院校|单位)"), "lead_school", 3),
+    (re.compile(r"以([^，。；、]{2,40}?(?:公司|集团))为(?:联合体)?牵头(?:企业|单位)"), "lead_enterprise", 3),
+    # 「X是联合体的依托园区」「依托的园区为X」
+    (re.compile(r"([^，。；、]{2,40}?)(?:是|为|作为)(?:联合体)?(?:的)?依托(?:产业)?园区"), "park", 3),
+    (re.compile(r"依托的?(?:产业)?园区(?:为|是|：|:)([^，。；、]{2,40})"), "park", 3),
     # 「联合体牵头单位——X」: a school or a company by its name's ending
     (re.compile(r"牵头单位(?:为|是|：|:|——|—|－)+([^，。；、]{4,40})"), "lead_school", 2),
     (re.compile(r"牵头单位(?:为|是|：|:|——|—|－)+([^，。；、]{4,40})"), "lead_enterprise", 2),
-    (re.compile(r"(?:依托|位于|所在园区为|依托园区为)([^，。；、]{4,40})"), "park", 2),
+    (re.compile(r"(?:依托|位于|所在园区为|依托园区为)(?!的)([^，。；、]{4,40})"), "park", 2),
 ]
 
 
@@ -116,6 +127,19 @@ def _vote_sentences(text: str, votes: dict[str, Counter[str]], weight: int = 1) 
         # a phrase with a verb in it is a sentence fragment, not a name (「市级财政安排市域产教联合体」)
         if len(v) >= 6 and not re.match(r"^(?:市域|国家|本)产教联合体", v) and not _VERBISH.search(v):
             votes["name"][v] += weight
+
+
+_COMPANY_FULL = re.compile(r"(?:有限公司|有限责任公司|股份公司|集团公司)$")
+
+
+def _expand(short: str, pattern: re.Pattern, texts: list[str]) -> Optional[str]:
+    """The full name in ``texts`` of which ``short`` is a usual short form, when exactly one."""
+    m = re.fullmatch(r"(.+?)(集团|公司)", short)
+    if not m:
+        return None
+    fulls = {_LEAD_IN.sub("", f.group(1)) for t in texts for f in pattern.finditer(t)}
+    fulls = {f for f in fulls if f != short and _COMPANY_FULL.search(f) and short_form_of(m.group(1), m.group(2), f)}
+    return fulls.pop() if len(fulls) == 1 else None
 
 
 def _choose(c: Counter[str]) -> str:

@@ -248,3 +248,27 @@ def test_a_two_unit_point_from_one_spreadsheet_row(tmp_path, catalogue, rows):
     p = {p.code: p for p in extract(catalogue, read_folder(folder), folder_name=NAME, year=2024).points}["8.4.2"]
     assert p.status == "found"
     assert sorted((q["value"], q["unit"]) for q in p.quantities) == [(46, "人次"), (690, "课时")]
+
+
+@pytest.mark.parametrize("sentences,want", [
+    # 「以X为牵头学校，以Y为牵头企业」
+    (["联合体以青川职业技术学院为牵头学校，以青川装备集团有限公司为牵头企业组建。"],
+     ("青川职业技术学院", "青川装备集团有限公司", "")),
+    # a short form named as the lead is the full name the same documents give elsewhere
+    (["成员单位包括青川丰禾农业集团有限公司等32家企业。", "联合体由丰禾集团牵头，青川职业技术学院共同组建。"],
+     ("", "青川丰禾农业集团有限公司", "")),
+    # the park named as 依托园区 in either order
+    (["青川经济技术开发区是联合体的依托园区。"], ("", "", "青川经济技术开发区")),
+    (["联合体依托的园区为青川经济技术开发区，园区内企业120家。"], ("", "", "青川经济技术开发区")),
+])
+def test_identity_in_other_sentence_orders(tmp_path, catalogue, sentences, want):
+    _, res = run(tmp_path, catalogue, *sentences)
+    info = res.info
+    got = (info.lead_school or "", info.lead_enterprise or "", info.park or "")
+    assert tuple(g if w else "" for g, w in zip(got, want)) == want
+
+
+def test_a_short_form_is_not_expanded_to_one_of_two_companies(tmp_path, catalogue):
+    _, res = run(tmp_path, catalogue, "成员有青川丰禾农业集团有限公司、青川丰禾食品集团有限公司。",
+                 "联合体由丰禾集团牵头组建。")
+    assert res.info.lead_enterprise == "丰禾集团"

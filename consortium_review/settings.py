@@ -63,6 +63,7 @@ class ExtractSettings:
     before_max_gap: int = 12            # chars: a figure before its keyword, at most this far
     before_penalty: int = 6             # a figure before its keyword (「126家企业参加」)
     inside_penalty: int = 4             # a figure inside an 「A&B」 phrase (「企业126家参加对接」)
+    part_figure_gap: int = 4            # chars: a figure after an earlier part of an 「A&B」 hit, at most this far
     weak_unit_penalty: int = 10         # a weak unit match (bare 「个」 for 「家」 …)
     penalty_cap: int = 40               # penalties above this cost no more
     # -- candidate scores (evidence.py)

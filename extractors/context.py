@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 _SENT_END = re.compile(r"(?<=[。！？；;!?])|\n")
 _CLAUSE_SEP = re.compile(r"[，：:、]|,(?!\d{3})|(?<=[^\d])\.(?=\D)")
@@ -88,6 +89,17 @@ def mask_titles(text: str) -> str:
     return _TITLE.sub(lambda m: m.group(0)[0] + "＊" * (len(m.group(0)) - 2) + m.group(0)[-1], text)
 
 
+# 「入选全省典型案例」「获评全国先进」「居全省第3位」: the scope word qualifies a list, an award or a
+# ranking the subject entered, it does not make the province the subject of the figure
+_SCOPE_QUALIFIER = re.compile(r"(?<=入选|获评|评为|列为|列入|荣获|获得|认定|跻身|位居|位列|纳入)(?:为)?(全国|全省|省内|全市|全区)|"
+                              r"(?<=[获居])(全国|全省|省内|全市|全区)")
+
+
+def mask_scope_qualifiers(text: str) -> str:
+    """Scope words after a selection or ranking verb replaced by ＃ of the same length."""
+    return _SCOPE_QUALIFIER.sub(lambda m: "＃" * len(m.group(0)), text)
+
+
 def sentence_kind(sentence: str) -> str:
     """``question`` | ``requirement`` | ``hypothetical`` | ``statement`` for a whole sentence."""
     s = mask_titles(sentence)
@@ -146,11 +158,14 @@ def future_year(text: str, report_year: int) -> bool:
     return False
 
 
-def number_modality(sentence: str, start: int, end: int, report_year: int, share_ok: bool = False) -> Modality:
+def number_modality(sentence: str, start: int, end: int, report_year: int, share_ok: bool = False,
+                    keyword_at: Optional[int] = None) -> Modality:
     """Meaning of the figure at sentence[start:end].
 
     ``share_ok``: a ratio introduced by 「其中」 is still the point's own figure (「其中用于技能
-    人才培训的比例为65%」), whereas a count after 「其中」 is a part of a total.
+    人才培训的比例为65%」), whereas a count after 「其中」 is a part of a total — unless the
+    point's keyword (at ``keyword_at``) names that part in the same clause: in 「开发课程38门，其中
+    2门入选国家级课程」 the 2 is the count of 入选国家级课程.
     """
     c0, c1 = clause_bounds(sentence, start)
     clause = sentence[c0:c1]
@@ -186,11 +201,17 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
     if re.search(r"(?:增长|增加|提高|提升|上升|下降|减少|增幅|增速)(?:了)?(?:约|近|超过)?\s*$", before) or after.startswith("个百分点"):
         m.delta = True
     # other entities' figures and reference values
-    if re.search(r"全省|全国|省内|国家规定|规定的|标准的|要求的|全区|行业平均|平均水平", before) or \
-            re.search(r"全国|全省|省内|全行业", sentence[c0:start]) or \
+    scoped = mask_scope_qualifiers(sentence)
+    if re.search(r"全省|全国|省内|国家规定|规定的|标准的|要求的|全区|行业平均|平均水平", scoped[max(c0, start - 12):start]) or \
+            re.search(r"全国|全省|省内|全行业", scoped[c0:start]) or \
             re.search(r"下限|上限|的标准|的要求", after):
         m.other = True
-    if (not share_ok and (re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before))) or re.search(r"总数为|在校生总|全校在校生|总人数|总量为|在校生规模", before):
+    # the keyword defines the part: 「其中2门入选国家级课程」, 「其中入选国家级课程2门」 — not
+    # 「其中牵头企业接收订单班学生320人」, where the part is another subject's
+    own_part = keyword_at is not None and c0 <= keyword_at < c1 and (
+        re.search(r"其中[^，。；]{0,3}$", sentence[c0:start]) and start < keyword_at or
+        re.search(r"其中\s*$", sentence[c0:keyword_at]) is not None)
+    if (not share_ok and not own_part and (re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before))) or re.search(r"总数为|在校生总|全校在校生|总人数|总量为|在校生规模", before):
         m.other = True
     # targets
     if (TARGET.search(clause) or deadline(clause, report_year)) and not re.search(r"实际|已|超额", clause):

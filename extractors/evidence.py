@@ -19,7 +19,8 @@ from typing import Any, Optional
 from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.models import Block, ConsortiumInfo, Document, Evidence, NegativeResult, PointResult
 from consortium_review.settings import EXTRACT, ExtractSettings
-from consortium_review.extractors.context import (Modality, clause_bounds, mask_titles, number_modality, sentence_kind,
+from consortium_review.extractors.context import (NEGATION, Modality, clause_bounds, mask_scope_qualifiers, mask_titles,
+                                                  number_modality, sentence_kind,
                                                   split_sentences, statement_modality)
 from consortium_review.extractors.identity import find_identity, park_level
 from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label
@@ -204,12 +205,15 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         continue
                     if is_weak(unit, q.unit):
                         pen += settings.weak_unit_penalty
-                    if best is None or pen < best[0]:
+                    # at equal distance the longer phrase ending there is the more specific
+                    # (「就业岗位2100个」 belongs to 就业岗位, not to the 岗位 of 「走访企业&岗位」)
+                    if best is None or (pen, -h.anchor_len) < (best[0], -best[1].anchor_len):
                         best = (pen, h, unit, v)
             if best is not None:
                 pen, h, unit, v = best
                 by_hit[h].append((q, unit, v, pen))
                 used.add(qi)
+        _figures_after_parts(matcher, sent, hits, quantities, used, by_hit)
         for h in hits:
             p = matcher.points[h.code]
             snippet = _snippet(sent, h.start)
@@ -241,7 +245,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                                          offset=offset + qs[first][1].start))
                     continue
                 for q, unit, v, pen in figs:
-                    m = number_modality(sent, q.start, q.end, report_year, share_ok=unit == "%")
+                    m = number_modality(sent, q.start, q.end, report_year, share_ok=unit == "%", keyword_at=h.start)
                     if _wider_subject(masked, h, q):
                         m.other = True
                     kind = _kind(m)
@@ -286,6 +290,40 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
     return out
 
 
+def _figures_after_parts(matcher: Matcher, sent: str, hits: list[Hit], quantities: list[Quantity], used: set[int],
+                         by_hit: dict[Hit, list[tuple[Quantity, str, Decimal, float]]]) -> None:
+    """A figure right after an earlier part of an 「A&B」 hit that has no figure of its own:
+    「走访企业126家，开拓就业岗位…」, 「安排专项资金500万元，已全部拨付到位」. Only a figure no
+    other hit took, and not when the anchor's clause denies (「…尚未拨付到位」)."""
+    settings = matcher.settings
+    for h in hits:
+        p = matcher.points[h.code]
+        if not p.is_numeric or not h.part_ends or any(by_hit.get(o) for o in hits if o.code == h.code):
+            continue
+        c0, c1 = clause_bounds(sent, max(0, h.anchor - 1))
+        if NEGATION.search(sent[c0:c1]):
+            continue
+        best = None
+        for qi, q in enumerate(quantities):
+            if qi in used or not (h.start <= q.start < h.anchor):
+                continue
+            for end in h.part_ends:
+                gap = sent[end:q.start]
+                if end > q.start or len(gap) > settings.part_figure_gap or re.search(r"[，,。；;：:、]", gap):
+                    continue
+                for unit in _numeric_units(p):
+                    v = to_unit(q, unit)
+                    if v is None:
+                        continue
+                    pen = len(gap) + settings.inside_penalty + (settings.weak_unit_penalty if is_weak(unit, q.unit) else 0)
+                    if best is None or pen < best[0]:
+                        best = (pen, qi, q, unit, v)
+        if best is not None:
+            pen, qi, q, unit, v = best
+            by_hit[h].append((q, unit, v, pen))
+            used.add(qi)
+
+
 def _wider_subject(masked: str, h: Hit, q: Quantity) -> bool:
     """The figure's clause makes the city/province/country its subject (outside the keyword)."""
     c0, _ = clause_bounds(masked, q.start)
@@ -295,7 +333,7 @@ def _wider_subject(masked: str, h: Hit, q: Quantity) -> bool:
         a, b = h.start - lo, h.end - lo
         if 0 <= a < len(text):
             text = text[:a] + "＃" * (min(b, len(text)) - a) + text[min(b, len(text)):]
-    return bool(WIDER_SUBJECT.search(text))
+    return bool(WIDER_SUBJECT.search(mask_scope_qualifiers(text)))
 
 
 def _mention(p: ObservationPoint, h: Hit, sent: str, masked: str, quantities: list[Quantity], report_year: int,

@@ -54,6 +54,8 @@ class Hit:
     end: int
     anchor: int         # where figures are expected to follow (end of the last part)
     keyword: str
+    anchor_len: int = 0               # length of the part ending at ``anchor`` (specificity)
+    part_ends: tuple[int, ...] = ()   # ends of the other non-unit parts of an 「A&B」 hit
 
 
 def _norm(s: str) -> str:
@@ -119,7 +121,7 @@ class Matcher:
             kw = parts[0]
             res, i = [], sentence.find(kw)
             while i >= 0:
-                res.append(Hit(code, i, i + len(kw), i + len(kw), kw))
+                res.append(Hit(code, i, i + len(kw), i + len(kw), kw, len(kw)))
                 i = sentence.find(kw, i + 1)
             return res
         # all parts: the tightest window holding one occurrence of each part;
@@ -139,8 +141,9 @@ class Matcher:
             if seps and re.match(r"\s*其中", sentence[seps[0].end():]):
                 continue                # 「其中…」 opens a statement about a part, not the subject
             words = [(i, p) for i, p in positions if p not in UNIT_WORDS] or list(positions)
-            anchor = max(i + len(p) for i, p in words)
-            out.append(Hit(code, start, end, anchor, "&".join(parts)))
+            anchor, anchor_len = max((i + len(p), len(p)) for i, p in words)
+            ends = tuple(sorted({i + len(p) for i, p in words} - {anchor}))
+            out.append(Hit(code, start, end, anchor, "&".join(parts), anchor_len, ends))
         return out
 
 

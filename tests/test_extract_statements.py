@@ -272,3 +272,46 @@ def test_a_short_form_is_not_expanded_to_one_of_two_companies(tmp_path, catalogu
     _, res = run(tmp_path, catalogue, "成员有青川丰禾农业集团有限公司、青川丰禾食品集团有限公司。",
                  "联合体由丰禾集团牵头组建。")
     assert res.info.lead_enterprise == "丰禾集团"
+
+
+def _value(p):
+    return (p.status, float(p.value) if p.value is not None else None, p.unit)
+
+
+def test_a_figure_after_the_first_part_of_a_two_part_keyword(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "书记、校长带队走访企业126家，开拓就业岗位2100余个。",
+                 "市财政安排联合体建设专项资金500万元，已全部拨付到位。")
+    assert _value(pts["11.2.2"]) == ("found", 126.0, "个")      # 126家 after 走访企业
+    assert _value(pts["11.1.4"]) == ("found", 2100.0, "个")     # 2100 goes to the longer 就业岗位
+    assert _value(pts["6.1.2"]) == ("found", 500.0, "万元")
+
+
+@pytest.mark.parametrize("sentence,want", [
+    ("安排专项资金500万元，实际到位300万元。", 300.0),    # the figure after the anchor wins
+    ("市财政安排专项资金500万元，目前尚未拨付到位。", None),  # a denied anchor takes no figure
+])
+def test_a_figure_after_a_part_is_only_a_fallback(tmp_path, catalogue, sentence, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    p = pts["6.1.2"]
+    assert (float(p.value) if p.status == "found" else None) == want
+
+
+@pytest.mark.parametrize("sentence,code,want", [
+    ("联合开发课程38门，其中2门入选国家级一流课程。", "8.2.3", 2.0),
+    ("联合开发课程38门，其中入选国家级课程2门。", "8.2.3", 2.0),
+    ("共建实训基地17个，其中国家级实训基地3个。", "8.5.1", 17.0),        # 3 is a part of 17
+    ("订单培养学生500人，其中牵头企业接收订单班学生320人。", "9.1.4", 500.0),
+])
+def test_qizhong_part_defined_by_the_keyword_is_the_points_own(tmp_path, catalogue, sentence, code, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert _value(pts[code])[:2] == ("found", want)
+
+
+@pytest.mark.parametrize("sentence,want", [
+    ("入选全省产教融合典型案例3个。", ("found", 3.0)),
+    ("全省共有产教融合典型案例30个。", None),
+])
+def test_scope_word_after_a_selection_verb_is_not_a_wider_subject(tmp_path, catalogue, sentence, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    p = pts["13.1.2"]
+    assert (_value(p)[:2] if p.status == "found" else None) == want

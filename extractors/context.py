@@ -42,6 +42,7 @@ def _reoffset(text: str, parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 _PREDICATE_SEP = re.compile(r"[，：:]|,(?!\d{3})")
+PREDICATE_SEP = _PREDICATE_SEP       # clauses that keep an enumeration 「A、B和C」 together
 
 
 def clause_bounds(sentence: str, pos: int, seps: re.Pattern = _CLAUSE_SEP) -> tuple[int, int]:
@@ -76,7 +77,9 @@ QUESTION = re.compile(r"是否|有无|能否|是不是")
 ANSWERED_QUESTION = re.compile(r"[：:]\s*(?:是|否|已|未|有|无)(?:[，。；\s]|$)")
 REQUIREMENT = re.compile(
     r"必须|须(?!知)|应当|(?<![供响适对相反效回呼感理])应(?=[^，。；]{0,4}(?:达到|不低于|不少于|高于|建立|出台|落实|设立|安排|纳入|覆盖|满足|具备|制定|成立))|"
-    r"不得|原则上|建设标准|标准(?:规定|要求)|(?:按照|根据|对照|依据)[^，。；]{0,16}(?:标准|要求|规定)")
+    r"不得|原则上|建设标准|标准(?:规定|要求)|(?:按照|根据|对照|依据)[^，。；]{0,16}(?:标准|要求|规定)|"
+    # an exhortation, as in a speech: 「（各成员单位）要建立…」 at the head of a clause
+    r"(?:^|[，；;：:])\s*(?:各[^，。；：]{0,8}?|全体[^，。；：]{0,6}?|我们|大家|联合体)?要(?![求点素闻事害是么])(?=[\u4e00-\u9fff])")
 WISH = re.compile(r"鼓励|引导|倡导|探索|争创|积极申报|希望|期待|有待|支持(?=[^，。；]{0,10}(?:申报|创建|争创|参与|认定))|"
                   r"推动(?=[^，。；]{0,8}(?:申报|创建|争创|认定))")
 HYPOTHETICAL = re.compile(r"(?:若|如果|假如|倘若|一旦|如)(?:发生|出现|存在|有|未能|不能|未按)")
@@ -218,7 +221,7 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
         m.target = True
     # a target announced earlier in the sentence: 「到2026年，共建实训基地达到30个」
     lead_in = sentence[:c0]
-    if (re.search(r"计划|力争|争取|预计|拟|目标", lead_in) or
+    if (re.search(r"计划|力争|争取|预计|拟|目标|下一步|今后|明年|下一年度|接下来", lead_in) or
             any((d.group(2) == "到" or int(d.group(3)) > (report_year or 0)) and deadline(d.group(0), report_year)
                 for d in _DEADLINE.finditer(lead_in))) and not re.search(r"实际|已|超额|当年|本年", clause):
         m.target = True

@@ -19,7 +19,7 @@ from typing import Any, Optional
 from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.models import Block, ConsortiumInfo, Document, Evidence, NegativeResult, PointResult
 from consortium_review.settings import EXTRACT, ExtractSettings
-from consortium_review.extractors.context import (NEGATION, Modality, clause_bounds, mask_scope_qualifiers, mask_titles,
+from consortium_review.extractors.context import (NEGATION, PREDICATE_SEP, Modality, clause_bounds, mask_scope_qualifiers, mask_titles,
                                                   number_modality, sentence_kind,
                                                   split_sentences, statement_modality)
 from consortium_review.extractors.identity import find_identity, park_level
@@ -340,9 +340,10 @@ def _mention(p: ObservationPoint, h: Hit, sent: str, masked: str, quantities: li
              section_target: bool) -> Optional[int]:
     """A count point stated as an achieved event without a figure: None when it is not one,
     else the number of items the sentence names (0 when it names none)."""
-    if p.type != "count" or "&" in h.keyword:
+    if p.type != "count" or ("&" in h.keyword and re.search(r"[，,；;。]", sent[h.start:h.end])):
         return None
-    c0, c1 = clause_bounds(masked, h.start)
+    # the predicate may follow an enumeration: 「A产业学院、B实践中心同时揭牌」
+    c0, c1 = clause_bounds(masked, h.start, PREDICATE_SEP)
     if any(c0 <= q.start < c1 + 12 and q.unit for q in quantities):
         return None                  # a figure in another unit: not a numberless statement
     around = masked[c0:min(len(masked), c1 + 12)]

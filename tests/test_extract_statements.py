@@ -315,3 +315,30 @@ def test_scope_word_after_a_selection_verb_is_not_a_wider_subject(tmp_path, cata
     pts, _ = run(tmp_path, catalogue, sentence)
     p = pts["13.1.2"]
     assert (_value(p)[:2] if p.status == "found" else None) == want
+
+
+def test_an_enumeration_before_its_event_is_a_numberless_statement_of_each(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "会上，青川装备产业学院、青川智能制造产教融合实践中心同时揭牌。",
+                 "活动现场，“青川装备订单班”正式开班。")
+    assert (pts["7.2.1"].status, pts["7.2.2"].status, pts["9.1.4"].status) == ("partial",) * 3
+    assert pts["7.2.1"].value == 1 and pts["9.1.4"].value is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "王明指出，各成员单位要深化产教融合；要建立专业动态调整机制，共同制定人才培养方案。",
+    "会议强调，要建立专业动态调整机制，共同制定人才培养方案。",
+])
+def test_an_exhortation_in_a_speech_is_not_a_status(tmp_path, catalogue, sentence):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert (pts["10.1.1"].status, pts["8.1.2"].status) == ("missing", "missing")
+
+
+def test_next_steps_are_targets(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "下一步，联合体将围绕智能制造产业，共建实训基地10个，开发课程30门。")
+    assert (pts["8.5.1"].status, pts["8.2.2"].status) == ("partial", "partial")
+    assert pts["8.5.1"].value is None
+
+
+def test_a_park_that_leads_is_the_park(tmp_path, catalogue):
+    _, res = run(tmp_path, catalogue, "该联合体由青川经济技术开发区牵头，联合6所院校和58家企业共同组建。")
+    assert res.info.park == "青川经济技术开发区"

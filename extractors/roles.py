@@ -47,13 +47,14 @@ _DOC_NUMBER = re.compile(r"[〔\[［【(（]\s*20\d\d\s*[〕\]］】)）]\s*\d{1
 _NOTICE_OPENING = re.compile(r"各(?:省|市|区|县|有关|计划单列|设区)[^。]{0,40}(?:教育厅|教委|教育局|人民政府|单位|部门)|"
                              r"现(?:就|将)[^。]{0,20}(?:通知如下|印发给你们)|特此通知|请(?:认真)?遵照执行")
 _NOTICE_TITLE = re.compile(r"(?:关于|印发)[^。]{2,60}(?:的)?(?:通知|意见|办法|措施|方案|规划|决定)")
+_AUTHORITY = re.compile(r"教育部|教育厅|教育局|教委|人民政府|办公厅|发展和改革委员会|发展改革委|人力资源和社会保障|财政厅|财政局|工业和信息化")
 _NEWS = re.compile(r"记者|通讯员|来源[:：]|新华社|日报|晚报|新闻网|客户端|讯[（(]|本报讯|编辑[:：]|责任编辑")
 _CONSORTIUM_NAME = re.compile(r"([\u4e00-\u9fff（）()·“”\"]{2,30}?(?:市域)?产教联合体)")
 _NAME_PREFIX = re.compile(r"^(?:20\d\d年(?:度)?|本|该|全|各|推动|加强|建设|关于|国家|首批|第[一二三四五]批|新设|"
                           r"由|依托|联合|会同|以|在|和|与|及|、|，|组建|牵头|成立|打造|入选|获批|的|了|等)+")
 _VERBISH = re.compile(r"安排|设立|支持|推进|推动|加强|深化|参与|组建|纳入|印发|出台|财政|关于|围绕|依托|牵头|成立|开展|"
                       r"服务|对接|实施|落实|统筹|指导|全市|全省|其他|建设|培育|打造|入选|认定|遴选|研究|是否|专业与|"
-                      r"确定|评估|申报|加入|组织|命名|公布|发布|名单|批|规范|现有|在建|新设|每个|各地|优秀|典型|监测|考核")
+                      r"确定|评估|申报|加入|组织|命名|公布|发布|名单|批|规范|现有|在建|新设|每个|各地|优秀|典型|监测|考核|建成|要将|地要")
 _GENERIC_NAMES = {"产教联合体", "市域产教联合体", "国家市域产教联合体", "省级市域产教联合体", "联合体"}
 
 
@@ -171,7 +172,9 @@ def standard_role(doc: Document, ct: _CatalogueText, home: Optional[list[str]] =
     descs = [d for d in ct.descriptions if d in text]
     rosters = [r for r in ct.roster_names if r in text]
     head = norm("".join(b.text for b in doc.blocks[:12] if b.kind not in ("header", "footer")))
-    notice = bool(_DOC_NUMBER.search(head) and (_NOTICE_OPENING.search(text[:3000]) or _NOTICE_TITLE.search(head)))
+    # an official document: a 文号, or an issuing authority and a 「关于…的意见/通知」 title in its head
+    issued = bool(_DOC_NUMBER.search(head) or (_AUTHORITY.search(head) and _NOTICE_TITLE.search(head)))
+    notice = issued and bool(_NOTICE_OPENING.search(text[:3000]) or _NOTICE_TITLE.search(head))
     if (len(names) >= MIN_POINT_NAMES or len(descs) >= MIN_DESCRIPTIONS) and not own_voice:
         share = _answered_share(doc, names) if names else 0.0
         if share <= MAX_ANSWERED_SHARE:
@@ -180,7 +183,8 @@ def standard_role(doc: Document, ct: _CatalogueText, home: Optional[list[str]] =
     if len(rosters) >= MIN_ROSTER_NAMES:
         return Role(REFERENCE, f"内容为联合体名单（列出{len(rosters)}个名单内联合体）")
     if notice and _NOTICE_OPENING.search(text[:3000]) and not own_voice:
-        return Role(REFERENCE, "内容为上级政策文件或通知（有文号和主送单位）", False)
+        why = "有文号和主送单位" if _DOC_NUMBER.search(head) else "有发文机关、文件标题和主送单位"
+        return Role(REFERENCE, f"内容为上级政策文件或通知（{why}）", False)
     return None
 
 

@@ -165,3 +165,35 @@ def test_own_plan_that_follows_the_standard_s_structure_stays_own(tmp_path, cata
     roles = {d.file: d.role for d in docs}
     assert roles == {"建设方案.docx": "own", "附件/建设通知.docx": "reference"}
     assert {p.code: p for p in res.points}["8.5.1"].value == 8
+
+
+PROVINCIAL_POLICY = [
+    "江淮省教育厅 江淮省发展和改革委员会关于推进市域产教联合体建设的实施意见",
+    "各市教育局、发展改革委：",
+    "为贯彻落实《关于深化现代职业教育体系建设改革的意见》，现就推进我省市域产教联合体建设提出如下意见。",
+    "到2025年，全省建成省级市域产教联合体20个左右，每个联合体共建实训基地不少于10个，订单培养学生不少于500人。",
+    "各地要将市域产教联合体建设纳入产业园区工作考核指标，安排专项经费，建立理事会议事规则。",
+    "对发生重大违法违规事件、弄虚作假的联合体，取消其资格。",
+]
+CITY_ISSUED_OWN_PLAN = [
+    "青川市人民政府办公室关于印发青川市智能制造产教联合体建设方案的通知",
+    "各区县人民政府，市政府各部门：",
+    "现将《青川市智能制造产教联合体建设方案》印发给你们，请认真遵照执行。",
+    "青川市智能制造产教联合体由青川职业技术学院牵头。青川市智能制造产教联合体已建立理事会议事规则。",
+    "青川市智能制造产教联合体建设情况已纳入产业园区工作考核指标。",
+]
+
+
+def test_a_provincial_policy_without_a_document_number_is_reference(tmp_path, catalogue):
+    docs, res = review(tmp_path, catalogue, {
+        "2024年度工作总结.docx": lambda p: make_docx(p, OWN_REPORT),
+        "省实施意见.docx": lambda p: make_docx(p, PROVINCIAL_POLICY),
+        "市政府通知.docx": lambda p: make_docx(p, CITY_ISSUED_OWN_PLAN),
+    })
+    roles = {d.file: (d.role, d.role_reason) for d in docs}
+    assert roles["省实施意见.docx"][0] == "reference" and "发文机关" in roles["省实施意见.docx"][1]
+    assert roles["市政府通知.docx"][0] == "own"          # issued by the city, about this consortium
+    pts = {p.code: p for p in res.points}
+    assert pts["8.5.1"].value == 8 and pts["9.1.4"].status == "missing"
+    assert pts["5.2.1"].status == "found" and pts["5.2.1"].evidence[0].file == "市政府通知.docx"
+    assert not any(n.flagged for n in res.negatives)

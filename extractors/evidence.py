@@ -246,7 +246,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                     continue
                 for q, unit, v, pen in figs:
                     m = number_modality(sent, q.start, q.end, report_year, share_ok=unit == "%", keyword_at=h.start)
-                    if _wider_subject(masked, h, q):
+                    if _wider_subject(masked, h, q) or (
+                            subjects is not None and subjects.other_consortium(sent[clause_bounds(sent, q.start)[0]:q.start])):
                         m.other = True
                     kind = _kind(m)
                     if kind == "achieved" and section_target and not re.search(r"已|实际|完成|累计|现有", sent):

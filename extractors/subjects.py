@@ -15,10 +15,15 @@ from typing import Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint, Subject
 from consortium_review.models import ConsortiumInfo
+from consortium_review.extractors.roles import consortium_names, same_consortium
 
 #: Words that make the city, province, country or region the subject of a clause. A point's
 #: own keyword may contain one (「占全市…比重」): callers exclude the keyword's span.
-WIDER_SUBJECT = re.compile(r"全市|全区|全县|全省|全国|我市|本市|该市|我省|本省|全行业|市内|省内|区域内|全域")
+WIDER_SUBJECT = re.compile(
+    r"全市|全区|全县|全省|全国|我市|本市|该市|我省|本省|全行业|市内|省内|区域内|全域|"
+    # a named city or province with a collective noun: 「青川市职业院校毕业生」「江淮省高职院校」
+    r"[\u4e00-\u9fff]{2,3}[省市县](?:属|内)?(?:各|全部|所有)?(?:职业院校|高职院校|中职学校|高校|院校|高等院校|"
+    r"规上企业|规模以上企业|企业|毕业生|在校生)")
 
 _SUFFIX = re.compile(r"(?:集团)?(?:股份有限公司|有限责任公司|有限公司|股份公司|集团公司|集团)$")
 
@@ -77,6 +82,7 @@ class SubjectCheck:
     """Decides whether a text names the subject of a point."""
 
     def __init__(self, catalogue: Catalogue, info: ConsortiumInfo):
+        self._home = tuple(n for n in (info.name, *info.aliases) if n)
         self._by_code: dict[str, tuple[Subject, tuple[str, ...], tuple[str, ...]]] = {}
         for p in catalogue.points:
             s = catalogue.subject_of(p)
@@ -95,6 +101,13 @@ class SubjectCheck:
         if entry is None:
             return True
         return any(f in text for f in entry[1]) or short_forms_in(text, entry[2])
+
+    def other_consortium(self, text: str) -> bool:
+        """True when ``text`` names a consortium that is not this one (「滨海新材料产教联合体订单
+        培养学生1300人」 in a comparison with peers)."""
+        if not self._home or "联合体" not in text:
+            return False
+        return any(not any(same_consortium(n, h) for h in self._home) for n in consortium_names(text))
 
     def context(self, point: ObservationPoint, block_text: str, section: str, sent_offset: int, sentence: str) -> str:
         """The text that must name the subject: the sentence and the headings above it (the

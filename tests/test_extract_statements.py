@@ -342,3 +342,16 @@ def test_next_steps_are_targets(tmp_path, catalogue):
 def test_a_park_that_leads_is_the_park(tmp_path, catalogue):
     _, res = run(tmp_path, catalogue, "该联合体由青川经济技术开发区牵头，联合6所院校和58家企业共同组建。")
     assert res.info.park == "青川经济技术开发区"
+
+
+@pytest.mark.parametrize("sentence,code,want", [
+    ("青川市职业院校毕业生就业率为93.5%。", "12.1.1", None),                   # the city's schools
+    ("江淮省高职院校平均就业率为91%，联合体成员院校毕业生就业率为96%。", "12.1.1", 96.0),
+    ("国家级高新区的平均产值为1200亿元。", "2.1.2", None),                      # a reference average
+    ("在兄弟联合体中，滨海新材料产教联合体订单培养学生1300人。", "9.1.4", None),  # another consortium
+    ("与滨海新材料产教联合体合作，本联合体订单培养学生520人。", "9.1.4", 520.0),
+])
+def test_figures_of_named_cities_peers_and_averages_are_not_the_consortium_s(tmp_path, catalogue, sentence, code, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    p = pts[code]
+    assert (float(p.value) if p.status == "found" else None) == want

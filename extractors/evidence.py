@@ -214,6 +214,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                 by_hit[h].append((q, unit, v, pen))
                 used.add(qi)
         _figures_after_parts(matcher, sent, hits, quantities, used, by_hit)
+        multi_done: set[str] = set()
         for h in hits:
             p = matcher.points[h.code]
             snippet = _snippet(sent, h.start)
@@ -230,6 +231,13 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                                              offset=offset + h.start))
                     continue
                 if p.type == "multi":
+                    # one statement of a several-unit point may reach its figures through two
+                    # keywords: 「58名…兼职教师，承担授课任务1860课时」
+                    if p.code in multi_done:
+                        continue
+                    multi_done.add(p.code)
+                    figs = sorted((f for o in hits if o.code == p.code for f in by_hit.get(o, [])),
+                                  key=lambda f: f[0].start)
                     qs: dict[str, tuple[Decimal, Quantity, float]] = {}
                     for q, unit, v, pen in figs:
                         m = number_modality(sent, q.start, q.end, report_year)

@@ -355,3 +355,10 @@ def test_figures_of_named_cities_peers_and_averages_are_not_the_consortium_s(tmp
     pts, _ = run(tmp_path, catalogue, sentence)
     p = pts[code]
     assert (float(p.value) if p.status == "found" else None) == want
+
+
+def test_a_two_unit_statement_reached_through_two_keywords(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "累计有58名企业工程师受聘为兼职教师，承担授课任务1860课时。")
+    p = pts["8.4.1"]
+    assert p.status == "found"
+    assert [(float(q["value"]), q["unit"]) for q in p.to_json()["quantities"]] == [(58.0, "人次"), (1860.0, "课时")]

@@ -155,7 +155,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         plan_doc: bool, subjects: Optional[SubjectCheck] = None, doc_title: str = "") -> list[Candidate]:
     out: list[Candidate] = []
     settings = matcher.settings
-    section_target = bool(re.search(r"目标|任务|计划|规划|举措|安排|展望|思路", block.section or "")) and plan_doc
+    section_target = future_section(block.section or "", report_year) or (
+        bool(re.search(r"目标|任务|计划|规划|举措|安排|展望|思路", block.section or "")) and plan_doc)
     for offset, sent in split_sentences(block.text):
         hits = matcher.hits(sent)
         if not hits:
@@ -331,6 +332,19 @@ def _figures_after_parts(matcher: Matcher, sent: str, hits: list[Hit], quantitie
             pen, qi, q, unit, v = best
             by_hit[h].append((q, unit, v, pen))
             used.add(qi)
+
+
+_FUTURE_SECTION = re.compile(r"下一步|下一年度|下阶段|明年|来年|今后|展望|工作计划|工作打算|工作思路|工作安排|努力方向")
+
+
+def future_section(section: str, report_year: int) -> bool:
+    """A heading over next year's plans in any document (「三、2025年工作计划」「下一步工作打算」),
+    not over what a plan's tasks achieved (「重点任务完成情况」)."""
+    if not section or re.search(r"完成情况|进展情况|成效|落实情况", section):
+        return False
+    if _FUTURE_SECTION.search(section):
+        return True
+    return any(int(y) > report_year for y in re.findall(r"(20\d\d)\s*年", section)) if report_year else False
 
 
 def _wider_subject(masked: str, h: Hit, q: Quantity) -> bool:

@@ -362,3 +362,20 @@ def test_a_two_unit_statement_reached_through_two_keywords(tmp_path, catalogue):
     p = pts["8.4.1"]
     assert p.status == "found"
     assert [(float(q["value"]), q["unit"]) for q in p.to_json()["quantities"]] == [(58.0, "人次"), (1860.0, "课时")]
+
+
+def test_next_year_plan_section_of_an_annual_summary_holds_targets(tmp_path, catalogue):
+    folder = tmp_path / NAME
+    folder.mkdir()
+    d = docx.Document()
+    d.add_heading(f"{NAME}2024年度工作总结", 0)
+    d.add_heading("一、主要成效", 1)
+    d.add_paragraph("共建实训基地12个，订单培养学生520人。")
+    d.add_heading("三、2025年工作计划", 1)
+    d.add_paragraph("1. 新建产业学院2个。")
+    d.add_paragraph("2. 建立运营管理制度。")
+    d.save(folder / "2024年度工作总结.docx")
+    pts = {p.code: p for p in extract(catalogue, read_folder(folder), folder_name=NAME).points}
+    assert (pts["8.5.1"].status, pts["8.5.1"].value) == ("found", 12)
+    assert (pts["7.2.1"].status, pts["7.2.1"].value) == ("partial", None)
+    assert pts["5.4.2"].status == "partial"

@@ -20,7 +20,8 @@ from consortium_review.extractors.context import HYPOTHETICAL, REQUIREMENT, mask
 #: it matches inside words and titles (《…若干措施》).
 DENIAL = re.compile(r"(?:未|没有|从未|均未|并未|尚未|未曾|不曾|无一)(?:再)?(?:发生|出现|引发|造成|存在|发现|产生|涉及)|"
                     r"不存在|无(?:任何)?[^，。；]{0,10}(?:事件|问题|行为|情况|记录)|均(?:按计划|已)|杜绝|严禁|防止|避免|确保不|"
-                    r"零(?:事故|投诉)")
+                    r"零(?:事故|投诉|发生)|(?:事故|事件|投诉)[^，。；]{0,4}为零")
+_BOOK_TITLE = re.compile(r"《[^《》]{0,80}》")
 QUOTE = re.compile(r"负面清单|否定性指标|退出机制|建设标准")
 
 
@@ -37,7 +38,9 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
                     continue
                 for _, raw in split_sentences(b.text):
                     sent = mask_titles(raw)
-                    trig = next((t for t in item.triggers if _contains(sent, t)), None)
+                    # a short quotation names the thing (未落实“四个合作”); a 《title》 does not
+                    quoted = _BOOK_TITLE.sub(lambda m: "＊" * len(m.group(0)), raw)
+                    trig = next((t for t in item.triggers if _contains(quoted, t)), None)
                     if not trig:
                         continue
                     if _denied(sent, item.denials) or QUOTE.search(sent) or _not_a_statement(sent, item.name):

@@ -85,6 +85,9 @@ def test_numberless_statement_without_names_has_no_value(tmp_path, catalogue):
     ("经审计，专项经费连续两年没有按计划落实到位。", True),
     ("本年度未出现安全事故，没有引发不良社会影响，各成员单位均未发生违法违规行为。", False),
     ("各成员单位从未发生招生、就业领域违法违规事件。", False),
+    ("各成员单位严守安全底线，实现安全事故零发生。", False),
+    ("牵头企业未落实“四个合作”相关工作。", True),                 # the quotation names the thing
+    ("成员企业全面落实合作办学、合作育人、合作就业、合作发展“四个合作”。", False),
 ])
 def test_negative_list_both_ways(tmp_path, catalogue, sentence, flag):
     _, res = run(tmp_path, catalogue, sentence)

@@ -58,14 +58,14 @@ def clause_bounds(sentence: str, pos: int, seps: re.Pattern = _CLAUSE_SEP) -> tu
 
 # Plan / target language: the figure is not achieved (yet).
 TARGET = re.compile(
-    r"计划|拟|预计|预期|力争|争取|目标|有望|另行(?:制定|出台|研究)|适时|将(?:达到|实现|建成|新增|超过|建设|完成|打造|开展|建立|出台|制定|培养)|"
+    r"计划|拟|预计|预期|力争|争取|目标|有望|另行(?:制定|出台|研究)|适时|将(?:进一步)?(?:达到|实现|建成|新增|超过|建设|完成|打造|开展|建立|出台|制定|培养|完善|健全|修订|优化|推进|探索|研究)|"
     r"20\d\d\s*年(?:底|末)?前|届时|预算|拟于|下一步|明年|下一年度|今后|未来三年|三年内|"
     r"不少于|不低于|以上为目标|确保")
 # Completion language: the statement is an achieved fact even if a target word is near.
 ACHIEVED = re.compile(r"已|了(?![解])|实际|完成|建成|达到(?!.*目标)|累计|共计|合计|获批|入选|实现了|取得|新增|现有")
 NEGATION = re.compile(
     r"尚未|暂未|暂无|尚无|仍未|并未|未能|未(?!来|成年|知)(?=[\u4e00-\u9fff])|没有|还没|并非|无(?=[\u4e00-\u9fff]{0,4}(?:机制|制度|文件|方案|细则|政策|规则|会议))|"
-    r"不(?:具备|是|属于|允许|完备|健全|足)|缺乏|缺少|待(?:出台|建立|制定|完善|落实)|仍在(?:征求|起草|研究|制定|酝酿)|正在(?:起草|制定|研究)|"
+    r"不(?:具备|是|属于|允许|完备|健全|足)|缺乏|缺少|待(?:出台|建立|制定|完善|落实)|[仍正尚还]在(?:征求|起草|研究|制定|酝酿|推进|论证|筹建|筹备|谋划|修改)|(?:推进|进行|筹建|研究|起草)中(?![心国])|"
     r"否(?![则决])|(?<!不)(?:低于|慢于|落后于|不及)(?=[^，。；]{0,6}平均)")
 DOUBLE_NEG = re.compile(r"未发生|无.{0,6}(?:事件|问题|行为|情况)|不存在|没有发生|未出现|未发现")
 
@@ -82,6 +82,7 @@ REQUIREMENT = re.compile(
     r"(?:^|[，；;：:])\s*(?:各[^，。；：]{0,8}?|全体[^，。；：]{0,6}?|我们|大家|联合体)?要(?![求点素闻事害是么])(?=[\u4e00-\u9fff])")
 WISH = re.compile(r"鼓励|引导|倡导|探索|争创|积极申报|希望|期待|有待|支持(?=[^，。；]{0,10}(?:申报|创建|争创|参与|认定))|"
                   r"推动(?=[^，。；]{0,8}(?:申报|创建|争创|认定))")
+TOPIC = re.compile(r"(?:围绕|就|针对|聚焦|关于)[^，。；]{0,6}$")
 HYPOTHETICAL = re.compile(r"(?:若|如果|假如|倘若|一旦|如)(?:发生|出现|存在|有|未能|不能|未按)")
 _TITLE = re.compile(r"《[^《》]{0,80}》|“[^“”]{0,40}”")
 
@@ -255,8 +256,9 @@ def statement_modality(sentence: str, start: int, end: int, report_year: int) ->
     if (TARGET.search(clause) or deadline(clause, report_year) or future_year(clause, report_year)) \
             and not ACHIEVED.search(clause):
         m.target = True
-    # 「鼓励成员企业申报专精特新」: a wish about the keyword, in its own clause before it
-    if WISH.search(sentence[c0:start]):
+    # 「鼓励成员企业申报专精特新」: a wish about the keyword, in its own clause before it;
+    # 「围绕专业动态调整机制开展调研」: the keyword is a topic, not a status
+    if WISH.search(sentence[c0:start]) or TOPIC.search(sentence[c0:start]):
         m.wish = True
     if m.negated and re.search(r"计划|拟|将于|年内", clause):
         # 「尚未出台，计划明年出台」: the fact is the denial

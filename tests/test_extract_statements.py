@@ -382,3 +382,16 @@ def test_next_year_plan_section_of_an_annual_summary_holds_targets(tmp_path, cat
     assert (pts["8.5.1"].status, pts["8.5.1"].value) == ("found", 12)
     assert (pts["7.2.1"].status, pts["7.2.1"].value) == ("partial", None)
     assert pts["5.4.2"].status == "partial"
+
+
+@pytest.mark.parametrize("sentence,code,want", [
+    ("联合体将进一步完善议事规则。", "5.3.2", "partial"),                    # a plan
+    ("议事规则的制定工作正在推进中。", "5.3.2", False),                      # not yet
+    ("围绕专业动态调整机制开展了专题调研。", "10.1.1", "missing"),            # a topic, not a status
+    ("运营质量保障体系初步建立，绩效考核体系尚在研究。", "5.4.3", False),       # one of three missing
+    ("市委组织召开了联合体建设推进专题会议。", "1.2.1", True),
+])
+def test_yes_no_statements_in_other_forms(tmp_path, catalogue, sentence, code, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    p = pts[code]
+    assert (p.value if p.status == "found" else p.status) == want

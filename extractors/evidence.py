@@ -24,6 +24,7 @@ from consortium_review.extractors.context import (NEGATION, PREDICATE_SEP, Modal
                                                   split_sentences, statement_modality)
 from consortium_review.extractors.identity import find_identity, park_level
 from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label
+from consortium_review.extractors.members import schools_by_kind
 from consortium_review.extractors.negative import screen_negative_list
 from consortium_review.extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
 from consortium_review.extractors.roles import OWN, classify as classify_roles
@@ -646,6 +647,31 @@ def _infer_park_level(catalogue: Catalogue, points: list[PointResult], info: Con
             r.threshold = {"rule": p.threshold.rule, "met": p.threshold.evaluate(level, None)}
 
 
+def _infer_school_coverage(catalogue: Catalogue, points: list[PointResult], documents: list[Document],
+                           settings: ExtractSettings = EXTRACT) -> None:
+    """A yes/no point on the kinds of member schools that no sentence states, when the own
+    documents name a school of every kind the catalogue lists (``school_kinds``): found 是, from
+    the places naming them, for the expert to confirm."""
+    for r in points:
+        p = catalogue.point(r.code)
+        if r.status != "missing" or not p.school_kinds:
+            continue
+        named = schools_by_kind(documents)
+        if not all(k in named for k in p.school_kinds):
+            continue
+        evidence = []
+        for k in p.school_kinds:
+            name, block = named[k]
+            at = block.text.find(name)
+            evidence.append(Candidate(p.code, block, _snippet(block.text, max(at, 0)), value=True, kind="achieved",
+                                      score=settings.park_level_score, offset=max(at, 0)).evidence())
+        r.status, r.value, r.confidence = "found", True, settings.park_level_score
+        r.evidence = list({(e.file, e.page, e.locator, e.snippet): e for e in evidence}.values())
+        r.note = "由成员学校校名推定：" + "；".join(f"{k}：{named[k][0]}" for k in p.school_kinds) + "，请核实"
+        if p.threshold:
+            r.threshold = {"rule": p.threshold.rule, "met": p.threshold.evaluate(True, None)}
+
+
 def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str = "",
             year: Optional[int] = None, settings: ExtractSettings = EXTRACT) -> Extraction:
     """Evidence for every point from the consortium's own documents.
@@ -679,5 +705,6 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
             r.threshold = {"rule": p.threshold.rule, "met": None}
         points.append(r)
     _infer_park_level(catalogue, points, info, readable, settings)
+    _infer_school_coverage(catalogue, points, readable, settings)
     negatives = screen_negative_list(catalogue, readable)
     return Extraction(info=info, points=points, negatives=negatives, report_year=year, report_year_source=year_source)

@@ -395,3 +395,22 @@ def test_yes_no_statements_in_other_forms(tmp_path, catalogue, sentence, code, w
     pts, _ = run(tmp_path, catalogue, sentence)
     p = pts[code]
     assert (p.value if p.status == "found" else p.status) == want
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("青川第一职业中专", "中职"), ("青川市中等职业学校", "中职"), ("青川技工学校", "中职"),
+    ("青川职业技术学院", "高职"), ("青川职业技术大学", "高职"),            # 职教本科 counts with 高职
+    ("青川理工学院", "普通本科"), ("青川大学", "普通本科"),
+    ("青川装备产业学院", None), ("智能制造学院", None), ("青川开放大学", None),
+])
+def test_school_kind_from_its_name(name, kind):
+    from consortium_review.extractors.members import school_kind
+    assert school_kind(name) == kind
+
+
+def test_member_school_kinds_named_make_a_presumed_yes(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体由青川职业技术学院、青川理工学院、青川第一职业中专等6所院校和58家企业共同组建。")
+    p = pts["5.1.2"]
+    assert (p.status, p.value) == ("found", True) and "推定" in p.note and "青川第一职业中专" in p.note
+    pts, _ = run(tmp_path / "b", catalogue, "联合体由青川职业技术学院、青川理工学院等院校和58家企业共同组建。")
+    assert pts["5.1.2"].status == "missing"              # no 中职 named: nothing presumed

@@ -167,6 +167,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
             continue
         hits = [h for h in hits if not _NAME_TAIL.match(sent[h.end:h.end + 8]) and not _BYLINE_BEFORE.search(sent[:h.start])]
         if subjects is not None:
+            # a statement about another consortium named before it (a peer in a news report)
+            hits = [h for h in hits if not subjects.other_consortium_before(sent, h.start)]
             hits = [h for h in hits if subjects.named(h.code, subjects.context(
                 matcher.points[h.code], block.text, doc_title + "\n" + (block.section or ""), offset, sent))]
         if not hits:

@@ -190,14 +190,19 @@ def standard_role(doc: Document, ct: _CatalogueText, home: Optional[list[str]] =
 
 # ------------------------------------------------------------------ pass 2: other organisations
 
-def consortium_names(text: str) -> Counter[str]:
-    """Names of consortia a text speaks of (「XX市域产教联合体」), normalised."""
-    out: Counter[str] = Counter()
+def consortium_name_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, normalised name) of every consortium a text names (「XX市域产教联合体」)."""
+    out = []
     for m in _CONSORTIUM_NAME.finditer(text):
         v = _NAME_PREFIX.sub("", m.group(1)).strip("“”\"")
         if len(v) >= 6 and v not in _GENERIC_NAMES and not _VERBISH.search(v):
-            out[norm(v)] += 1
+            out.append((m.start(1), m.end(1), norm(v)))
     return out
+
+
+def consortium_names(text: str) -> Counter[str]:
+    """Names of consortia a text speaks of (「XX市域产教联合体」), normalised."""
+    return Counter(n for _, _, n in consortium_name_spans(text))
 
 
 _ADMIN = re.compile(r"[市省区县]")

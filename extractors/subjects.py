@@ -15,7 +15,10 @@ from typing import Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint, Subject
 from consortium_review.models import ConsortiumInfo
-from consortium_review.extractors.roles import consortium_names, same_consortium
+from consortium_review.extractors.roles import consortium_name_spans, consortium_names, same_consortium
+
+_SELF = re.compile(r"本联合体|我联合体|我们|本单位|我校")
+_OBJECT_OF = re.compile(r"(?:借鉴|学习|对标|参照|参考|比照|与|同|和|向|联合|携手|协同|对接|会同)[^，。；]{0,6}$")
 
 #: Words that make the city, province, country or region the subject of a clause. A point's
 #: own keyword may contain one (「占全市…比重」): callers exclude the keyword's span.
@@ -108,6 +111,22 @@ class SubjectCheck:
         if not self._home or "联合体" not in text:
             return False
         return any(not any(same_consortium(n, h) for h in self._home) for n in consortium_names(text))
+
+    def other_consortium_before(self, sentence: str, pos: int) -> bool:
+        """True when the last consortium the sentence names before ``pos`` is another one and
+        the sentence does not come back to this one in between (「滨海…产教联合体成立了理事会」,
+        but not 「与滨海…产教联合体合作，本联合体…」)."""
+        if not self._home or "联合体" not in sentence[:pos]:
+            return False
+        spans = [s for s in consortium_name_spans(sentence[:pos])]
+        if not spans:
+            return False
+        start, end, name = spans[-1]
+        if any(same_consortium(name, h) for h in self._home):
+            return False
+        if _OBJECT_OF.search(sentence[max(0, start - 8):start]):
+            return False                 # 「借鉴滨海…联合体经验，共建…」: the peer is an object
+        return not _SELF.search(sentence[end:pos])
 
     def context(self, point: ObservationPoint, block_text: str, section: str, sent_offset: int, sentence: str) -> str:
         """The text that must name the subject: the sentence and the headings above it (the

@@ -414,3 +414,14 @@ def test_member_school_kinds_named_make_a_presumed_yes(tmp_path, catalogue):
     assert (p.status, p.value) == ("found", True) and "推定" in p.note and "青川第一职业中专" in p.note
     pts, _ = run(tmp_path / "b", catalogue, "联合体由青川职业技术学院、青川理工学院等院校和58家企业共同组建。")
     assert pts["5.1.2"].status == "missing"              # no 中职 named: nothing presumed
+
+
+@pytest.mark.parametrize("sentence,code,want", [
+    ("同日，滨海新材料产教联合体成立了理事会，审议通过了联合体章程。", "5.1.1", "missing"),
+    ("滨海新材料产教联合体的滨海化工产业学院揭牌成立。", "7.2.1", "missing"),
+    ("学习借鉴滨海新材料产教联合体经验，联合体成立了理事会。", "5.1.1", "found"),
+    (f"{NAME}成立了理事会。", "5.1.1", "found"),
+])
+def test_statements_about_a_peer_consortium_are_not_evidence(tmp_path, catalogue, sentence, code, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert pts[code].status == want

@@ -124,7 +124,7 @@ def _numeric_units(p: ObservationPoint) -> list[str]:
 #: After a keyword: the keyword is part of an organisation's name or a person's title
 #: (「科技成果转化研究院副院长」), or a newspaper's byline (「中国教育报讯」).
 _NAME_TAIL = re.compile(r"^(?:研究院|研究所|研究会|研究中心|协会|学会|办公室|领导小组办公室|副?院长|副?主任|副?处长|副?科长|"
-                        r"副?部长|副?局长|副?书记|专员|负责人|讯)")
+                        r"副?部长|副?局长|副?书记|专员|负责人|领衔人|主持人|带头人|首席专家|讯)")
 _BYLINE_BEFORE = re.compile(r"(?:来源|转自|稿件来源|作者|记者|通讯员)[:：]?\s*$")
 #: An achieved event stated without a figure (「…产业学院揭牌成立」「…正式签约」).
 EVENT = re.compile(r"揭牌|挂牌|授牌|成立|建成|落成|签约|签订|投入使用|启用|开班|开课|获批|入选|获评|认定为|落地|上线|组建|设立|启动|"
@@ -165,7 +165,10 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
         # a question, a requirement quoted from the standard or a policy, a hypothetical: not evidence
         if sentence_kind(sent) != "statement":
             continue
-        hits = [h for h in hits if not _NAME_TAIL.match(sent[h.end:h.end + 8]) and not _BYLINE_BEFORE.search(sent[:h.start])]
+        # a keyword that is part of an organisation's name or a person's title (「科技成果转化研究院
+        # 副院长」「技能大师工作室领衔人」) — at the end of any of its parts — or of a byline
+        hits = [h for h in hits if not any(_NAME_TAIL.match(sent[e:e + 8]) for e in (h.end, h.anchor, *h.part_ends))
+                and not _BYLINE_BEFORE.search(sent[:h.start])]
         if subjects is not None:
             # a statement about another consortium named before it (a peer in a news report)
             hits = [h for h in hits if not subjects.other_consortium_before(sent, h.start)]

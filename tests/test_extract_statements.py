@@ -425,3 +425,12 @@ def test_member_school_kinds_named_make_a_presumed_yes(tmp_path, catalogue):
 def test_statements_about_a_peer_consortium_are_not_evidence(tmp_path, catalogue, sentence, code, want):
     pts, _ = run(tmp_path, catalogue, sentence)
     assert pts[code].status == want
+
+
+@pytest.mark.parametrize("sentence,code", [
+    ("青川市科技成果转化研究院副院长李明介绍，今年完成技术服务合同32项。", "13.3.4"),   # part of a name, A&B keyword
+    ("技能大师工作室领衔人张华带领团队完成技术攻关15项。", "14.1.2"),                  # a person's title
+])
+def test_keywords_inside_names_and_titles_take_no_figure(tmp_path, catalogue, sentence, code):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert pts[code].status == "missing"

@@ -580,6 +580,10 @@ def aggregate(p: ObservationPoint, cands: list[Candidate], settings: ExtractSett
         res.quantities = [{"value": to_number(v), "unit": u} for u, v in merged.items()]
         if res.unit in merged:
             res.value = to_number(merged[res.unit])
+        elif merged:
+            # only another unit is stated (「…2300余课时」): value and unit say so, never 2300人次
+            res.unit, v = next(iter(merged.items()))
+            res.value = to_number(v)
     res.status = "found"
     ev = list(best)
     # conflict: another value stated as achieved in a different document, with good support

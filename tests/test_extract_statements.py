@@ -434,3 +434,9 @@ def test_statements_about_a_peer_consortium_are_not_evidence(tmp_path, catalogue
 def test_keywords_inside_names_and_titles_take_no_figure(tmp_path, catalogue, sentence, code):
     pts, _ = run(tmp_path, catalogue, sentence)
     assert pts[code].status == "missing"
+
+
+def test_a_two_unit_point_with_only_its_second_unit_stated_keeps_that_unit(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体企业兼职教师到校授课2300余课时。")
+    p = pts["8.4.1"]
+    assert (p.status, p.value, p.unit) == ("found", 2300, "课时")      # not 2300人次

@@ -23,6 +23,9 @@ KEYS = {
     "lead_school": re.compile(r"牵头(?:学校|院校|单位（学校）)"),
     "lead_enterprise": re.compile(r"牵头企业"),
 }
+#: Cells of a member list's role column that name a role outright.
+_ROLE_CELL = {"lead_school": re.compile(r"牵头(?:学校|院校)"), "lead_enterprise": re.compile(r"牵头企业"),
+              "park": re.compile(r"依托园区")}
 PATTERN = {"name": _NAME, "park": _PARK, "lead_school": _SCHOOL, "lead_enterprise": _COMPANY}
 
 
@@ -56,6 +59,12 @@ def find_identity(catalogue: Catalogue, documents: list[Document]) -> Consortium
                             if v:
                                 votes[field][v] += 30     # an info table states it outright
                                 break
+                # a member list whose role column says it: 「青川职业技术学院 | 高职院校 | 牵头学校」
+                for field in ("lead_school", "lead_enterprise", "park"):
+                    if any(_ROLE_CELL[field].fullmatch((c or "").strip()) for c in b.cells[1:]):
+                        name = next((c.strip() for c in b.cells if c and PATTERN[field].fullmatch(c.strip())), None)
+                        if name:
+                            votes[field][name] += 20
             if b.kind in ("header", "footer"):
                 continue
             texts.append(b.text)

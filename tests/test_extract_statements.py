@@ -440,3 +440,22 @@ def test_a_two_unit_point_with_only_its_second_unit_stated_keeps_that_unit(tmp_p
     pts, _ = run(tmp_path, catalogue, "联合体企业兼职教师到校授课2300余课时。")
     p = pts["8.4.1"]
     assert (p.status, p.value, p.unit) == ("found", 2300, "课时")      # not 2300人次
+
+
+def test_identity_from_a_member_list_role_column(tmp_path, catalogue):
+    folder = tmp_path / NAME
+    folder.mkdir()
+    d = docx.Document()
+    d.add_paragraph(f"{NAME}成员单位名单")
+    rows = [("序号", "单位名称", "单位类型", "在联合体中的职务"),
+            ("1", "青川职业技术学院", "高职院校", "牵头学校"),
+            ("2", "青川理工学院", "本科院校", "副理事长单位"),
+            ("3", "青川装备集团有限公司", "企业", "牵头企业"),
+            ("4", "青川数控机床有限公司", "企业", "理事单位")]
+    t = d.add_table(rows=len(rows), cols=4)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(r):
+            t.cell(i, j).text = c
+    d.save(folder / "成员单位名单.docx")
+    info = extract(catalogue, read_folder(folder), folder_name=NAME).info
+    assert (info.lead_school, info.lead_enterprise) == ("青川职业技术学院", "青川装备集团有限公司")

@@ -441,6 +441,26 @@ _EMPTY_CELL = re.compile(r"^\s*(?:[/／\\—\-–_]+|无数据|待统计|待填�
 _PAIRED = re.compile(r"\s*[/／、]\s*")
 
 
+def row_statements(matcher: Matcher, catalogue: Catalogue, table: TableView, taken: set[str], report_year: int,
+                   subjects: Optional[SubjectCheck], doc_title: str) -> list[Candidate]:
+    """Yes/no statements a table row makes in its cells, read as one sentence: a member list's
+    「青川装备集团有限公司 | 专精特新“小巨人”企业 | 牵头企业」 says the lead enterprise is one. Only
+    yes/no points the table's own columns did not already answer; figures stay with the table."""
+    out: list[Candidate] = []
+    for row in table.rows:
+        cells = [c.strip() for c in row.cells if c and c.strip() and not re.fullmatch(r"[\d.]+", c.strip())]
+        if len(cells) < 2:
+            continue
+        text = "，".join(dict.fromkeys(cells)) + "。"
+        synthetic = Block(text=text, file=row.file, kind=row.kind, page=row.page, locator=row.locator,
+                          table=row.table, row=row.row, cells=row.cells, header=row.header, sheet=row.sheet,
+                          section=row.section)
+        for c in sentence_candidates(matcher, catalogue, synthetic, report_year, False, subjects, doc_title):
+            if matcher.points[c.code].type == "yesno" and c.code not in taken:
+                out.append(c)
+    return out
+
+
 def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], label: str, row: Block,
                     snippet: str, kind: str, conf: float, source: str,
                     settings: ExtractSettings = EXTRACT) -> Optional[Candidate]:
@@ -705,8 +725,12 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
             for c in sentence_candidates(matcher, catalogue, b, year, plan_doc, subjects, title):
                 cands[c.code].append(c)
         for table in group_tables(doc.blocks):
-            for c in table_candidates(matcher, catalogue, table, year):
+            from_table = table_candidates(matcher, catalogue, table, year)
+            for c in from_table:
                 cands[c.code].append(c)
+            if not table.is_target:
+                for c in row_statements(matcher, catalogue, table, {c.code for c in from_table}, year, subjects, title):
+                    cands[c.code].append(c)
     points = []
     for p in catalogue.points:
         r = aggregate(p, cands.get(p.code, []), settings)

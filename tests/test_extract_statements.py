@@ -442,39 +442,35 @@ def test_a_two_unit_point_with_only_its_second_unit_stated_keeps_that_unit(tmp_p
     assert (p.status, p.value, p.unit) == ("found", 2300, "课时")      # not 2300人次
 
 
-def test_identity_from_a_member_list_role_column(tmp_path, catalogue):
+def _member_list(tmp_path, catalogue, rows):
+    """A consortium folder holding one member list (成员单位名单) as a Word table; its extraction."""
     folder = tmp_path / NAME
     folder.mkdir()
     d = docx.Document()
     d.add_paragraph(f"{NAME}成员单位名单")
-    rows = [("序号", "单位名称", "单位类型", "在联合体中的职务"),
-            ("1", "青川职业技术学院", "高职院校", "牵头学校"),
-            ("2", "青川理工学院", "本科院校", "副理事长单位"),
-            ("3", "青川装备集团有限公司", "企业", "牵头企业"),
-            ("4", "青川数控机床有限公司", "企业", "理事单位")]
-    t = d.add_table(rows=len(rows), cols=4)
+    t = d.add_table(rows=len(rows), cols=len(rows[0]))
     for i, r in enumerate(rows):
         for j, c in enumerate(r):
             t.cell(i, j).text = c
     d.save(folder / "成员单位名单.docx")
-    info = extract(catalogue, read_folder(folder), folder_name=NAME).info
+    return extract(catalogue, read_folder(folder), folder_name=NAME)
+
+
+def test_identity_from_a_member_list_role_column(tmp_path, catalogue):
+    info = _member_list(tmp_path, catalogue, [
+        ("序号", "单位名称", "单位类型", "在联合体中的职务"),
+        ("1", "青川职业技术学院", "高职院校", "牵头学校"),
+        ("2", "青川理工学院", "本科院校", "副理事长单位"),
+        ("3", "青川装备集团有限公司", "企业", "牵头企业"),
+        ("4", "青川数控机床有限公司", "企业", "理事单位")]).info
     assert (info.lead_school, info.lead_enterprise) == ("青川职业技术学院", "青川装备集团有限公司")
 
 
 def test_a_member_list_row_states_the_lead_enterprise_s_status(tmp_path, catalogue):
-    folder = tmp_path / NAME
-    folder.mkdir()
-    d = docx.Document()
-    d.add_paragraph(f"{NAME}成员单位名单")
-    rows = [("序号", "单位名称", "单位类型", "职务"),
-            ("1", "青川装备集团有限公司", "专精特新“小巨人”企业", "牵头企业"),
-            ("2", "青川数控机床有限公司", "国家级产教融合型企业", "理事单位")]
-    t = d.add_table(rows=len(rows), cols=4)
-    for i, r in enumerate(rows):
-        for j, c in enumerate(r):
-            t.cell(i, j).text = c
-    d.save(folder / "成员单位名单.docx")
-    pts = {p.code: p for p in extract(catalogue, read_folder(folder), folder_name=NAME).points}
+    pts = {p.code: p for p in _member_list(tmp_path, catalogue, [
+        ("序号", "单位名称", "单位类型", "职务"),
+        ("1", "青川装备集团有限公司", "专精特新“小巨人”企业", "牵头企业"),
+        ("2", "青川数控机床有限公司", "国家级产教融合型企业", "理事单位")]).points}
     p = pts["3.1.1"]
     assert (p.status, p.value) == ("found", True)
     assert all("青川装备集团" in e.snippet for e in p.evidence)     # not the other member's row

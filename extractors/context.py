@@ -215,7 +215,7 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
     # 「其中牵头企业接收订单班学生320人」, where the part is another subject's
     own_part = keyword_at is not None and c0 <= keyword_at < c1 and (
         re.search(r"其中[^，。；]{0,3}$", sentence[c0:start]) and start < keyword_at or
-        re.search(r"其中\s*$", sentence[c0:keyword_at]) is not None)
+        re.search(r"其中(?:有|共有|共|入选|获评|获得|获批|被评为|认定为|列入|纳入)?\s*$", sentence[c0:keyword_at]) is not None)
     if (not share_ok and not own_part and (re.match(r"\s*其中", clause) or re.search(r"其中[^，。；]{0,20}$", before))) or re.search(r"总数为|在校生总|全校在校生|总人数|总量为|在校生规模", before):
         m.other = True
     # targets

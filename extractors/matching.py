@@ -114,7 +114,8 @@ class Matcher:
                         if any(x in scope for x in excl):
                             continue
                     out.append(hit)
-        return _prune(out)
+        # a fixed order: ties between hits must not depend on set iteration (PYTHONHASHSEED)
+        return sorted(_prune(out), key=lambda h: (h.start, h.end, h.code, h.keyword))
 
     def _occurrences(self, code: str, parts: tuple[str, ...], sentence: str) -> list[Hit]:
         if len(parts) == 1:

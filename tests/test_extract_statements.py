@@ -474,3 +474,29 @@ def test_a_member_list_row_states_the_lead_enterprise_s_status(tmp_path, catalog
     p = pts["3.1.1"]
     assert (p.status, p.value) == ("found", True)
     assert all("青川装备集团" in e.snippet for e in p.evidence)     # not the other member's row
+
+
+def test_evidence_does_not_depend_on_the_hash_seed(tmp_path):
+    """Ties between keyword hits are broken by position, never by set order: the same sentence
+    gives the same evidence in every process (workers start with their own PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+    script = (
+        "from consortium_review.catalogue import load_catalogue\n"
+        "from consortium_review.extractors.evidence import sentence_candidates\n"
+        "from consortium_review.extractors.matching import Matcher\n"
+        "from consortium_review.models import Block\n"
+        "cat = load_catalogue(); m = Matcher(cat)\n"
+        "for s in ['联合开发课程38门，其中入选国家级课程2门。', '书记、校长带队走访企业126家，开拓就业岗位2100余个。',\n"
+        "          '累计有58名企业工程师受聘为兼职教师，承担授课任务1860课时。']:\n"
+        "    for c in sentence_candidates(m, cat, Block(text=s, file='x.docx'), 2024, False):\n"
+        "        print(c.code, c.value, c.unit, c.kind, [(str(v), u) for v, u in c.quantities])\n")
+    outs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        outs.add(r.stdout)
+    assert len(outs) == 1
+    assert "8.2.3 2 门 achieved" in outs.pop()

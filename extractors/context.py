@@ -209,7 +209,9 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
     if re.search(r"全省|全国|省内|国家规定|规定的|标准的|要求的|全区|行业平均|平均水平", scoped[max(c0, start - 12):start]) or \
             re.search(r"全国|全省|省内|全行业", scoped[c0:start]) or \
             re.search(r"(?:国家级|省级|同类|同行业|行业|全市|[\u4e00-\u9fff]{2,3}[省市])[^，。；]{0,10}平均", scoped[c0:start]) or \
-            re.search(r"下限|上限|的标准|的要求", after):
+            re.search(r"下限|上限|的标准|的要求", after) or \
+            re.search(r"[≥≤＞＜>]\s*$|(?:标准|要求|门槛)\s*[：:为是]\s*[^，。；]{0,10}$", before):
+        # a threshold quoted with its sign or as the standard (「近三年累计≥100万元」「标准：不少于2.5%」)
         m.other = True
     # the keyword defines the part: 「其中2门入选国家级课程」, 「其中入选国家级课程2门」 — not
     # 「其中牵头企业接收订单班学生320人」, where the part is another subject's

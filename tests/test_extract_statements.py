@@ -500,3 +500,14 @@ def test_evidence_does_not_depend_on_the_hash_seed(tmp_path):
         outs.add(r.stdout)
     assert len(outs) == 1
     assert "8.2.3 2 门 achieved" in outs.pop()
+
+
+@pytest.mark.parametrize("sentence,want", [
+    ("牵头企业近三年在产教融合领域的总投入（近三年累计≥100万元）。", None),   # the threshold, quoted with its sign
+    ("牵头企业近三年在产教融合领域的总投入，标准：近三年累计≥100万元。", None),
+    ("牵头企业近三年在产教融合领域总投入286万元。", 286.0),
+])
+def test_a_threshold_quoted_in_an_own_document_is_not_a_figure(tmp_path, catalogue, sentence, want):
+    pts, _ = run(tmp_path, catalogue, "牵头企业为青川装备集团有限公司。", sentence)
+    p = pts["3.2.1"]
+    assert (float(p.value) if p.status == "found" else None) == want

@@ -511,3 +511,28 @@ def test_a_threshold_quoted_in_an_own_document_is_not_a_figure(tmp_path, catalog
     pts, _ = run(tmp_path, catalogue, "牵头企业为青川装备集团有限公司。", sentence)
     p = pts["3.2.1"]
     assert (float(p.value) if p.status == "found" else None) == want
+
+
+@pytest.mark.parametrize("sentence,code,want", [
+    # phrasings from standards/glossary.yaml 五、补充三 (real published texts), in sentences written here
+    ("本年度聘任产业兼职教师42人次，承担专业课教学1260课时。", "8.4.1", 42),
+    ("组织专业教师下企业实践锻炼，累计36人月。", "8.4.3", 36),
+    ("面向退伍军人开展技能培训1800人日。", "14.1.4", 1800),
+    ("联合体成员企业接纳实习生共计2400人月。", "11.2.4", 2400),
+    ("联合举办校园招聘会2场，提供就业岗位860个。", "11.1.4", 860),
+    ("校企合作开设订制班5个，培养学生215人。", "9.1.4", 215),
+    ("新签横向项目合同31项，合同金额共计680万元。", "13.2.3", 680),
+])
+def test_published_phrasings_reach_their_points(tmp_path, catalogue, sentence, code, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert (pts[code].status, pts[code].value) == ("found", want), (pts[code].status, pts[code].value)
+
+
+@pytest.mark.parametrize("sentence,code", [
+    ("智能制造产业学院理事会成立大会暨第一届理事会会议召开。", "5.1.1"),   # an industrial college's council
+    ("会议审议通过了《智能制造产业学院理事会章程》。", "5.4.1"),            # ... and its charter
+    ("多家企业提交了加入职教集团的申请，职教集团理事会扩大到60家。", "5.1.1"),
+])
+def test_councils_and_charters_of_other_bodies_are_not_the_consortium_s(tmp_path, catalogue, sentence, code):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert pts[code].status == "missing", (pts[code].status, pts[code].value)

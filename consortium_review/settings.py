@@ -58,6 +58,12 @@ class ExtractSettings:
     label_name_score: float = 0.7       # no keyword: matched by name similarity alone
     label_min_similarity: float = 0.55  # Dice similarity of character bigrams, at least
     label_min_margin: float = 0.08      # ... and ahead of the second-best point by this much
+    #: a row whose unit is known (a unit column, a header 「（人月）」): among the points measured
+    #: in that unit only, by IDF-weighted bigram similarity (rare words of the names count more)
+    label_unit_score: float = 0.6
+    label_unit_min_similarity: float = 0.22
+    label_unit_min_margin: float = 0.1   # ... ahead of the next point with that unit
+    label_unit_sole_similarity: float = 0.15  # the only point measured in that unit (「小时/周」)
     # -- a figure in a sentence -> the keyword it belongs to (evidence.py)
     comma_penalty: int = 8              # a comma between keyword and a following figure
     before_max_gap: int = 12            # chars: a figure before its keyword, at most this far

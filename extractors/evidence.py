@@ -23,13 +23,13 @@ from consortium_review.extractors.context import (NEGATION, PREDICATE_SEP, Modal
                                                   number_modality, sentence_kind,
                                                   split_sentences, statement_modality)
 from consortium_review.extractors.identity import find_identity, park_level
-from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label
+from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label, best_point_for_unit, unit_fits
 from consortium_review.extractors.members import schools_by_kind
 from consortium_review.extractors.negative import screen_negative_list
 from consortium_review.extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
 from consortium_review.extractors.roles import OWN, classify as classify_roles
 from consortium_review.extractors.subjects import WIDER_SUBJECT, SubjectCheck
-from consortium_review.extractors.tables import TableView, group_tables, parse_cell_bool
+from consortium_review.extractors.tables import Column, TableView, group_tables, parse_cell_bool
 
 BODY_KINDS = {"paragraph", "heading", "textbox", "cell", "caption", "footnote"}
 SNIPPET_MAX = 160
@@ -398,15 +398,21 @@ def _kind(m: Modality) -> str:
 
 def table_candidates(matcher: Matcher, catalogue: Catalogue, table: TableView, report_year: int) -> list[Candidate]:
     out: list[Candidate] = []
+    measures = _measure_columns(table)
     for row in table.rows:
         label = table.label_of(row)
+        if measures:
+            by_column = _measure_candidates(matcher, table, measures, row, label, report_year)
+            if by_column:
+                out += by_column
+                continue
         code = table.code_of(row)
         if code and code in matcher.points:
             point_code, conf, source = code, matcher.settings.table_code_score, "table-code"
         else:
             if not label:
                 continue
-            point_code, conf = best_point_for_label(matcher, label)
+            point_code, conf = best_point_for_label(matcher, label, _row_unit(table, row, label))
             source = "table-name"
             if point_code is None:
                 continue
@@ -432,7 +438,81 @@ def table_candidates(matcher: Matcher, catalogue: Catalogue, table: TableView, r
                 # figure under its own column's unit
                 have = {u for _, u in achieved.quantities}
                 achieved.quantities += [(v, u) for v, u in cand.quantities if u not in have]
+        if achieved is not None and p.type == "multi":
+            _units_from_remarks(p, table, row, achieved)
     return out
+
+
+def _units_from_remarks(p: ObservationPoint, table: TableView, row: Block, achieved: Candidate) -> None:
+    """A several-unit point whose other unit sits in a remark cell of the row (「46 | 人次 |
+    授课课时：690课时」): the figure written with that unit, when exactly one is."""
+    have = {u for _, u in achieved.quantities} or {achieved.unit}
+    figure_cols = {c.index for c in table.columns if c.kind in ("value", "previous", "target", "unit", "label")}
+    figure_cols.add(table.label_col if table.label_col is not None else -1)
+    for unit in p.units:
+        if unit in have:
+            continue
+        found = [(to_unit(q, unit), q) for i, cell in enumerate(row.cells) if i not in figure_cols and cell
+                 for q in find_quantities(cell) if q.unit and not q.is_year]
+        found = [v for v, q in found if v is not None and not is_weak(unit, q.unit)]
+        if len(found) == 1:
+            if not achieved.quantities:
+                achieved.quantities = [(achieved.value, achieved.unit)]
+            achieved.quantities.append((found[0], unit))
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _header_core(header: str) -> str:
+    """A column header without its unit: 「工位数（个）」 -> 「工位数」."""
+    return re.sub(r"[（(][^（）()]*[)）]\s*$", "", header).strip()
+
+
+def _measure_columns(table: TableView) -> list[Column]:
+    """Columns that each name a measure with its unit (「基地数（个）| 工位数（个）| 周均使用时长
+    （小时/周）」): a table whose rows are things and whose columns are points. Two at least."""
+    cols = [c for c in table.columns if c.kind == "other" and c.unit and len(_CJK.findall(_header_core(c.header))) >= 2]
+    return cols if len(cols) >= 2 else []
+
+
+def _measure_candidates(matcher: Matcher, table: TableView, measures: list[Column], row: Block, label: str,
+                        report_year: int) -> list[Candidate]:
+    out: list[Candidate] = []
+    snippet = _snippet(" | ".join(c for c in row.cells if c))
+    year = re.search(r"(20\d\d)\s*年", label)
+    kind = "target" if table.is_target else "achieved"
+    if year and int(year.group(1)) != report_year:
+        kind = "target" if int(year.group(1)) > report_year else "previous"
+    for col in measures:
+        if col.index >= len(row.cells) or not (row.cells[col.index] or "").strip():
+            continue
+        core = _header_core(col.header)
+        code, conf = None, 0.0
+        for text in (core, f"{label}{core}"):
+            code, conf = best_point_for_label(matcher, text, col.unit)
+            if code and (not matcher.points[code].is_numeric or unit_fits(matcher.points[code], col.unit)):
+                break
+            code = None
+        if code is None:
+            code, conf = best_point_for_unit(matcher, f"{label}{core}", col.unit)
+        if code is None:
+            continue
+        cand = _cell_candidate(matcher.points[code], row.cells[col.index], col.unit, f"{label}{core}", row, snippet,
+                               kind, conf, "table-name", matcher.settings)
+        if cand is not None:
+            out.append(cand)
+    return out
+
+
+def _row_unit(table: TableView, row: Block, label: str) -> Optional[str]:
+    """The unit a row's figures are written in, when the table says: its unit column, the unit
+    in its label 「工位数（个）」, or the one unit all its value columns share."""
+    unit = table.unit_of(row) or unit_in_header(label)
+    if unit:
+        return unit
+    units = {c.unit for c in table.columns if c.kind in ("value", "previous", "target") and c.unit}
+    return units.pop() if len(units) == 1 else None
 
 
 _EMPTY_CELL = re.compile(r"^\s*(?:[/／\\—\-–_]+|无数据|待统计|待填报|待核实|暂无数据|不适用|N/?A|—+)?\s*$", re.I)

@@ -7,11 +7,13 @@ inside a longer hit of another point is dropped (「实训基地工位」 is not
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
+from consortium_review.extractors.numbers import COMPATIBLE, WEAK
 from consortium_review.settings import EXTRACT, ExtractSettings
 
 _PUNCT = re.compile(r"[\s（）()《》“”\"'‘’、，,。．.：:；;？?！!·\-—/]+")
@@ -271,20 +273,83 @@ def name_similarity(label: str, point: ObservationPoint) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def best_point_for_label(matcher: Matcher, label: str) -> tuple[str | None, float]:
-    """The observation point a table row's label names (code, confidence)."""
-    key = (id(matcher), label)
+def best_point_for_label(matcher: Matcher, label: str, unit: str | None = None) -> tuple[str | None, float]:
+    """The observation point a table row's label names (code, confidence). ``unit`` is the row's
+    unit when the table gives one (a unit column, a header 「（人月）」): a label that names no
+    point outright may still name one of the few points measured in that unit."""
+    key = (id(matcher), label, unit)
     if key not in _LABEL_CACHE:
         if len(_LABEL_CACHE) > 20000:
             _LABEL_CACHE.clear()
-        _LABEL_CACHE[key] = _best_point_for_label(matcher, label)
+        _LABEL_CACHE[key] = _best_point_for_label(matcher, label, unit)
     return _LABEL_CACHE[key]
 
 
-_LABEL_CACHE: dict[tuple[int, str], tuple[str | None, float]] = {}
+_LABEL_CACHE: dict[tuple[int, str, str | None], tuple[str | None, float]] = {}
 
 
-def _best_point_for_label(matcher: Matcher, label: str) -> tuple[str | None, float]:
+def point_units(point: ObservationPoint) -> list[str]:
+    """The catalogue units a numeric point is measured in (two for 「人次、课时」 points)."""
+    if point.type == "multi":
+        return list(point.units)
+    if point.is_numeric and point.unit:
+        return [point.unit]
+    return []
+
+
+def unit_fits(point: ObservationPoint, raw_unit: str) -> bool:
+    """A figure written in ``raw_unit`` (「家」「人月」) measures ``point`` (strong matches only)."""
+    raw_unit = raw_unit.replace("％", "%")
+    return any((raw_unit == u or raw_unit in COMPATIBLE.get(u, {})) and (u, raw_unit) not in WEAK
+               for u in point_units(point))
+
+
+#: Words that every other point name carries and that name no thing of their own (and 「的」)
+_NAME_FRAME = re.compile(r"市域产教联合体(?:内|的)?|的")
+
+
+@lru_cache(maxsize=4096)
+def _content_key(name: str) -> frozenset[str]:
+    return _name_key(_NAME_FRAME.sub("", name))
+
+
+@lru_cache(maxsize=64)
+def _bigram_weights(names: tuple[str, ...]) -> dict[str, float]:
+    """IDF of each character bigram over the catalogue's point names: 「企业」 is in many names
+    and says little, 「实习」 or 「岗位」 in few and says much."""
+    df: dict[str, int] = {}
+    for n in names:
+        for b in _content_key(n):
+            df[b] = df.get(b, 0) + 1
+    return {b: math.log(1 + len(names) / k) for b, k in df.items()}
+
+
+def weighted_similarity(label: str, point: ObservationPoint, weights: dict[str, float]) -> float:
+    """Dice similarity of character bigrams, each bigram weighted by its IDF over point names."""
+    a, b = _content_key(label), _content_key(point.name)
+    if not a or not b:
+        return 0.0
+    w = lambda s: sum(weights.get(x, math.log(2 + len(weights))) for x in s)  # noqa: E731
+    return 2 * w(a & b) / (w(a) + w(b))
+
+
+def best_point_for_unit(matcher: Matcher, label: str, unit: str) -> tuple[str | None, float]:
+    """Among the points measured in ``unit`` only, the one ``label`` names (code, confidence)."""
+    settings = matcher.settings
+    weights = _bigram_weights(tuple(p.name for p in matcher.points.values()))
+    fits = [c for c, p in matcher.points.items() if unit_fits(p, unit)]
+    scored = sorted(((weighted_similarity(label, matcher.points[c], weights), c) for c in fits), reverse=True)
+    if not scored:
+        return None, 0.0
+    best, code = scored[0]
+    if len(scored) == 1:
+        ok = best >= settings.label_unit_sole_similarity
+    else:
+        ok = best >= settings.label_unit_min_similarity and best - scored[1][0] >= settings.label_unit_min_margin
+    return (code, settings.label_unit_score) if ok else (None, 0.0)
+
+
+def _best_point_for_label(matcher: Matcher, label: str, unit: str | None = None) -> tuple[str | None, float]:
     settings = matcher.settings
     hits = matcher.hits(label)
     codes = {h.code for h in hits}
@@ -300,4 +365,6 @@ def _best_point_for_label(matcher: Matcher, label: str) -> tuple[str | None, flo
     if scored and scored[0][0] >= settings.label_min_similarity and (
             len(scored) < 2 or scored[0][0] - scored[1][0] >= settings.label_min_margin):
         return scored[0][1], settings.label_name_score
+    if unit:
+        return best_point_for_unit(matcher, label, unit)
     return None, 0.0

@@ -185,3 +185,37 @@ def test_unlisted_consortium_identity_from_text(tmp_path, catalogue):
     assert res.info.lead_school == "临渚医药职业学院"
     assert res.info.lead_enterprise == "临渚康泰制药股份有限公司"
     assert res.info.roster is None
+
+
+def test_a_row_label_in_other_words_is_matched_among_the_points_of_its_unit(tmp_path, catalogue):
+    # the labels name no point outright; the unit column narrows the points to those measured
+    # in that unit, and the label's rare words pick one (「实习实训」 of 11.2.4, not 8.4.3's 「企业」)
+    pts, _ = review(tmp_path, catalogue, {"数据表.xlsx": lambda p: make_xlsx(p, [
+        ["序号", "事项", "数值", "单位"],
+        [1, "学生到成员企业实习实训", 1530, "人月"],
+        [2, "平台上发布的岗位", 2600, "个"],
+        [3, "园区规上企业总数", 420, "家"],          # no point measured in 家/个 is named by it
+    ])})
+    assert (pts["11.2.4"].status, pts["11.2.4"].value) == ("found", 1530)
+    assert (pts["11.1.4"].status, pts["11.1.4"].value) == ("found", 2600)
+    assert all(p.value != 420 for p in pts.values())
+
+
+def test_a_second_unit_in_the_remark_cell(tmp_path, catalogue):
+    pts, _ = review(tmp_path, catalogue, {"数据表.xlsx": lambda p: make_xlsx(p, [
+        ["序号", "事项", "数值", "单位", "备注"],
+        [1, "校际兼职教师", 52, "人次", "承担授课任务共780课时"],
+    ])})
+    got = sorted((q["value"], q["unit"]) for q in pts["8.4.2"].quantities)
+    assert got == [(52, "人次"), (780, "课时")]
+
+
+def test_columns_that_are_points(tmp_path, catalogue):
+    # rows are things (a base), columns are measures with their units
+    pts, _ = review(tmp_path, catalogue, {"数据表.xlsx": lambda p: make_xlsx(p, [
+        ["项目", "基地数（个）", "工位数（个）", "周均使用时长（小时/周）"],
+        ["校企共建实训基地（2024年）", 12, 1480, 31],
+    ])})
+    assert pts["8.5.1"].value == 12
+    assert pts["8.5.2"].value == 1480
+    assert pts["8.5.3"].value == 31

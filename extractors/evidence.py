@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -152,14 +153,28 @@ def _named_items(sentence: str, keyword: str) -> int:
     return len(names)
 
 
+def _role_word_hits(matcher: Matcher, subjects: SubjectCheck, sent: str) -> list[Hit]:
+    """Keyword hits in ``sent`` with the leads' names read as their roles (see
+    :meth:`SubjectCheck.as_role_words`), at the offsets of ``sent``."""
+    text, where = subjects.as_role_words(sent)
+    hits = matcher.hits(text)
+    if text == sent:
+        return hits
+    return [dataclasses.replace(h, start=where[h.start], end=where[h.end], anchor=where[h.anchor],
+                                part_ends=tuple(where[e] for e in h.part_ends)) for h in hits]
+
+
 def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, report_year: int,
-                        plan_doc: bool, subjects: Optional[SubjectCheck] = None, doc_title: str = "") -> list[Candidate]:
+                        plan_doc: bool, subjects: Optional[SubjectCheck] = None, doc_title: str = "",
+                        previous: str = "") -> list[Candidate]:
+    """Candidates from the sentences of one body block; ``previous`` is the text of the block
+    before it (a sentence that opens 「集团…」 speaks of the organisation named there)."""
     out: list[Candidate] = []
     settings = matcher.settings
     section_target = future_section(block.section or "", report_year) or (
         bool(re.search(r"目标|任务|计划|规划|举措|安排|展望|思路", block.section or "")) and plan_doc)
     for offset, sent in split_sentences(block.text):
-        hits = matcher.hits(sent)
+        hits = matcher.hits(sent) if subjects is None else _role_word_hits(matcher, subjects, sent)
         if not hits:
             continue
         # a question, a requirement quoted from the standard or a policy, a hypothetical: not evidence
@@ -173,7 +188,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
             # a statement about another consortium named before it (a peer in a news report)
             hits = [h for h in hits if not subjects.other_consortium_before(sent, h.start)]
             hits = [h for h in hits if subjects.named(h.code, subjects.context(
-                matcher.points[h.code], block.text, doc_title + "\n" + (block.section or ""), offset, sent))]
+                matcher.points[h.code], block.text, doc_title + "\n" + (block.section or ""), offset, sent,
+                previous))]
         if not hits:
             continue
         masked = mask_titles(sent)
@@ -796,14 +812,16 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
     else:
         year, year_source = report_year_of(readable)
     cands: dict[str, list[Candidate]] = defaultdict(list)
-    subjects = SubjectCheck(catalogue, info)
+    subjects = SubjectCheck(catalogue, info, (b.text for d in readable for b in d.blocks[:400]))
     for doc in readable:
         plan_doc = bool(re.search(r"方案|规划|计划", doc.file))
         body = [b for b in doc.blocks if b.kind in BODY_KINDS]
         title = body[0].text[:80] if body else ""
+        previous = ""
         for b in body:
-            for c in sentence_candidates(matcher, catalogue, b, year, plan_doc, subjects, title):
+            for c in sentence_candidates(matcher, catalogue, b, year, plan_doc, subjects, title, previous):
                 cands[c.code].append(c)
+            previous = b.text
         for table in group_tables(doc.blocks):
             from_table = table_candidates(matcher, catalogue, table, year)
             for c in from_table:

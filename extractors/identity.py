@@ -120,7 +120,12 @@ _JOINT_LEAD = re.compile(r"(?:由)?([^，。；：:]{8,120}?)(?:共同|联合|�
 _ENUM_SPLIT = re.compile(r"[、，,和与及]|以及")
 
 
+#: 「X公司（简称Y）作为牵头企业」: the short-form definition sits between the name and its role
+_SHORT_DEFINITION = re.compile(r"\s*[（(](?:以下)?(?:简称|下称)[^（）()]{1,20}[)）]")
+
+
 def _vote_sentences(text: str, votes: dict[str, Counter[str]], weight: int = 1) -> None:
+    text = _SHORT_DEFINITION.sub("", text)
     for pattern, field, weight in SENTENCE_PATTERNS:
         for m in pattern.finditer(text):
             v = _clean(m.group(1), field)
@@ -134,7 +139,7 @@ def _vote_sentences(text: str, votes: dict[str, Counter[str]], weight: int = 1) 
                     votes[field][fm.group(1)] += 2
     for m in _NAME.finditer(text):
         v = _LEAD_IN.sub("", m.group(1))
-        v = re.sub(r"^(?:20\d\d年(?:度)?|本|该|全|各|推动|加强|建设|关于)", "", v)
+        v = re.sub(r"^(?:20\d\d年(?:度)?|此次|本次|这次|今年|本|该|此|全|各|推动|加强|建设|关于)", "", v)
         # a phrase with a verb in it is a sentence fragment, not a name (「市级财政安排市域产教联合体」)
         if len(v) >= 6 and not re.match(r"^(?:市域|国家|本)产教联合体", v) and not _VERBISH.search(v):
             votes["name"][v] += weight

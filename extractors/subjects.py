@@ -11,7 +11,7 @@ form — or the paragraph or section must, for a figure.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Iterable, Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint, Subject
 from consortium_review.models import ConsortiumInfo
@@ -81,18 +81,75 @@ def short_forms_in(text: str, full_names: tuple[str, ...]) -> bool:
     return False
 
 
+def defined_short_names(name: Optional[str], texts: Iterable[str]) -> list[str]:
+    """Short forms the documents define for ``name``: 「中车株洲电力机车有限公司（简称中车株机）」,
+    「…学院（以下简称“湖铁职院”）」 -> [中车株机] / [湖铁职院]."""
+    out: list[str] = []
+    for full in name_forms(name)[:1]:
+        pattern = re.compile(re.escape(full) + r"\s*[（(](?:以下)?(?:简称|下称)[：:为]?\s*[“\"「『]?"
+                             r"([\u4e00-\u9fffA-Za-z]{2,10})[”\"」』]?\s*[)）]")
+        for text in texts:
+            for m in pattern.finditer(text):
+                if m.group(1) not in out and m.group(1) not in ("联合体", "公司", "集团", "学校", "学院", "园区"):
+                    out.append(m.group(1))
+    return out
+
+
+#: A sentence opening with a word that refers back to an organisation just named: 「集团按职工
+#: 工资总额…」「该公司…」「该校…」「学校…」 (after a time phrase 「2024年，」 at most).
+ANAPHOR = re.compile(r"^(?:(?:20\d\d年度?|近[三3]年|当年|全年|同年)[，,、]?\s*)?"
+                     r"(?:(?:该|其)?(?:集团|公司)|该(?:企业|校|学校|学院)|学校|学院)(?!联合体)")
+
+
 class SubjectCheck:
     """Decides whether a text names the subject of a point."""
 
-    def __init__(self, catalogue: Catalogue, info: ConsortiumInfo):
+    def __init__(self, catalogue: Catalogue, info: ConsortiumInfo, texts: Iterable[str] = ()):
+        """``texts``: the documents' text, where a name's defined short form is looked for
+        (「中车株洲电力机车有限公司（简称中车株机）」)."""
         self._home = tuple(n for n in (info.name, *info.aliases) if n)
         self._by_code: dict[str, tuple[Subject, tuple[str, ...], tuple[str, ...]]] = {}
+        texts = list(texts)
+        forms: dict[str, tuple[str, ...]] = {}
+        self._placeholders: list[tuple[str, str]] = []
         for p in catalogue.points:
             s = catalogue.subject_of(p)
             if s is None:
                 continue
-            full = tuple(name_forms(getattr(info, s.identity, None) if s.identity else None))
+            if s.identity not in forms:
+                name = getattr(info, s.identity, None) if s.identity else None
+                forms[s.identity] = tuple(dict.fromkeys(name_forms(name) + defined_short_names(name, texts)))
+            full = forms[s.identity]
+            for form in full:
+                if s.words and len(form) >= 2 and (form, s.words[0]) not in self._placeholders:
+                    self._placeholders.append((form, s.words[0]))
             self._by_code[p.code] = (s, tuple(s.words) + full, full)
+
+    def as_role_words(self, sentence: str) -> tuple[str, list[int]]:
+        """``sentence`` with the lead enterprise's and lead school's names written as their role
+        (「承担了青重装高技能人才培训任务」 -> 「承担了牵头企业高技能人才培训任务」), so that keywords
+        phrased with the role (「承担&牵头企业&高技能人才培训」) match where the text uses the name;
+        and for every offset of the new text (and its end) the offset in ``sentence``."""
+        identity = list(range(len(sentence) + 1))
+        if not any(form in sentence for form, _ in self._placeholders):
+            return sentence, identity
+        out: list[str] = []
+        where: list[int] = []
+        i = 0
+        forms = sorted(self._placeholders, key=lambda x: -len(x[0]))
+        while i < len(sentence):
+            hit = next(((f, w) for f, w in forms if sentence.startswith(f, i)), None)
+            end = i + len(hit[0]) if hit else i + 1
+            # 「联合A公司等龙头企业」 lists A among others: a description, not a statement about A
+            if hit is None or sentence.startswith("等", end):
+                out.append(sentence[i:end])
+                where.extend(range(i, end))
+            else:
+                out.append(hit[1])
+                where.extend([i] + [end] * (len(hit[1]) - 1))
+            i = end
+        where.append(len(sentence))
+        return "".join(out), where
 
     def subject(self, code: str) -> Optional[Subject]:
         entry = self._by_code.get(code)
@@ -128,10 +185,14 @@ class SubjectCheck:
             return False                 # 「借鉴滨海…联合体经验，共建…」: the peer is an object
         return not _SELF.search(sentence[end:pos])
 
-    def context(self, point: ObservationPoint, block_text: str, section: str, sent_offset: int, sentence: str) -> str:
+    def context(self, point: ObservationPoint, block_text: str, section: str, sent_offset: int, sentence: str,
+                previous: str = "") -> str:
         """The text that must name the subject: the sentence and the headings above it (the
         document's title, the section) for a statement; for a figure also the paragraph up to
-        the sentence's end."""
+        the sentence's end. A sentence that opens with a referring word (「集团按…」「该校…」)
+        speaks of the organisation named just before: the paragraph before it counts too."""
+        if ANAPHOR.match(sentence):
+            return section + "\n" + previous[-240:] + "\n" + block_text[:sent_offset + len(sentence)]
         if point.is_numeric:
             return section + "\n" + block_text[:sent_offset + len(sentence)]
         return section + "\n" + sentence

@@ -536,3 +536,33 @@ def test_published_phrasings_reach_their_points(tmp_path, catalogue, sentence, c
 def test_councils_and_charters_of_other_bodies_are_not_the_consortium_s(tmp_path, catalogue, sentence, code):
     pts, _ = run(tmp_path, catalogue, sentence)
     assert pts[code].status == "missing", (pts[code].status, pts[code].value)
+
+
+LEAD = "青川市智能制造产教联合体由青川职业技术学院牵头，青川重型机械装备有限公司（简称青重装）作为牵头企业。"
+
+
+def test_a_sentence_opening_with_a_referring_word_speaks_of_the_organisation_just_named(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, LEAD, "青川重型机械装备有限公司是全国工程机械行业龙头企业。",
+                 "集团按职工工资总额的2.6%提取职工教育经费，其中用于技能人才培训的比例为62%。")
+    assert (pts["3.3.1"].value, pts["3.3.2"].value) == (2.6, 62)
+
+
+def test_without_the_organisation_before_it_the_referring_sentence_names_no_lead(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "园区规上企业达到320家。",
+                 "集团按职工工资总额的2.6%提取职工教育经费，其中用于技能人才培训的比例为62%。")
+    assert pts["3.3.1"].status == "missing" and pts["3.3.2"].status == "missing"
+
+
+def test_a_short_form_the_documents_define_names_the_lead(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, LEAD,
+                 "青重装近三年在共建实训基地、捐赠设备等方面累计投入2,140万元，为全国工程机械行业龙头企业。",
+                 "青川职业技术学院承担了青重装高技能人才培训任务的35%。")
+    assert pts["3.2.1"].value == 2140
+    assert pts["3.3.3"].value == 35           # keyword 「承担&牵头企业&高技能人才培训」 met by the name
+    assert (pts["3.1.1"].status, pts["3.1.1"].value) == ("found", True)
+
+
+def test_a_lead_listed_among_others_is_not_described(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, LEAD,
+                 "联合体联合青川重型机械装备有限公司等龙头企业、成员院校和科研机构共同建设。")
+    assert pts["3.1.1"].status == "missing"

@@ -92,6 +92,9 @@ class TableView:
                 yield col, row.cells[col.index] or ""
 
 
+_ACHIEVED_HEADER = re.compile(r"完成|实际|截至|截止|当前|目前|已|现状|现有")
+
+
 def _unit_only(header: str) -> bool:
     """A header that is nothing but a unit word (「人次」「课时数」「金额合计」 is not)."""
     core = re.sub(r"(?:总?数量?|合计|总计|小计)$", "", header.strip())
@@ -148,7 +151,11 @@ def group_tables(blocks: list[Block], report_year: int = 2024) -> list[TableView
     for t in tables:
         t.columns = _classify(t.header, report_year)
         kinds = [c.kind for c in t.columns]
-        t.is_target = bool(TARGET_HEADER.search(t.caption)) and not re.search(r"完成|实际", t.caption)
+        # a caption about targets (「主要指标及2027年目标如下」) makes the table a plan, unless a
+        # column says it holds what is done (「截至2024年底」「完成值」): then the columns decide
+        achieved_col = any(c.kind == "value" and _ACHIEVED_HEADER.search(c.header) for c in t.columns)
+        t.is_target = bool(TARGET_HEADER.search(t.caption)) and not re.search(r"完成|实际", t.caption) \
+            and not achieved_col
         t.label_col = next((c.index for c in t.columns if c.kind == "label"), None)
         if t.label_col is None:
             # the first column holding mostly Chinese text

@@ -219,3 +219,24 @@ def test_columns_that_are_points(tmp_path, catalogue):
     assert pts["8.5.1"].value == 12
     assert pts["8.5.2"].value == 1480
     assert pts["8.5.3"].value == 31
+
+
+def test_a_plan_table_with_a_column_of_what_is_done(tmp_path, catalogue):
+    # the caption speaks of targets, but one column says it holds the state at the end of the year
+    pts, _ = review(tmp_path, catalogue, {"建设方案（2025—2027年）.docx": lambda p: make_docx(p, [
+        "一、建设基础", "截至2024年底，联合体主要指标及2027年目标如下。"], [[
+            ["指标", "截至2024年底", "2027年目标"],
+            ["联合建设教学资源库（个）", "3", "5"],
+            ["就业指导服务（人次）", "5,200", "8,000"],
+        ]])})
+    assert (pts["8.2.1"].status, pts["8.2.1"].value) == ("found", 3)
+    assert (pts["11.2.1"].status, pts["11.2.1"].value) == ("found", 5200)
+
+
+def test_a_plan_table_without_such_a_column_holds_targets(tmp_path, catalogue):
+    pts, _ = review(tmp_path, catalogue, {"建设方案（2025—2027年）.docx": lambda p: make_docx(p, [
+        "联合体主要建设目标如下。"], [[
+            ["指标", "2027年"],
+            ["联合建设教学资源库（个）", "5"],
+        ]])})
+    assert pts["8.2.1"].status in ("partial", "missing") and pts["8.2.1"].value is None

@@ -153,6 +153,11 @@ def _named_items(sentence: str, keyword: str) -> int:
     return len(names)
 
 
+def _clause_end(sent: str, pos: int) -> int:
+    m = re.compile(r"[，,；;。！？]").search(sent, pos)
+    return m.end() if m else len(sent)
+
+
 def _role_word_hits(matcher: Matcher, subjects: SubjectCheck, sent: str) -> list[Hit]:
     """Keyword hits in ``sent`` with the leads' names read as their roles (see
     :meth:`SubjectCheck.as_role_words`), at the offsets of ``sent``."""
@@ -178,7 +183,14 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
         if not hits:
             continue
         # a question, a requirement quoted from the standard or a policy, a hypothetical: not evidence
-        if sentence_kind(sent) != "statement":
+        kind = sentence_kind(sent)
+        if kind == "requirement":
+            # a requirement after the statement's clause spells out what was set up (「建立了集体
+            # 决策机制，重大事项须经三分之二以上理事同意」): the text up to the hit's clause decides
+            hits = [h for h in hits if sentence_kind(sent[:_clause_end(sent, h.end)]) == "statement"]
+            if not hits:
+                continue
+        elif kind != "statement":
             continue
         # a keyword that is part of an organisation's name or a person's title (「科技成果转化研究院
         # 副院长」「技能大师工作室领衔人」) — at the end of any of its parts — or of a byline

@@ -566,3 +566,15 @@ def test_a_lead_listed_among_others_is_not_described(tmp_path, catalogue):
     pts, _ = run(tmp_path, catalogue, LEAD,
                  "联合体联合青川重型机械装备有限公司等龙头企业、成员院校和科研机构共同建设。")
     assert pts["3.1.1"].status == "missing"
+
+
+@pytest.mark.parametrize("sentences,code,want", [
+    # a requirement after the statement's clause spells out the rule that was set up
+    (["会议决定建立理事会重大事项集体决策机制，重大事项须经三分之二以上理事同意方可通过。"], "5.3.1", True),
+    (["联合体共建实训基地9个，按照建设标准须达到12个。"], "8.5.1", 9),
+    # a requirement before it is still a requirement
+    (["按照建设标准，联合体共建实训基地须达到12个。"], "8.5.1", None),
+])
+def test_a_requirement_clause_after_a_statement_does_not_void_it(tmp_path, catalogue, sentences, code, want):
+    pts, _ = run(tmp_path, catalogue, *sentences)
+    assert pts[code].value == want, (pts[code].status, pts[code].value)

@@ -578,3 +578,8 @@ def test_a_lead_listed_among_others_is_not_described(tmp_path, catalogue):
 def test_a_requirement_clause_after_a_statement_does_not_void_it(tmp_path, catalogue, sentences, code, want):
     pts, _ = run(tmp_path, catalogue, *sentences)
     assert pts[code].value == want, (pts[code].status, pts[code].value)
+
+
+def test_an_enumeration_of_a_base_s_measures(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体共建实训基地7个、工位860个，工位周均使用29小时，覆盖在校生4,300人。")
+    assert [pts[c].value for c in ("8.5.1", "8.5.2", "8.5.3", "8.5.4")] == [7, 860, 29, 4300]

@@ -234,6 +234,9 @@ def number_modality(sentence: str, start: int, end: int, report_year: int, share
     return m
 
 
+_PLAN_LEAD = re.compile(r"计划|力争|争取|预计|拟|目标|下一步|今后|明年|下一年度|接下来|未来")
+
+
 def statement_modality(sentence: str, start: int, end: int, report_year: int) -> Modality:
     """Meaning of a statement (yes/no or text point) whose keyword is at sentence[start:end]."""
     sentence = mask_titles(sentence)
@@ -257,6 +260,10 @@ def statement_modality(sentence: str, start: int, end: int, report_year: int) ->
         m.negated = True
     if (TARGET.search(clause) or deadline(clause, report_year) or future_year(clause, report_year)) \
             and not ACHIEVED.search(clause):
+        m.target = True
+    # a plan announced at the head of the sentence scopes over its clauses: 「下一步，联合体将深入
+    # 实施现代产业学院建设、实践中心建设……」
+    if _PLAN_LEAD.search(sentence[:c0]) and not re.search(r"实际|已|超额|当年|本年", clause):
         m.target = True
     # 「鼓励成员企业申报专精特新」: a wish about the keyword, in its own clause before it;
     # 「围绕专业动态调整机制开展调研」: the keyword is a topic, not a status

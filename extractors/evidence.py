@@ -127,6 +127,16 @@ def _numeric_units(p: ObservationPoint) -> list[str]:
 _NAME_TAIL = re.compile(r"^(?:研究院|研究所|研究会|研究中心|协会|学会|办公室|领导小组办公室|副?院长|副?主任|副?处长|副?科长|"
                         r"副?部长|副?局长|副?书记|专员|负责人|领衔人|主持人|带头人|首席专家|讯)")
 _BYLINE_BEFORE = re.compile(r"(?:来源|转自|稿件来源|作者|记者|通讯员)[:：]?\s*$")
+#: A newspaper's page line or an editor's credit (「《中国教育报》2025年4月1日05版责任编辑：…」)
+_PRESS_LINE = re.compile(r"责任编辑|责编[:：]|编辑[:：]|审核[:：]|校对[:：]|\d{1,2}版")
+
+
+def _venue(sent: str, h: Hit) -> bool:
+    """The keyword names the place of a meeting: 「大会在广西（柳州）职业技能公共实训基地隆重召开」."""
+    return bool(re.search(r"在[^，。；在]{0,30}$", sent[:h.start]) and
+                re.match(r"[^，。；]{0,6}?(?:隆重|顺利|成功|正式)?(?:召开|举行|举办|开幕|闭幕)", sent[h.end:]))
+
+
 #: An achieved event stated without a figure (「…产业学院揭牌成立」「…正式签约」).
 EVENT = re.compile(r"揭牌|挂牌|授牌|成立|建成|落成|签约|签订|投入使用|启用|开班|开课|获批|入选|获评|认定为|落地|上线|组建|设立|启动|"
                    r"投运|运行|举办|召开|开展|实施|发布|印发|出台")
@@ -195,7 +205,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
         # a keyword that is part of an organisation's name or a person's title (「科技成果转化研究院
         # 副院长」「技能大师工作室领衔人」) — at the end of any of its parts — or of a byline
         hits = [h for h in hits if not any(_NAME_TAIL.match(sent[e:e + 8]) for e in (h.end, h.anchor, *h.part_ends))
-                and not _BYLINE_BEFORE.search(sent[:h.start])]
+                and not _BYLINE_BEFORE.search(sent[:h.start]) and not _venue(sent, h)
+                and not _PRESS_LINE.search(sent)]
         if subjects is not None:
             # a statement about another consortium named before it (a peer in a news report)
             hits = [h for h in hits if not subjects.other_consortium_before(sent, h.start)]

@@ -18,6 +18,7 @@ The decision is made from the content, in two passes:
 
 A user overrides the decision by folder name: files under a folder named 参考材料 / 参考资料 /
 参考文件 / reference are reference material, files under 本联合体材料 / 自有材料 / own are own.
+A file whose own name begins 背景材料 / 参考资料 / 学习材料 … is reference material too.
 """
 
 from __future__ import annotations
@@ -90,6 +91,19 @@ def user_role(doc: Document) -> Optional[Role]:
             return Role(REFERENCE, f"位于「{f}」文件夹，按用户指定作为参考材料", True)
         if f in OWN_FOLDERS:
             return Role(OWN, f"位于「{f}」文件夹，按用户指定作为本联合体材料", True)
+    return None
+
+
+#: A file whose own name says it is background or reading material (「背景材料-…」「参考资料：…」)
+_REFERENCE_NAME = re.compile(r"^(?:附件\d*[-_—－：:、\s]*)?(?:背景材料|背景资料|参考材料|参考资料|参考文件|学习材料|学习资料|阅读材料)")
+
+
+def name_role(doc: Document) -> Optional[Role]:
+    """Reference when the file's own name says so (「背景材料-新能源产教融合共同体.pdf」)."""
+    stem = norm(doc.file.split("/")[-1])
+    m = _REFERENCE_NAME.match(stem)
+    if m:
+        return Role(REFERENCE, f"文件名标明为「{m.group(0)}」，作为参考材料")
     return None
 
 
@@ -308,7 +322,7 @@ def classify(catalogue: Catalogue, documents: Iterable[Document], identify, fold
     ct = _CatalogueText(catalogue)
     decided: dict[int, Role] = {}
     for d in docs:
-        r = user_role(d)
+        r = user_role(d) or name_role(d)
         if r is not None:
             decided[id(d)] = r
     home = home_names([d for d in docs if id(d) not in decided], folder_name, ct)

@@ -197,3 +197,15 @@ def test_a_provincial_policy_without_a_document_number_is_reference(tmp_path, ca
     assert pts["8.5.1"].value == 8 and pts["9.1.4"].status == "missing"
     assert pts["5.2.1"].status == "found" and pts["5.2.1"].evidence[0].file == "市政府通知.docx"
     assert not any(n.flagged for n in res.negatives)
+
+
+def test_a_file_named_background_material_is_reference(tmp_path, catalogue):
+    folder = tmp_path / "青川市智能制造产教联合体"
+    make_docx(folder / "2024年度工作总结.docx", OWN_REPORT)
+    make_docx(folder / "背景材料-新能源产教融合共同体.docx",
+              ["常州科教城新能源产教融合共同体启动，成立4个产教融合共同体，36个项目签约，共建产教融合实践中心3个。"])
+    res = extract(catalogue, docs := read_folder(folder), folder_name=folder.name)
+    roles = {d.file: d.role for d in docs}
+    assert roles["背景材料-新能源产教融合共同体.docx"] == "reference"
+    assert roles["2024年度工作总结.docx"] == "own"
+    assert all("背景材料" not in e.file for p in res.points for e in p.evidence)

@@ -583,3 +583,18 @@ def test_a_requirement_clause_after_a_statement_does_not_void_it(tmp_path, catal
 def test_an_enumeration_of_a_base_s_measures(tmp_path, catalogue):
     pts, _ = run(tmp_path, catalogue, "联合体共建实训基地7个、工位860个，工位周均使用29小时，覆盖在校生4,300人。")
     assert [pts[c].value for c in ("8.5.1", "8.5.2", "8.5.3", "8.5.4")] == [7, 860, 29, 4300]
+
+
+@pytest.mark.parametrize("sentence,code", [
+    # a plan at the head of the sentence scopes over its clauses
+    ("下一步，联合体将聚焦主导产业，深入实施现代产业学院建设、实践中心建设等任务。", "7.2.1"),
+    # a keyword naming the venue of a meeting
+    ("12月28日，联合体理事会第一次大会在青川市职业技能公共实训基地隆重召开。", "8.5.1"),
+    # a newspaper's page line
+    ("《中国教育报》2025年4月1日05版责任编辑：李明", "13.1.3"),
+    # the consortium's own level is not the park's
+    ("入选首批国家级市域产教联合体以来，联合体各项工作稳步推进。", "2.1.1"),
+])
+def test_mentions_that_state_nothing(tmp_path, catalogue, sentence, code):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert pts[code].status == "missing", (pts[code].status, pts[code].value)

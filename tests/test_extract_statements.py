@@ -598,3 +598,8 @@ def test_an_enumeration_of_a_base_s_measures(tmp_path, catalogue):
 def test_mentions_that_state_nothing(tmp_path, catalogue, sentence, code):
     pts, _ = run(tmp_path, catalogue, sentence)
     assert pts[code].status == "missing", (pts[code].status, pts[code].value)
+
+
+def test_a_council_meeting_held_states_the_council(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "11月22日，联合体第二次理事会在青川职业技术学院召开，31家理事单位代表参加。")
+    assert (pts["5.1.1"].status, pts["5.1.1"].value) == ("found", True)

@@ -35,6 +35,9 @@ def norm(s: str) -> str:
 
 def _clean(v: str, field: str) -> Optional[str]:
     v = v.strip().strip("：:，,。；;、")
+    # 「江澜市新材料产教联合体由X公司作为牵头企业」: the subject before 由 is not part of the name
+    if field != "name":
+        v = re.sub(r"^[^，。；]*?联合体(?:[（(][^）)]*[)）])?(?:由|以)", "", v)
     m = PATTERN[field].search(v)
     if not m:
         return None

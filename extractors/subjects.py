@@ -95,6 +95,26 @@ def defined_short_names(name: Optional[str], texts: Iterable[str]) -> list[str]:
     return out
 
 
+def used_short_names(name: Optional[str], texts: Iterable[str]) -> list[str]:
+    """The head of a company's name the documents use on its own: 「北岭重工机械集团有限公司」 written
+    「北岭重工是…」「北岭重工按…」 -> [北岭重工]. Four characters at least, not ending on a place
+    word, and seen at least once where the full name does not go on."""
+    out: list[str] = []
+    for full in name_forms(name)[:1]:
+        core = _SUFFIX.sub("", full)
+        if core == full or len(core) < 5:
+            continue                          # schools and parks keep their own short forms
+        for k in range(len(core) - 1, 3, -1):
+            head = core[:k]
+            if head[-1] in "市省县区州":
+                continue
+            rest = re.escape(core[k:k + 1])
+            if any(re.search(re.escape(head) + r"(?!" + rest + r")", t) for t in texts):
+                out.append(head)
+                break
+    return out
+
+
 #: A sentence opening with a word that refers back to an organisation just named: 「集团按职工
 #: 工资总额…」「该公司…」「该校…」「学校…」 (after a time phrase 「2024年，」 at most).
 ANAPHOR = re.compile(r"^(?:(?:20\d\d年度?|近[三3]年|当年|全年|同年)[，,、]?\s*)?"
@@ -118,7 +138,8 @@ class SubjectCheck:
                 continue
             if s.identity not in forms:
                 name = getattr(info, s.identity, None) if s.identity else None
-                forms[s.identity] = tuple(dict.fromkeys(name_forms(name) + defined_short_names(name, texts)))
+                forms[s.identity] = tuple(dict.fromkeys(name_forms(name) + defined_short_names(name, texts)
+                                                        + used_short_names(name, texts)))
             full = forms[s.identity]
             for form in full:
                 if s.words and len(form) >= 2 and (form, s.words[0]) not in self._placeholders:

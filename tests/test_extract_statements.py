@@ -603,3 +603,18 @@ def test_mentions_that_state_nothing(tmp_path, catalogue, sentence, code):
 def test_a_council_meeting_held_states_the_council(tmp_path, catalogue):
     pts, _ = run(tmp_path, catalogue, "11月22日，联合体第二次理事会在青川职业技术学院召开，31家理事单位代表参加。")
     assert (pts["5.1.1"].status, pts["5.1.1"].value) == ("found", True)
+
+
+def test_the_head_of_the_lead_s_name_used_alone_names_it(tmp_path, catalogue):
+    pts, res = run(tmp_path, catalogue,
+                   "青川市智能制造产教联合体由青川职业技术学院牵头，青川重工机械集团有限公司作为牵头企业。",
+                   "青川重工是国内工程机械行业龙头企业，近三年累计投入产教融合资金3,120,000元。")
+    assert res.info.lead_enterprise == "青川重工机械集团有限公司"
+    assert pts["3.2.1"].value == 312
+    assert (pts["3.1.1"].status, pts["3.1.1"].value) == ("found", True)
+
+
+def test_the_consortium_before_由_is_not_part_of_the_lead_s_name(tmp_path, catalogue):
+    _, res = run(tmp_path, catalogue,
+                 "青川市智能制造产教联合体由青川恒泰新材料股份有限公司（以下简称恒泰新材）作为牵头企业、青川职业技术学院作为牵头学校组建。")
+    assert res.info.lead_enterprise == "青川恒泰新材料股份有限公司"

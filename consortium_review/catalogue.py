@@ -34,7 +34,7 @@ LEVEL2_RE = re.compile(r"^\d{1,2}$")
 XLSX_COLUMNS = ["code", "name", "type", "unit", "units", "categories", "threshold_rule",
                 "threshold_op", "threshold_value", "threshold_unit", "keywords", "exclude",
                 "scope", "level1", "level2_code", "level2_name", "group",
-                "indicator_code", "indicator_name", "indicator_description", "school_kinds"]
+                "indicator_code", "indicator_name", "indicator_description", "school_kinds", "implied_by"]
 
 #: Chinese column headers of the workbook form (the loader accepts these or the field names).
 COLUMN_LABELS = {
@@ -46,7 +46,7 @@ COLUMN_LABELS = {
     "indicator_description": "三级指标原文", "triggers": "触发说法", "denials": "否认说法",
     "description": "说明", "batch": "批次", "index": "序号", "park": "园区", "lead_schools": "牵头学校",
     "lead_enterprise": "牵头企业", "aliases": "简称", "key": "项目", "value": "内容",
-    "school_kinds": "按校名推定的学校类型",
+    "school_kinds": "按校名推定的学校类型", "implied_by": "由以下观测点的到位金额推定",
 }
 _LABEL_FIELDS = {v: k for k, v in COLUMN_LABELS.items()}
 
@@ -114,6 +114,7 @@ class ObservationPoint:
     level1: str = ""                 # "基础性指标" | "实质性指标"
     group: Optional[str] = None      # 合作办学 / 合作育人 / 合作就业 / 合作发展 (实质性 only)
     school_kinds: tuple[str, ...] = ()  # yes/no point met when member schools of every kind are named
+    implied_by: Optional[str] = None    # yes/no point met when this numeric point has an achieved figure > 0
 
     @property
     def is_numeric(self) -> bool:
@@ -360,6 +361,9 @@ def _point(d: Any, where: str, level2: dict[str, Level2], indicators: dict[str, 
     school_kinds = _tuple(d.get("school_kinds"))
     if school_kinds and (ptype != "yesno" or not set(school_kinds) <= {"中职", "高职", "普通本科"}):
         raise CatalogueError(f"{where}：school_kinds 只能用于 yesno 观测点，取值为 中职、高职、普通本科")
+    implied_by = _text(d.get("implied_by")) or None
+    if implied_by and (ptype != "yesno" or not CODE_RE.match(implied_by)):
+        raise CatalogueError(f"{where}：implied_by 只能用于 yesno 观测点，取值为另一个数值型观测点的编号")
     threshold = _threshold(d.get("threshold"), where)
     if threshold is not None:
         if threshold.op in (">", ">=", "<", "<=") and ptype not in ("amount", "count", "percent", "rate", "multi"):
@@ -377,7 +381,7 @@ def _point(d: Any, where: str, level2: dict[str, Level2], indicators: dict[str, 
         indicator_code=ind_code, indicator_name=_text(ind.get("name")),
         indicator_description=_text(ind.get("description")),
         level2_code=l2.code, level2_name=l2.name, level1=l2.level1, group=l2.group,
-        school_kinds=school_kinds,
+        school_kinds=school_kinds, implied_by=implied_by,
     )
 
 
@@ -638,7 +642,8 @@ def _catalogue_from_workbook(wb, path: Path) -> Catalogue:
              "unit": get(row, "unit"), "units": get(row, "units"),
              "categories": get(row, "categories"), "threshold": th,
              "keywords": get(row, "keywords"), "exclude": get(row, "exclude"),
-             "scope": get(row, "scope"), "school_kinds": get(row, "school_kinds")}
+             "scope": get(row, "scope"), "school_kinds": get(row, "school_kinds"),
+             "implied_by": get(row, "implied_by")}
         # validate now so the message names the spreadsheet row
         l2_objs = {k: Level2(**{f: v[f] for f in ("code", "name", "level1", "group", "description")})
                    for k, v in level2.items()}

@@ -42,6 +42,7 @@ COLUMN_HELP = {
     "indicator_name": "三级指标简称，如 基地建设",
     "indicator_description": "三级指标原文",
     "school_kinds": "（仅 yesno）材料未直接表述时，点名了所列每类学校即推定为“是”：中职；高职；普通本科，一般留空",
+    "implied_by": "（仅 yesno）材料未直接表述时，所写数值型观测点有当年实际数且大于 0 即推定为“是”：填观测点编号，一般留空",
 }
 
 _WIDTHS = {"code": 9, "name": 40, "type": 10, "unit": 9, "units": 12, "categories": 14, "threshold_rule": 24,
@@ -49,7 +50,7 @@ _WIDTHS = {"code": 9, "name": 40, "type": 10, "unit": 9, "units": 12, "categorie
            "scope": 12, "level1": 12, "level2_code": 12, "level2_name": 14, "group": 10,
            "indicator_code": 14, "indicator_name": 18, "indicator_description": 60,
            "triggers": 60, "denials": 50, "description": 50, "batch": 8, "index": 8, "park": 32,
-           "lead_schools": 32, "lead_enterprise": 32, "aliases": 50, "key": 12, "value": 60, "school_kinds": 20}
+           "lead_schools": 32, "lead_enterprise": 32, "aliases": 50, "key": 12, "value": 60, "school_kinds": 20, "implied_by": 16}
 _TEXT_COLUMNS = {"code", "level2_code", "indicator_code", "batch"}   # keep "3.10" from becoming 3.1
 
 
@@ -72,7 +73,7 @@ def _point_row(p: ObservationPoint) -> list[Any]:
         "threshold_unit": th.unit if th else None, "keywords": _join(p.keywords), "exclude": _join(p.exclude),
         "scope": p.scope, "level1": p.level1, "level2_code": p.level2_code, "level2_name": p.level2_name,
         "group": p.group, "indicator_code": p.indicator_code, "indicator_name": p.indicator_name,
-        "indicator_description": p.indicator_description, "school_kinds": _join(p.school_kinds),
+        "indicator_description": p.indicator_description, "school_kinds": _join(p.school_kinds), "implied_by": p.implied_by or "",
     }
     return [values[c] for c in XLSX_COLUMNS]
 

@@ -820,6 +820,28 @@ def _infer_school_coverage(catalogue: Catalogue, points: list[PointResult], docu
             r.threshold = {"rule": p.threshold.rule, "met": p.threshold.evaluate(True, None)}
 
 
+def _infer_implied(catalogue: Catalogue, points: list[PointResult], settings: ExtractSettings = EXTRACT) -> None:
+    """A yes/no point that no sentence states, whose catalogue ``implied_by`` point has an
+    achieved figure above 0 (专项经费实际到位1,050万元 -> 已安排专项经费): found 是, from the
+    figure's places, for the expert to confirm."""
+    by_code = {r.code: r for r in points}
+    for r in points:
+        p = catalogue.point(r.code)
+        source = by_code.get(p.implied_by or "")
+        if r.status != "missing" or source is None or source.status != "found":
+            continue
+        if not isinstance(source.value, (int, float)) or source.value <= 0:
+            continue
+        achieved = [e for e in source.evidence if e.kind in ("achieved", "table")]
+        if not achieved:
+            continue
+        r.status, r.value, r.confidence = "found", True, settings.park_level_score
+        r.evidence = achieved[:3]
+        r.note = f"由{source.code}「{catalogue.point(source.code).name}」的当年实际数推定，请核实"
+        if p.threshold:
+            r.threshold = {"rule": p.threshold.rule, "met": p.threshold.evaluate(True, None)}
+
+
 def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str = "",
             year: Optional[int] = None, settings: ExtractSettings = EXTRACT) -> Extraction:
     """Evidence for every point from the consortium's own documents.
@@ -860,5 +882,6 @@ def extract(catalogue: Catalogue, documents: list[Document], *, folder_name: str
         points.append(r)
     _infer_park_level(catalogue, points, info, readable, settings)
     _infer_school_coverage(catalogue, points, readable, settings)
+    _infer_implied(catalogue, points, settings)
     negatives = screen_negative_list(catalogue, readable)
     return Extraction(info=info, points=points, negatives=negatives, report_year=year, report_year_source=year_source)

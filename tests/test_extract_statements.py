@@ -618,3 +618,14 @@ def test_the_consortium_before_由_is_not_part_of_the_lead_s_name(tmp_path, cata
     _, res = run(tmp_path, catalogue,
                  "青川市智能制造产教联合体由青川恒泰新材料股份有限公司（以下简称恒泰新材）作为牵头企业、青川职业技术学院作为牵头学校组建。")
     assert res.info.lead_enterprise == "青川恒泰新材料股份有限公司"
+
+
+def test_special_funds_in_place_imply_they_were_arranged(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "2024年，联合体专项经费实际到位860万元，主要用于实训基地建设。")
+    assert (pts["6.1.1"].status, pts["6.1.1"].value) == ("found", True)
+    assert "6.1.2" in pts["6.1.1"].note and "推定" in pts["6.1.1"].note
+
+
+def test_planned_funds_imply_nothing(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "2025—2027年，专项经费计划每年到位不低于860万元。")
+    assert pts["6.1.1"].status == "missing"

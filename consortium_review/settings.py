@@ -99,6 +99,7 @@ class ExtractSettings:
     conflict_confidence_factor: float = 0.7
     max_evidence: int = 8               # evidence items kept per point
     max_evidence_single: int = 5        # ... when there is no conflict to show (targets, text)
+    max_previous_evidence: int = 1      # last year's figures listed after the year's own evidence
 
 
 def settings_hash(obj: Any) -> str:

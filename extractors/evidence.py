@@ -470,9 +470,7 @@ def table_candidates(matcher: Matcher, catalogue: Catalogue, table: TableView, r
             elif achieved is None:
                 achieved = cand
                 out.append(cand)
-                if p.type != "multi":
-                    break
-            else:
+            elif p.type == "multi":
                 # a several-unit point over several columns (「人次」「课时」): one candidate, each
                 # figure under its own column's unit
                 have = {u for _, u in achieved.quantities}
@@ -742,6 +740,12 @@ def aggregate(p: ObservationPoint, cands: list[Candidate], settings: ExtractSett
         for g in rivals:
             ev.extend(g)
     res.evidence = [c.evidence() for c in _dedupe(ev)[:settings.max_evidence]]
+    # last year's figure where the documents state it (「由上年的17个增加到23个」, a 2023年 column):
+    # listed after the year's own, kind 「previous」, for the year-on-year comparison
+    earlier = [c for c in sorted(cands, key=lambda c: -c.score) if c.kind == "previous" and isinstance(c.value, Decimal)
+               and c.unit == res.unit and not _same(c.value, best[0].value, settings.same_value_tolerance)]
+    for c in earlier[:settings.max_previous_evidence]:
+        res.evidence.append(c.evidence())
     files = {c.block.file for c in best}
     res.confidence = round(min(settings.confidence_max, max(c.score for c in best) + settings.confidence_per_file * (len(files) - 1))
                            * (settings.conflict_confidence_factor if res.status == "conflict" else 1.0), 3)

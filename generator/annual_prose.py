@@ -581,6 +581,8 @@ def table_rows(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
         else:
             ppt = prev.point(op.code) or {}
             previous = od.RichRuns(quote(value_text(ppt, op), 18) if stated(ppt) else NO_PREVIOUS)
+            if stated(ppt) and ppt.get("previous_source"):
+                source.add(("；" if source else "") + "上年：" + str(ppt["previous_source"]))
         delta = od.RichRuns(ch.delta_text if ch else NO_PREVIOUS)
         percent = od.RichRuns(ch.percent_text if ch else NO_PREVIOUS)
         if ch and ch.delta_text == TO_FILL:

@@ -48,14 +48,35 @@ def changes_for(catalogue: Catalogue, cur: YearData, prev: Optional[YearData]) -
     return out
 
 
+def previous_from_materials(cur: YearData, assessment) -> Optional[YearData]:
+    """Last year's figures as this year's own materials state them (a baseline column, 「上年度
+    1076.4」 in a remark, 「较上年的17个增加到23个」), when no previous year's file is given:
+    one point per figure, with the place it is stated. None when the materials state none."""
+    points = []
+    for tr in assessment.trends:
+        if tr.previous is None:
+            continue
+        v = tr.previous.value
+        v = int(v) if float(v).is_integer() else v
+        points.append({"code": tr.code, "status": "found", "value": v, "unit": tr.unit or None,
+                       "previous_source": tr.previous.source})
+    if not points:
+        return None
+    return YearData(evidence={"points": points}, year=(cur.year - 1) if cur.year else None,
+                    origin=f"本年度材料中所述的上年数（{len(points)} 个观测点，来源见附表）")
+
+
 def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData], *, year: int,
                   out_dir: Path, date: Optional[dt.date] = None, folder_name: str = "",
-                  template=None) -> dict[str, Any]:
-    """Everything the template needs (see templates/README-annual.md)."""
+                  template=None, assessment=None) -> dict[str, Any]:
+    """Everything the template needs (see templates/README-annual.md). ``assessment``: the
+    year's assessment when the caller has it (computed here otherwise)."""
 
     names = report_names(cur, folder_name)
+    assessment = assessment if assessment is not None else assess(cur.evidence, catalogue)
+    if prev is None:
+        prev = previous_from_materials(cur, assessment)
     changes = changes_for(catalogue, cur, prev)
-    assessment = assess(cur.evidence, catalogue)
     name = names["name"]
     compiler = f"{name}秘书处"
     date = date or dt.date.today()
@@ -163,7 +184,7 @@ def report_filename(name: str, year: int) -> str:
 
 def render_annual(catalogue: Catalogue, cur: YearData, prev: Optional[YearData], out_dir: Path, *,
                   year: Optional[int] = None, date: Optional[dt.date] = None, folder_name: str = "",
-                  template: Optional[Path] = None, output: Optional[Path] = None) -> Path:
+                  template: Optional[Path] = None, output: Optional[Path] = None, assessment=None) -> Path:
     """Write the annual report .docx (atomically) and return its path."""
     # lazy: docxtpl is needed only when a report is rendered
     from docxtpl import DocxTemplate
@@ -173,7 +194,7 @@ def render_annual(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
     year = int(year or cur.year or dt.date.today().year)
     tpl = DocxTemplate(str(template_path(template)))
     ctx = build_context(catalogue, cur, prev, year=year, out_dir=out_dir, date=date, folder_name=folder_name,
-                        template=tpl)
+                        template=tpl, assessment=assessment)
     tpl.render(ctx, autoescape=True)
     target = Path(output) if output else out_dir / report_filename(report_names(cur, folder_name)["name"], year)
     with atomic_path(target) as tmp:

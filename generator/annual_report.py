@@ -33,6 +33,7 @@ from consortium_review.catalogue import Catalogue, load_catalogue
 from consortium_review.fileio import mark_generated, mark_output_dir, write_json_atomic
 from consortium_review.folders import material_folder
 
+from .assess import assess
 from .datasheet import write_datasheet
 # the split modules' names, re-exported: this module stays the public facade
 from .annual_data import (ANNUAL_DIR, ANNUAL_JSON, AnnualError, BASIC_TOPICS, CHART_DPI, CHART_FILES,
@@ -43,7 +44,7 @@ from .annual_prose import (Prose, basic_section, group_sections, identity_senten
                            quote, source_of, stated, table_rows, target_year, topic_paragraph,
                            topic_paragraphs, value_text, with_value, yesno_phrase)  # noqa: F401
 from .annual_charts import (KeyItem, coverage_chart, key_chart, key_items, trend_chart)  # noqa: F401
-from .annual_render import (build_context, changes_for, chinese_date, render_annual, report_filename,
+from .annual_render import (build_context, changes_for, chinese_date, previous_from_materials, render_annual, report_filename,
                             report_names, template_path)  # noqa: F401
 
 
@@ -64,9 +65,10 @@ def annual_report(folder: Path, out_dir: Path, catalogue: Catalogue, *, year: Op
     carried = _carry_from_review(out_dir, Path(review_dir)) if review_dir is not None else 0
     if carried:
         cur.evidence = load_evidence_file(out_dir / ANNUAL_JSON)
-    prev = load_previous(previous, catalogue) if previous else None
+    assessment = assess(cur.evidence, catalogue)          # once, for the report's every part
+    prev = load_previous(previous, catalogue) if previous else previous_from_materials(cur, assessment)
     path = render_annual(catalogue, cur, prev, out_dir, year=cur.year, date=date, folder_name=folder.name,
-                         template=template, output=output)
+                         template=template, output=output, assessment=assessment)
     pts = cur.evidence.get("points") or []
     return {
         "report": path,
@@ -81,6 +83,9 @@ def annual_report(folder: Path, out_dir: Path, catalogue: Catalogue, *, year: Op
         "sheet_errors": [e for s in cur.sheets for e in s.errors],
         "previous": prev.origin if prev else None,
         "documents_failed": [d for d in cur.evidence.get("documents") or [] if d.get("status") not in ("ok", "ocr")],
+        "spreadsheets": [d.get("file") for d in cur.evidence.get("documents") or []
+                         if str(d.get("file") or "").lower().endswith((".xlsx", ".xlsm", ".xls", ".et", ".csv"))
+                         and d.get("status") in ("ok", "ocr")],
     }
 
 
@@ -166,6 +171,10 @@ def cmd_annual(args: argparse.Namespace) -> int:
         print(f"  沿用评审证据清单中的专家判定 {carried} 项")
     if s["datasheets"]:
         print(f"  数据采集表：{'、'.join(s['datasheets'])}（采用 {s['from_datasheet']} 项）")
+    elif s.get("spreadsheets"):
+        shown = "、".join(s["spreadsheets"][:3]) + (f" 等 {len(s['spreadsheets'])} 个" if len(s["spreadsheets"]) > 3 else "")
+        print(f"  表格 {shown} 已按普通表格读取（不是本工具格式的数据采集表；"
+              "标准采集表可用 consortium-review datasheet 生成）")
     else:
         print("  未发现数据采集表（可用 consortium-review datasheet 生成空表，填好后放入材料文件夹）")
     for e in s["sheet_errors"][:10]:

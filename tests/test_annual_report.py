@@ -407,3 +407,28 @@ def test_sample_report_converts_with_libreoffice(sample_report, tmp_path):
         footer = pdf.pages[3].extract_text() or ""
     assert "年度报告" in first_body
     assert re.search(r"—\s*2\s*—", footer)
+
+
+def test_yoy_from_last_year_s_figures_the_materials_state(catalogue, tmp_path):
+    # no --previous: the year's own materials give last year's figures (a 「由上年的17个增加到23个」
+    # sentence, a 2023年 column); the report compares against them and cites where they stand
+    folder = tmp_path / "青川市智能制造产教联合体"
+    folder.mkdir()
+    d = Document()
+    d.add_paragraph("青川市智能制造产教联合体2024年度工作总结")
+    d.add_paragraph("2024年，联合体共建实训基地由上年的17个增加到23个。")
+    t = d.add_table(rows=2, cols=3)
+    for r, row in enumerate([["指标", "2023年", "2024年"], ["技术服务合同金额（万元）", "640", "812"]]):
+        for c, x in enumerate(row):
+            t.cell(r, c).text = x
+    d.save(str(folder / "2024年度工作总结.docx"))
+    s = annual_report(folder, tmp_path / "out", catalogue)
+    assert s["previous"] and "材料中所述的上年数" in s["previous"]
+    doc = Document(str(s["report"]))
+    _, rows = _table(doc)
+    assert rows["8.5.1"][3:7] == ["23个", "17个", "+6个", "+35.3%"]
+    assert rows["13.2.3"][3:7] == ["812万元", "640万元", "+172万元", "+26.9%"]
+    assert "上年：2024年度工作总结.docx" in rows["13.2.3"][7]
+    assert rows["8.2.1"][4] == "无上年数据"
+    joined = "\n".join(_texts(doc))
+    assert "未提供上年数据" not in joined and "材料中所述的上年数" in joined

@@ -37,6 +37,8 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
                 if not any(f in b.text for f in firsts):
                     continue
                 for _, raw in split_sentences(b.text):
+                    # the aspect particle does not change what happened: 「造成了不良社会影响」
+                    raw = _PERFECTIVE.sub("", raw)
                     sent = mask_titles(raw)
                     # a short quotation names the thing (未落实“四个合作”); a 《title》 does not
                     quoted = _BOOK_TITLE.sub(lambda m: "＊" * len(m.group(0)), raw)
@@ -54,6 +56,7 @@ def screen_negative_list(catalogue: Catalogue, documents: list[Document]) -> lis
     return out
 
 
+_PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])了(?=[\u4e00-\u9fff])(?!解)")
 _NEG_BEFORE = re.compile(r"(?:未|没有|不|尚未|未能|并未)[^，。；]{0,10}$")
 
 

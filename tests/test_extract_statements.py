@@ -88,6 +88,9 @@ def test_numberless_statement_without_names_has_no_value(tmp_path, catalogue):
     ("各成员单位严守安全底线，实现安全事故零发生。", False),
     ("牵头企业未落实“四个合作”相关工作。", True),                 # the quotation names the thing
     ("成员企业全面落实合作办学、合作育人、合作就业、合作发展“四个合作”。", False),
+    ("一名学生在合作企业顶岗实习期间发生烫伤事故，经媒体报道后造成了不良社会影响。", True),   # 了 inside
+    ("本年度学生实习期间未发生安全事故。", False),
+    ("联合体加强实习管理，确保不发生实习安全事故。", False),
 ])
 def test_negative_list_both_ways(tmp_path, catalogue, sentence, flag):
     _, res = run(tmp_path, catalogue, sentence)

@@ -95,6 +95,16 @@ class TableView:
 _ACHIEVED_HEADER = re.compile(r"完成|实际|截至|截止|当前|目前|已|现状|现有")
 
 
+_FIGURE_CELL = re.compile(r"^\s*[-+]?\d[\d,，]*(?:\.\d+)?\s*%?\s*$")
+
+
+def _figures_row(cells: list[str]) -> bool:
+    """A first row that holds a label and figures, not column names."""
+    cells = [(c or "").strip() for c in cells]
+    return len(cells) >= 2 and any(_FIGURE_CELL.match(c) for c in cells[1:]) and \
+        not any(re.search(r"20\d\d", c) for c in cells if _FIGURE_CELL.match(c))
+
+
 def _unit_only(header: str) -> bool:
     """A header that is nothing but a unit word (「人次」「课时数」「金额合计」 is not)."""
     core = re.sub(r"(?:总?数量?|合计|总计|小计)$", "", header.strip())
@@ -142,10 +152,13 @@ def group_tables(blocks: list[Block], report_year: int = 2024) -> list[TableView
             continue
         key = (b.file, b.table, b.sheet)
         if current is None or (current.file, current.table, current.rows[0].sheet if current.rows else None) != key:
-            current = TableView(file=b.file, table=b.table, header=list(b.header or []), rows=[],
+            header = list(b.header or [])
+            if _figures_row(header):
+                header = []     # 「职业技能等级认定（人次） | 2,630」 on top: data, the table has no header
+            current = TableView(file=b.file, table=b.table, header=header, rows=[],
                                 caption=last_text if len(last_text) <= 60 else "")
             tables.append(current)
-        if b.header and list(b.cells) == list(b.header):
+        if current.header and list(b.cells) == current.header:
             continue            # the header row itself
         current.rows.append(b)
     for t in tables:

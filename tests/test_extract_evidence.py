@@ -240,3 +240,15 @@ def test_a_plan_table_without_such_a_column_holds_targets(tmp_path, catalogue):
             ["联合建设教学资源库（个）", "5"],
         ]])})
     assert pts["8.2.1"].status in ("partial", "missing") and pts["8.2.1"].value is None
+
+
+def test_a_table_whose_first_row_is_data(tmp_path, catalogue):
+    # no header row: the first row holds a label and a figure, and it disagrees with the text
+    pts, _ = review(tmp_path, catalogue, {"2024年度质量报告.docx": lambda p: make_docx(p, [
+        "全年开展职业技能等级认定2,360人次。", "社会培训统计见下表。"], [[
+            ["职业技能等级认定（人次）", "2,630"],
+            ["技能大师工作室（个）", "5"],
+        ]])})
+    assert pts["14.1.1"].status == "conflict"
+    assert {e.value for e in pts["14.1.1"].evidence} >= {2360, 2630}
+    assert pts["14.1.2"].value == 5

@@ -632,3 +632,10 @@ def test_special_funds_in_place_imply_they_were_arranged(tmp_path, catalogue):
 def test_planned_funds_imply_nothing(tmp_path, catalogue):
     pts, _ = run(tmp_path, catalogue, "2025—2027年，专项经费计划每年到位不低于860万元。")
     assert pts["6.1.1"].status == "missing"
+
+
+def test_other_orders_of_the_standard_s_words(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "2024届毕业生就业率为96%，对口就业率为百分之八十一，本地就业率63.5%。",
+                 "联合体章程、理事会议事规则、运营管理办法均已制定并执行。")
+    assert [pts[c].value for c in ("12.1.1", "12.1.2", "12.1.3")] == [96, 81, 63.5]
+    assert (pts["5.4.2"].status, pts["5.4.2"].value) == ("found", True)

@@ -116,8 +116,9 @@ class Matcher:
                         if any(x in scope for x in excl):
                             continue
                     out.append(hit)
+        out = _drop_borrowed(sentence, _prune(out))
         # a fixed order: ties between hits must not depend on set iteration (PYTHONHASHSEED)
-        return sorted(_prune(out), key=lambda h: (h.start, h.end, h.code, h.keyword))
+        return sorted(out, key=lambda h: (h.start, h.end, h.code, h.keyword))
 
     def _occurrences(self, code: str, parts: tuple[str, ...], sentence: str) -> list[Hit]:
         if len(parts) == 1:
@@ -139,7 +140,7 @@ class Matcher:
             start = min(i for i, _ in positions)
             end = max(i + len(p) for i, p in positions)
             seps = list(_CLAUSE_PUNCT.finditer(sentence, start, end))
-            if end - start > self.settings.keyword_window or len(seps) > 1:
+            if end - start > self.settings.keyword_window or (len(seps) > 1 and not _measure_run(sentence, seps)):
                 continue                # parts too far apart to be one statement
             if seps and re.match(r"\s*其中", sentence[seps[0].end():]):
                 continue                # 「其中…」 opens a statement about a part, not the subject
@@ -148,6 +149,33 @@ class Matcher:
             ends = tuple(sorted({i + len(p) for i, p in words} - {anchor}))
             out.append(Hit(code, start, end, anchor, "&".join(parts), anchor_len, ends))
         return out
+
+
+#: A short clause that only gives a figure: 「下沉专业6个」「工位1,520个」
+_MEASURE_CLAUSE = re.compile(r"[^，,；;。]{0,10}?\d[\d,，.]*\s*[\u4e00-\u9fff%％]{0,3}")
+
+
+def _measure_run(sentence: str, seps: list) -> bool:
+    """Parts of a keyword more than one clause apart still make one statement when every clause
+    between them only gives a figure (「开设县域办学点，下沉专业6个，在校生1,450人」)."""
+    return all(_MEASURE_CLAUSE.fullmatch(sentence[a.end():b.start()].strip()) for a, b in zip(seps, seps[1:]))
+
+
+def _drop_borrowed(sentence: str, hits: list[Hit]) -> list[Hit]:
+    """A hit reaching over figure-only clauses (see :func:`_measure_run`) yields to a hit of
+    another point standing whole in its last clause: in 「注册用户1.35万人，开展就业指导6,200人次，
+    书记校长访企拓岗企业63家」 the 63 belongs to 访企拓岗, not to 「平台…注册…企业」."""
+    out = []
+    for h in hits:
+        seps = list(_CLAUSE_PUNCT.finditer(sentence, h.start, h.end))
+        if len(seps) > 1:
+            lo = seps[-1].end()
+            m = _CLAUSE_PUNCT.search(sentence, h.end)
+            hi = m.start() if m else len(sentence)
+            if any(o.code != h.code and o.start >= lo and o.end <= hi for o in hits):
+                continue
+        out.append(h)
+    return out
 
 
 UNIT_WORDS = {"万元", "元", "亿元", "个", "门", "本", "项", "次", "份", "人", "名", "人次", "人月", "人日", "课时",

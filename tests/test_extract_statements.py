@@ -639,3 +639,10 @@ def test_other_orders_of_the_standard_s_words(tmp_path, catalogue):
                  "联合体章程、理事会议事规则、运营管理办法均已制定并执行。")
     assert [pts[c].value for c in ("12.1.1", "12.1.2", "12.1.3")] == [96, 81, 63.5]
     assert (pts["5.4.2"].status, pts["5.4.2"].value) == ("found", True)
+
+
+def test_a_topic_carried_over_figure_only_clauses(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "青川职业技术学院在两县开设县域办学点，下沉专业5个，在校生1,230人。",
+                 "平台注册用户1.2万人，开展就业指导5,100人次，书记校长访企拓岗企业58家。")
+    assert (pts["7.1.1"].value, pts["7.1.2"].value) == (5, 1230)
+    assert pts["11.2.2"].value == 58 and pts["11.1.2"].value != 58

@@ -66,7 +66,7 @@ ACHIEVED = re.compile(r"已|了(?![解])|实际|完成|建成|达到(?!.*目标)
 NEGATION = re.compile(
     r"尚未|暂未|暂无|尚无|仍未|并未|未能|未(?!来|成年|知)(?=[\u4e00-\u9fff])|没有|还没|并非|无(?=[\u4e00-\u9fff]{0,4}(?:机制|制度|文件|方案|细则|政策|规则|会议))|"
     r"不(?:具备|是|属于|允许|完备|健全|足)|缺乏|缺少|待(?:出台|建立|制定|完善|落实)|[仍正尚还]在(?:征求|起草|研究|制定|酝酿|推进|论证|筹建|筹备|谋划|修改)|(?:推进|进行|筹建|研究|起草)中(?![心国])|"
-    r"否(?![则决])|(?<!不)(?:低于|慢于|落后于|不及)(?=[^，。；]{0,6}平均)")
+    r"否(?![则决])|(?<!不)(?:低于|慢于|落后于|不及)(?=[^，。；]{0,12}平均)")
 DOUBLE_NEG = re.compile(r"未发生|无.{0,6}(?:事件|问题|行为|情况)|不存在|没有发生|未出现|未发现")
 
 
@@ -251,7 +251,8 @@ def statement_modality(sentence: str, start: int, end: int, report_year: int) ->
         # not across a contrast (「已纳入A，但仍未纳入B」 speaks of B in its second clause)
         n0, n1 = clause_bounds(sentence, min(len(sentence), c1 + 1), _PREDICATE_SEP)
         nxt = sentence[n0:n1] if c1 < len(sentence) else ""
-        if nxt and NEGATION.search(nxt[:8]) and not re.match(r"\s*(?:但|而|却|不过|同时|另)", nxt):
+        neg_next = NEGATION.search(nxt) if nxt else None
+        if neg_next and neg_next.start() < 8 and not re.match(r"\s*(?:但|而|却|不过|同时|另)", nxt):
             scope = clause + "，" + nxt
     # the keyword itself may contain 「目标」「规划」 (目标考核体系, 发展规划): judge the rest
     clause = clause.replace(sentence[start:end], "＃")

@@ -646,3 +646,13 @@ def test_a_topic_carried_over_figure_only_clauses(tmp_path, catalogue):
                  "平台注册用户1.2万人，开展就业指导5,100人次，书记校长访企拓岗企业58家。")
     assert (pts["7.1.1"].value, pts["7.1.2"].value) == (5, 1230)
     assert pts["11.2.2"].value == 58 and pts["11.1.2"].value != 58
+
+
+@pytest.mark.parametrize("sentence,want", [
+    ("2024年园区生产总值增速为7.6%，低于全市8.1%的平均水平。", False),
+    ("青川经开区2024年地区生产总值增长8.4%，高于全市6.0%的平均水平。", True),
+    ("全市地区生产总值增长6.0%，继续保持在全省平均水平以上。", None),      # the city, not the park
+])
+def test_park_growth_against_the_city_average(tmp_path, catalogue, sentence, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    assert pts["13.1.1"].value is want, (pts["13.1.1"].status, pts["13.1.1"].value)

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 
 from . import __version__
 from .batch import add_commands as add_batch_commands
@@ -126,33 +126,6 @@ def setup_logging(verbose: bool = False) -> None:
 def is_consortium_folder(folder: Path) -> bool:
     """A folder that directly holds files (documents) is one consortium."""
     return any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
-
-
-def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
-    """Short Chinese summary of one consortium's review on the terminal."""
-    c = summary["consortium"] or {}
-    s = summary["statuses"]
-    name = c.get("name") or summary.get("folder")
-    print(f"【{name}】 材料 {summary['documents']} 份（{summary['pages']} 页）", file=out)
-    print("  观测点：" + "，".join(f"{STATUS_ZH[k]} {s.get(k, 0)}" for k in ("found", "partial", "conflict", "missing")),
-          file=out)
-    a = summary.get("assessment")
-    if a:       # the assessment's words: an expert-confirmed item is 「确认触发」, never 「疑似」
-        confirmed = [f["code"] for f in a["flags"] if f.get("confirmed")]
-        suspected = [f["code"] for f in a["flags"] if not f.get("confirmed")]
-        bits = ([f"！确认触发 {'、'.join(confirmed)}（专家核实）"] if confirmed else []) + \
-               ([f"！疑似触发 {'、'.join(suspected)}（待专家核实）"] if suspected else [])
-        print("  负面清单：" + ("；".join(bits) if bits else "未发现触发项"), file=out)
-        print(f"  建议结论：{a['conclusion']}" + (f"（{'；'.join(a['reasons'][:3])}）" if a["reasons"] else ""),
-              file=out)
-    else:
-        flags = summary.get("flags") or []
-        print("  负面清单：" + ("！疑似触发 " + "、".join(flags) if flags else "未发现触发项"), file=out)
-    for f in summary.get("documents_failed") or []:
-        print(f"  × {f['file']}：{f['error']}", file=out)
-    for e in summary.get("errors") or []:
-        print(f"  × {e}", file=out)
-    print(f"  结果：{summary['out_dir']}", file=out)
 
 
 def default_output(folder: Path, given: Optional[str]) -> Path:

@@ -184,19 +184,6 @@ def is_generated(path: Path) -> bool:
     return False
 
 
-def in_output_dir(path: Path, root: Path, _seen: dict | None = None) -> bool:
-    """True when a folder between ``root`` (exclusive of root itself) and ``path`` is an output folder."""
-    path, root = Path(path), Path(root)
-    seen = _seen if _seen is not None else {}
-    parent = path.parent
-    while parent != root and root in parent.parents:
-        hit = seen.get(parent)
-        if hit is None:
-            hit = seen[parent] = (parent / OUTPUT_DIR_MARKER).exists()
-        if hit:
-            return True
-        parent = parent.parent
-    return False
 # --------------------------------------------------------------------------- names
 
 #: Longest file name (one path component) most file systems allow, in bytes (ext4, APFS) —

@@ -126,7 +126,6 @@ class _CatalogueText:
                 if len(norm(n)) >= 6:
                     rn.add(norm(n))
         self.roster_names = sorted(rn)
-        self.negative_names = [norm(n.name) for n in catalogue.negative_list]
         # the catalogue's own sentences, longest first: removed before looking for names, so
         # that 「…确定市域产教联合体…」 in a restated indicator never reads as a consortium's name
         own = {p.indicator_description for p in catalogue.points} | {p.name for p in catalogue.points} | \

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # XML 1.0 forbids these; they also break python-docx/openpyxl when echoed into outputs.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -26,10 +25,6 @@ def clean_text(text: str) -> str:
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _MULTISPACE.sub(" ", text)
     return text.strip()
-
-
-def nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
 
 
 # C0/C1 controls, DEL, line/paragraph separators, bidi overrides (they reorder what a terminal

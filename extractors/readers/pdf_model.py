@@ -51,7 +51,6 @@ class Table:
     bottom: float
     cols: list[float] = field(default_factory=list)   # column boundaries (x)
     page: int = 0
-    row_pages: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -131,6 +131,10 @@ _BYLINE_BEFORE = re.compile(r"(?:来源|转自|稿件来源|作者|记者|通讯
 _PRESS_LINE = re.compile(r"责任编辑|责编[:：]|编辑[:：]|审核[:：]|校对[:：]|\d{1,2}版")
 
 
+#: A government whose office acts for it (「市政府办公室印发…」): not a keyword inside a name
+_ISSUER = re.compile(r"(?:人民政府|政府|管委会)$")
+
+
 def _venue(sent: str, h: Hit) -> bool:
     """The keyword names the place of a meeting: 「大会在广西（柳州）职业技能公共实训基地隆重召开」."""
     return bool(re.search(r"在[^，。；在]{0,30}$", sent[:h.start]) and
@@ -204,7 +208,8 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
             continue
         # a keyword that is part of an organisation's name or a person's title (「科技成果转化研究院
         # 副院长」「技能大师工作室领衔人」) — at the end of any of its parts — or of a byline
-        hits = [h for h in hits if not any(_NAME_TAIL.match(sent[e:e + 8]) for e in (h.end, h.anchor, *h.part_ends))
+        hits = [h for h in hits if not any(_NAME_TAIL.match(sent[e:e + 8]) and not _ISSUER.search(sent[:e])
+                                           for e in (h.end, h.anchor, *h.part_ends))
                 and not _BYLINE_BEFORE.search(sent[:h.start]) and not _venue(sent, h)
                 and not _PRESS_LINE.search(sent)]
         if subjects is not None:

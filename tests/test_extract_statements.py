@@ -656,3 +656,8 @@ def test_a_topic_carried_over_figure_only_clauses(tmp_path, catalogue):
 def test_park_growth_against_the_city_average(tmp_path, catalogue, sentence, want):
     pts, _ = run(tmp_path, catalogue, sentence)
     assert pts["13.1.1"].value is want, (pts["13.1.1"].status, pts["13.1.1"].value)
+
+
+def test_a_government_office_issuing_is_the_government(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "市政府办公室印发了《青川市支持市域产教联合体建设的若干措施》。")
+    assert (pts["1.2.2"].status, pts["1.2.2"].value) == ("found", True)

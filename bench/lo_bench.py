@@ -90,8 +90,8 @@ def make_files(n: int, soffice: str, log: Callable[[str], None]) -> list[Path]:
     return want
 
 
-def _blocks(docs) -> list:
-    return [[vars(b) for b in d.blocks] + [d.status, d.error, d.warnings] for d in docs]
+def _blocks(docs: list[list]) -> list:
+    return [[vars(b) for b in d.blocks] + [d.status, d.error, d.warnings] for ds in docs for d in ds]
 
 
 def per_file(files: list[Path]) -> tuple[float, list]:
@@ -146,7 +146,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except (AttributeError, OSError):
         load = float("nan")
     print(f"LibreOffice 基准：{os.cpu_count()} 个 CPU 核，开始时系统负载 {load:.1f}；每个文件约 "
-          f"{files[0].stat().st_size // 1024} KB（.doc，约 3 页中文、8 个表格）")
+          f"{files[0].stat().st_size // 1024} KB（.doc，几页中文、8 个表格）")
     print(" | ".join(("文件数", "逐个转换(秒/文件)", "批量转换(秒/文件)", "比值(逐个/批量)", "结果一致")))
     for n, one, bat, ratio, same in rows:
         print(" | ".join((str(n), f"{one:.2f}", f"{bat:.2f}", f"{ratio:.1f}×", "是" if same else "否")))

@@ -4,6 +4,11 @@ Preferred path: LibreOffice converts the file to .docx in a private temporary di
 (own user profile, time limit, the whole process group killed on timeout) and the .docx reader
 reads the result, so tables, text boxes and headings come out exactly as for .docx.
 
+A batch converts the legacy files of all its consortia up front, in one LibreOffice run
+(``BatchConverter``; same time limits and clean-up); the results reach the readers as
+``ReadSettings.preconverted`` and give the same blocks. A file the batch did not convert is
+converted on its own, as above.
+
 Without LibreOffice (or when it fails) a pure-Python path still yields the text:
 ``consortium_review.extractors.readers.msdoc`` for Word 97-2003 binaries, ``striprtf`` for RTF and lxml for HTML/MHT
 pages saved with a Word name; the reading then carries a warning that layout and tables may be

@@ -393,3 +393,16 @@ def test_killed_owner_leaves_no_folder_and_no_soffice(legacy, tmp_path, tmpdir_e
     finally:
         if owner.poll() is None:
             owner.kill()
+
+
+def test_orphan_sweep_takes_a_dead_runs_batch_folder(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphan = tmp_path / f"cr-office-{gone.pid}-batch-abcd"
+    (orphan / "out").mkdir(parents=True)
+    (orphan / "in").mkdir()
+    (orphan / "in" / ("0" * 64 + "-doc.doc")).write_bytes(b"copy of an input")
+    live = tmp_path / f"cr-office-{os.getpid()}-batch-live"
+    live.mkdir()
+    assert office.sweep_orphans(tmp_path) >= 1
+    assert not orphan.exists() and live.exists()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -51,6 +52,7 @@ from .extractors.textclean import neutral
 from .fileio import (OUTPUT_DIR_MARKER, FolderBusy, FolderLock, display_name, fit_name, mark_generated,
                      mark_output_dir, pid_alive, temp_owner, write_json_atomic)
 from .pipeline import DEFAULT_SETTINGS, RENDERERS, Settings, review_consortium
+from .settings import using_read_settings
 
 log = logging.getLogger("consortium_review.batch")
 
@@ -649,10 +651,7 @@ def _preconvert(jobs: list[Job], settings: Settings, cache_dir: Path, force: boo
     (``readers.office.BatchConverter``). Returns the converter — the caller closes it when the
     batch ends — and the settings the jobs read with (``ReadSettings.preconverted``); files
     without a result are converted one by one by the reader, as without a batch."""
-    import dataclasses
-
     from .extractors.readers import office
-    from .settings import using_read_settings
 
     if not jobs:
         return None, settings
@@ -680,8 +679,7 @@ def _preconvert(jobs: list[Job], settings: Settings, cache_dir: Path, force: boo
         raise
     n = len(report.converted)
     runlog.write(f"LibreOffice 批量转换旧版文档：{len(found)} 个文件，启动 LibreOffice {report.runs} 次，"
-                 f"转换成功 {n} 个，用时 {report.seconds:.2f} 秒"
-                 + (f"（平均每个文件 {report.seconds / len(found):.2f} 秒）" if found else ""))
+                 f"转换成功 {n} 个，用时 {report.seconds:.2f} 秒（平均每个文件 {report.seconds / len(found):.2f} 秒）")
     for key, reason in report.failed.items():
         for _p, name, rel in found.get(key, []):
             runlog.write(f"  批量转换未得到 {rel} 的结果（{reason}），读取时将单独转换该文件", name)

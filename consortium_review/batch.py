@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -51,6 +52,7 @@ from .extractors.textclean import neutral
 from .fileio import (OUTPUT_DIR_MARKER, FolderBusy, FolderLock, display_name, fit_name, mark_generated,
                      mark_output_dir, pid_alive, temp_owner, write_json_atomic)
 from .pipeline import DEFAULT_SETTINGS, RENDERERS, Settings, review_consortium
+from .settings import using_read_settings
 
 log = logging.getLogger("consortium_review.batch")
 
@@ -611,6 +613,83 @@ def _timing_line(res: dict[str, Any]) -> str:
             f"重新读取 {c.get('misses', 0)} 个{mem}")
 
 
+def _legacy_files(jobs: list[Job], read_settings, cache_dir: Path, force: bool
+                  ) -> dict[str, list[tuple[Path, str, str]]]:
+    """The files of ``jobs`` that LibreOffice would convert and the read cache cannot serve:
+    conversion key -> [(path, consortium, rel)] (the same bytes in several places: one key)."""
+    from .extractors.read import MAX_FILE_BYTES, READERS, rel_name, scan
+    from .extractors.readers import office
+    from .extractors.sniff import sniff
+
+    formats = {fmt for fmt, spec in READERS.items() if spec.split(":")[0] == office.__name__}
+    cache = ReadCache(cache_dir, use_cached=not force, store=False, read_settings=read_settings)
+    found: dict[str, list[tuple[Path, str, str]]] = {}
+    for job in jobs:
+        folder = Path(job.folder)
+        known = {rel: (size, sha) for rel, size, sha in job.files}
+        try:
+            paths, _skipped = scan(folder)
+        except OSError:
+            continue
+        for p in paths:
+            rel = rel_name(p, folder)
+            size, sha = known.get(rel, (-1, ""))
+            if not 0 < size <= MAX_FILE_BYTES or len(sha) != 64 or cache.has(sha, rel):
+                continue
+            try:
+                if sniff(p) not in formats or not office.wants_libreoffice(p):
+                    continue
+            except Exception:           # the reader will say what is wrong with it
+                continue
+            found.setdefault(office.convert_key(p, sha), []).append((p, job.name, rel))
+    return found
+
+
+def _preconvert(jobs: list[Job], settings: Settings, cache_dir: Path, force: bool, runlog: RunLog,
+                display: BaseDisplay):
+    """Convert the legacy files (.doc/.wps/.rtf) of all ``jobs`` with one LibreOffice process
+    (``readers.office.BatchConverter``). Returns the converter — the caller closes it when the
+    batch ends — and the settings the jobs read with (``ReadSettings.preconverted``); files
+    without a result are converted one by one by the reader, as without a batch."""
+    from .extractors.readers import office
+
+    if not jobs:
+        return None, settings
+    with using_read_settings(settings.read):
+        soffice = office.find_soffice()
+    if not soffice:
+        return None, settings
+    try:
+        found = _legacy_files(jobs, settings.read, cache_dir, force)
+    except Exception:
+        log.warning("旧版文档批量转换的准备失败，改为逐个转换", exc_info=True)
+        return None, settings
+    if not found:
+        return None, settings
+    display.message(f"正在用 LibreOffice 批量转换 {len(found)} 个旧版文档（.doc/.wps/.rtf）……")
+    try:
+        converter = office.BatchConverter(soffice)
+    except OSError as exc:
+        runlog.write(f"无法创建旧版文档批量转换的临时文件夹（{exc}），改为逐个转换")
+        return None, settings
+    try:
+        report = converter.convert([(key, places[0][0]) for key, places in found.items()])
+    except BaseException:
+        converter.close()
+        raise
+    n = len(report.converted)
+    runlog.write(f"LibreOffice 批量转换旧版文档：{len(found)} 个文件，启动 LibreOffice {report.runs} 次，"
+                 f"转换成功 {n} 个，用时 {report.seconds:.2f} 秒（平均每个文件 {report.seconds / len(found):.2f} 秒）")
+    for key, reason in report.failed.items():
+        for _p, name, rel in found.get(key, []):
+            runlog.write(f"  批量转换未得到 {rel} 的结果（{reason}），读取时将单独转换该文件", name)
+    if not n:
+        converter.close()
+        return None, settings
+    read = dataclasses.replace(settings.read, preconverted=converter.preconverted)
+    return converter, dataclasses.replace(settings, read=read)
+
+
 def review_batch(folder: Path, out: Path, catalogue, *, workers: Optional[int] = None, force: bool = False,
                  render: bool = True, only: Optional[Iterable[str]] = None, stream: Optional[TextIO] = None,
                  live: Optional[bool] = None, verbose: bool = False, write_summaries: bool = True,
@@ -663,6 +742,7 @@ def _review_batch_locked(folder: Path, out: Path, catalogue, t_start: float, *, 
     root.addHandler(handler)
     old_term = sigterm_as_interrupt()
     entries: dict[str, dict[str, Any]] = {}
+    converter = None
     try:
         _sweep_temp(out)
         try:        # LibreOffice processes and temp folders left by a run that was killed
@@ -722,9 +802,11 @@ def _review_batch_locked(folder: Path, out: Path, catalogue, t_start: float, *, 
         if jobs:
             runlog.write(f"需要评审 {len(jobs)} 个联合体，"
                          + ("在当前进程中依次处理" if inprocess else f"使用 {eff_workers} 个工作进程"))
+        # the legacy files of every consortium in one LibreOffice run, before any worker starts
+        converter, job_settings = _preconvert(jobs, settings, cache_dir, force, runlog, display)
         display.begin([(j.name, len(j.files), j.size) for j in jobs])
         options = {"cache_dir": str(cache_dir), "force": force, "render": render, "year": year,
-                   "read_workers": workers if single else 1, "settings": settings}
+                   "read_workers": workers if single else 1, "settings": job_settings}
 
         def on_result(job: Job, res: dict[str, Any]) -> None:
             status, problems = _classify(res)
@@ -765,6 +847,8 @@ def _review_batch_locked(folder: Path, out: Path, catalogue, t_start: float, *, 
         result.interrupted = True
         runlog.write("运行被中断（准备阶段）")
     finally:
+        if converter is not None:       # its folder (results, profile) goes with the batch
+            converter.close()
         restore_sigterm(old_term)
         display.close()
         root.removeHandler(handler)

@@ -245,6 +245,10 @@ class ReadCache:
         # one folder per reader version: entries of old versions can be pruned wholesale
         return self.root / "reads" / self._version / key[:2] / f"{key}.json"
 
+    def has(self, content_sha: str, rel: str) -> bool:
+        """Whether ``get`` would look at a stored entry for these bytes at ``rel``."""
+        return self.use_cached and self._path(self.key(content_sha, rel)).is_file()
+
     def _emit(self, kind: str, **data: Any) -> None:
         if self.on_event is not None:
             try:

@@ -19,9 +19,32 @@ import contextvars
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Iterator, Optional
+
+
+@dataclass(frozen=True, eq=False)
+class Preconverted:
+    """Legacy files (.doc/.wps/.rtf) a batch already converted with one LibreOffice process.
+
+    ``folder``: the batch's private output folder; ``files``: conversion key (content hash and
+    source suffix, ``readers.office.convert_key``) -> name of the .docx in ``folder``. The office
+    reader uses such a file instead of starting LibreOffice for that file; everything else is
+    converted on its own as before.
+    """
+
+    folder: str
+    files: dict[str, str] = field(default_factory=dict)
+
+    def path(self, key: str) -> Optional[Path]:
+        name = self.files.get(key)
+        return Path(self.folder) / name if name else None
+
+
+#: metadata of a field that never changes what is read (left out of ``settings_hash``)
+NOT_HASHED = {"hash": False}
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,9 @@ class ReadSettings:
     libreoffice: Optional[str] = None   # soffice to convert .doc/.wps/.rtf; None = look on PATH and
                                         # in the usual install folders
     use_libreoffice: bool = True        # False = always the built-in .doc/.wps/.rtf parsers
+    #: results of the batch's one LibreOffice run (set by ``batch``; the same blocks as a
+    #: conversion of its own, so neither compared nor part of the cache key)
+    preconverted: Optional[Preconverted] = field(default=None, compare=False, repr=False, metadata=NOT_HASHED)
 
 
 @dataclass(frozen=True)
@@ -103,8 +129,13 @@ class ExtractSettings:
 
 
 def settings_hash(obj: Any) -> str:
-    """Stable short hash of a settings dataclass (for cache keys)."""
-    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+    """Stable short hash of a settings dataclass (for cache keys; ``NOT_HASHED`` fields left out)."""
+    data = obj
+    if dataclasses.is_dataclass(obj):
+        data = dataclasses.asdict(obj)
+        for f in dataclasses.fields(obj):
+            if not f.metadata.get("hash", True):
+                data.pop(f.name, None)
     raw = json.dumps({"type": type(obj).__name__, "data": data}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 

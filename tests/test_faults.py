@@ -541,7 +541,7 @@ def test_interrupted_conversion_leaves_no_soffice(tmp_path, fake_office, how):
     os.kill(proc.pid, getattr(signal, how))
     proc.communicate(timeout=120)
     _wait_for(lambda: not _pids_with(fake_office["mark"]), limit=60, what="soffice processes to go")
-    # the worker removes its conversion folder on the way out
+    # the batch's conversion folder goes with it (its janitor, when the run is killed)
     _wait_for(lambda: not list(fake_office["tmp"].glob("cr-office-*")), limit=60, what="temp folders to go")
     assert tree_state(fake_office["root"]) == before
     if how == "SIGINT":
@@ -551,11 +551,18 @@ def test_interrupted_conversion_leaves_no_soffice(tmp_path, fake_office, how):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
 def test_killed_worker_takes_its_soffice_along(tmp_path, fake_office):
+    # in a zip the .rtf is converted by the worker reading it (the batch's one LibreOffice run
+    # before the workers start takes loose files only: test_interrupted_conversion_… covers it)
+    folder = fake_office["root"] / "壬联合体"
+    with zipfile.ZipFile(folder / "附件.zip", "w") as z:
+        z.write(folder / "旧格式.rtf", "旧格式.rtf")
+    (folder / "旧格式.rtf").unlink()
     out = tmp_path / "out"
     proc = _start_conversion(fake_office, out)
     guard = min(_pids_with(fake_office["mark"]))           # the guard started first
     stat_line = Path(f"/proc/{guard}/stat").read_bytes().rsplit(b")", 1)[-1].split()
     worker = int(stat_line[1])
+    assert worker != proc.pid
     group = set(_pids_with(fake_office["mark"]))
     os.kill(worker, signal.SIGKILL)
     _wait_for(lambda: not (group & set(_pids_with(fake_office["mark"]))), limit=60,

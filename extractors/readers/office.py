@@ -4,6 +4,11 @@ Preferred path: LibreOffice converts the file to .docx in a private temporary di
 (own user profile, time limit, the whole process group killed on timeout) and the .docx reader
 reads the result, so tables, text boxes and headings come out exactly as for .docx.
 
+A batch converts the legacy files of all its consortia up front, in one LibreOffice run
+(``BatchConverter``; same time limits and clean-up); the results reach the readers as
+``ReadSettings.preconverted`` and give the same blocks. A file the batch did not convert is
+converted on its own, as above.
+
 Without LibreOffice (or when it fails) a pure-Python path still yields the text:
 ``consortium_review.extractors.readers.msdoc`` for Word 97-2003 binaries, ``striprtf`` for RTF and lxml for HTML/MHT
 pages saved with a Word name; the reading then carries a warning that layout and tables may be
@@ -20,6 +25,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -27,7 +35,7 @@ from consortium_review.models import Block
 from consortium_review.extractors.readers import ReadError, Reading
 from consortium_review.extractors.readers import msdoc
 from consortium_review.extractors.textclean import clean_text
-from consortium_review.settings import current_read_settings
+from consortium_review.settings import Preconverted, current_read_settings
 
 #: Seconds one LibreOffice conversion may take before its process group is killed.
 CONVERT_TIMEOUT = 120
@@ -89,6 +97,12 @@ def read(path: Path, rel: str, *, use_libreoffice: Optional[bool] = None) -> Rea
     soffice = find_soffice() if use_libreoffice is not False else None
     problem = ""
     if soffice:
+        produced = _preconverted(path)
+        if produced is not None:
+            try:
+                return _read_converted(produced, rel)
+            except ConversionError:
+                pass            # a damaged result of the batch: this file is converted on its own
         try:
             return _via_libreoffice(soffice, path, rel)
         except ConversionError as exc:
@@ -140,32 +154,43 @@ def _preflight_ole(path: Path) -> None:
 # --------------------------------------------------------------------------- LibreOffice
 
 def _via_libreoffice(soffice: str, path: Path, rel: str) -> Reading:
-    from consortium_review.extractors.readers import docx
-
     # the owner's pid in the name: a later run removes it (and kills what uses it) once we are gone
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True) as tmp:
         tmpdir = Path(tmp)
         # an ASCII copy: the input is never touched, and Chinese names never reach the command line
-        src = tmpdir / ("input" + (path.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", path.suffix.lower())
-                                   else ".doc"))
+        src = tmpdir / ("input" + _src_suffix(path))
         shutil.copyfile(path, src)
         outdir = tmpdir / "out"
         outdir.mkdir()
-        profile = (tmpdir / "profile").as_uri()
-        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
-               "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML",
-               "--outdir", str(outdir), str(src)]
-        _run(cmd, CONVERT_TIMEOUT, cwd=tmpdir)
-        produced = outdir / (src.stem + ".docx")
-        if not produced.is_file() or produced.stat().st_size == 0:
-            raise ConversionError("没有生成转换结果，文件可能已损坏或格式不受支持")
-        try:
-            reading = docx.read(produced, rel)
-        except ReadError as exc:
-            raise ConversionError(str(exc)) from None
+        _run(_convert_cmd(soffice, tmpdir / "profile", outdir, [src]), CONVERT_TIMEOUT, cwd=tmpdir)
+        return _read_converted(outdir / (src.stem + ".docx"), rel)
+
+
+def _read_converted(produced: Path, rel: str) -> Reading:
+    """The .docx reader on LibreOffice's result (the same for a conversion of its own and a batch's)."""
+    from consortium_review.extractors.readers import docx
+
+    if not produced.is_file() or produced.stat().st_size == 0:
+        raise ConversionError("没有生成转换结果，文件可能已损坏或格式不受支持")
+    try:
+        reading = docx.read(produced, rel)
+    except ReadError as exc:
+        raise ConversionError(str(exc)) from None
     for b in reading.blocks:
         b.file = rel
     return reading
+
+
+def _src_suffix(path: Path) -> str:
+    """Suffix of the ASCII copy LibreOffice converts (the input's own when it is plain ASCII)."""
+    suffix = Path(path).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".doc"
+
+
+def _convert_cmd(soffice: str, profile: Path, outdir: Path, sources: list[Path]) -> list[str]:
+    return [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--norestore",
+            "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML",
+            "--outdir", str(outdir), *[str(s) for s in sources]]
 
 
 #: temp folders of conversions: ``cr-office-<pid of the reading process>-xxxx``
@@ -206,7 +231,8 @@ os._exit(child.wait() & 0xFF)
 """
 
 
-def _run(cmd: list[str], timeout: float, cwd: Path) -> None:
+def _start(cmd: list[str], cwd: Path) -> subprocess.Popen:
+    """LibreOffice in a process group of its own (POSIX: below the guard); end it with ``_kill_group``."""
     kwargs: dict = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": str(cwd)}
     if sys.platform == "win32":
         kwargs["stdin"] = subprocess.DEVNULL
@@ -216,9 +242,13 @@ def _run(cmd: list[str], timeout: float, cwd: Path) -> None:
         kwargs["start_new_session"] = True     # own process group: oosplash + soffice.bin die together
         cmd = [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()), *cmd]
     try:
-        proc = subprocess.Popen(cmd, **kwargs)
+        return subprocess.Popen(cmd, **kwargs)
     except OSError as exc:
         raise ConversionError(f"无法启动 LibreOffice（{exc.strerror or type(exc).__name__}）") from None
+
+
+def _run(cmd: list[str], timeout: float, cwd: Path) -> None:
+    proc = _start(cmd, cwd)
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -295,6 +325,298 @@ def sweep_orphans(tmp_root: Optional[Path] = None) -> int:
         shutil.rmtree(d, ignore_errors=True)
         n += 1
     return n
+
+
+# --------------------------------------------------------------------------- one LibreOffice for a batch
+
+#: A batch conversion (one LibreOffice process, many files) may take BATCH_TIMEOUT_BASE plus
+#: BATCH_TIMEOUT_PER_FILE seconds per file in all, and counts as hung as soon as no new result
+#: has appeared for BATCH_STALL_TIMEOUT seconds (None: CONVERT_TIMEOUT, one file's own limit, so
+#: one hanging file holds a batch up no longer than it holds up its own conversion). Either way
+#: its process group is killed as a single conversion's is.
+BATCH_TIMEOUT_BASE = 120
+BATCH_TIMEOUT_PER_FILE = 60
+BATCH_STALL_TIMEOUT: Optional[float] = None
+#: after a hang or crash, LibreOffice runs the rest of the batch again — without the file it
+#: stopped at — at most this often; what is then still left is converted file by file.
+BATCH_RESTARTS = 2
+#: longest command line of one run (Windows allows 32 767 characters); longer lists are split
+MAX_COMMAND_CHARS = 30_000 if sys.platform == "win32" else 120_000
+
+_KEY = re.compile(r"[0-9a-f]{64}\.[a-z0-9]{1,5}")
+
+
+def convert_key(path: Path, sha256: str) -> str:
+    """What identifies a conversion: the file's content hash and the suffix LibreOffice sees."""
+    return f"{sha256}{_src_suffix(Path(path))}"
+
+
+def wants_libreoffice(path: Path) -> bool:
+    """True when ``read`` would hand ``path`` (a .doc/.wps/.rtf by content) to LibreOffice:
+    not for .docx or Word 2003 XML under a Word name, nor for encrypted or corrupt files."""
+    path = Path(path)
+    try:
+        kind = _kind(path)
+        if kind in ("zip", "wordml"):
+            return False
+        if kind == "ole":
+            _preflight_ole(path)
+        return path.stat().st_size > 0
+    except (ReadError, OSError):
+        return False
+
+
+def _preconverted(path: Path) -> Optional[Path]:
+    """The batch's result for ``path`` (``ReadSettings.preconverted``), if it made one."""
+    pre = current_read_settings().preconverted
+    if pre is None or not pre.files:
+        return None
+    from consortium_review.fileio import sha256_file
+
+    try:
+        return pre.path(convert_key(path, sha256_file(path)))
+    except OSError:
+        return None
+
+
+@dataclass
+class BatchReport:
+    """What one ``BatchConverter.convert`` did."""
+
+    converted: dict[str, str] = field(default_factory=dict)   # key -> .docx name in the output folder
+    failed: dict[str, str] = field(default_factory=dict)      # key -> Chinese reason (converted on their own later)
+    runs: int = 0                                             # LibreOffice processes started
+    seconds: float = 0.0
+
+
+#: Removes a batch's folder once its owner is gone (kill -9 included): like the guard, it
+#: waits for end-of-file on a pipe whose write end only the owner holds.
+_JANITOR = r"""
+import os, shutil, sys, time
+try:
+    while os.read(0, 4096):
+        pass
+except OSError:
+    pass
+for _ in range(120):
+    shutil.rmtree(sys.argv[1], ignore_errors=True)
+    if not os.path.lexists(sys.argv[1]):
+        break
+    time.sleep(0.5)
+"""
+
+
+class BatchConverter:
+    """One LibreOffice process converting the legacy files of a whole batch.
+
+    Everything lives in a private folder ``cr-office-<pid>-batch-…`` (ASCII copies of the
+    inputs named by content hash, the results, the LibreOffice profile): inputs are never
+    touched and user file names never reach a command line. ``close()`` — or leaving the
+    ``with`` block, also on an exception or Ctrl-C — removes it; if this process dies first,
+    the janitor removes it, and a later run's ``sweep_orphans`` whatever is left.
+    Use ``preconverted`` as ``ReadSettings.preconverted`` for the readers.
+    """
+
+    def __init__(self, soffice: str, tmp_root: Optional[Path] = None):
+        self.soffice = soffice
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-batch-", dir=tmp_root))
+        self.converted: dict[str, str] = {}
+        self._profiles = 0
+        self._janitor: Optional[subprocess.Popen] = None
+        try:
+            (self.folder / "in").mkdir()
+            (self.folder / "out").mkdir()
+            self._janitor = _start_janitor(self.folder)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> "BatchConverter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def outdir(self) -> Path:
+        return self.folder / "out"
+
+    @property
+    def preconverted(self) -> Preconverted:
+        return Preconverted(folder=str(self.outdir), files=dict(self.converted))
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        janitor, self._janitor = self._janitor, None
+        if janitor is not None:
+            try:
+                janitor.stdin.close()          # its cue: the folder is gone already, it just exits
+                janitor.wait(timeout=10)
+            except (OSError, subprocess.SubprocessError):
+                janitor.kill()
+
+    def convert(self, files: list[tuple[str, Path]]) -> BatchReport:
+        """Convert ``files`` — (``convert_key``, path) — in as few LibreOffice runs as the
+        command-line limit allows. Files without a result are in ``failed`` with the reason."""
+        t0 = time.perf_counter()
+        report = BatchReport()
+        todo: list[tuple[str, Path]] = []
+        for key, path in files:
+            if key in self.converted or key in report.failed or any(key == k for k, _ in todo):
+                continue
+            if not _KEY.fullmatch(key):
+                raise ValueError(f"not a conversion key: {key!r}")
+            src = self.folder / "in" / _src_name(key)
+            try:
+                shutil.copyfile(path, src)
+            except OSError as exc:
+                report.failed[key] = f"无法复制文件（{exc.strerror or type(exc).__name__}）"
+                continue
+            todo.append((key, src))
+        restarts = 0
+        while todo:
+            chunk = _chunk(self.soffice, self.folder, todo)
+            todo = todo[len(chunk):]
+            report.runs += 1
+            done, skipped, stopped_at, problem = self._run(chunk)
+            self.converted.update(done)
+            report.converted.update(done)
+            for k in skipped:                     # LibreOffice could not open it (the reader says why)
+                report.failed[k] = "批量转换没有生成结果"
+            rest = [(k, src) for k, src in chunk if k not in done and k not in skipped]
+            if problem is None or not rest:
+                continue
+            if stopped_at is None:                # LibreOffice itself does not work: no more runs
+                for k, _ in rest + todo:
+                    report.failed[k] = problem
+                break
+            report.failed[stopped_at] = problem
+            rest = [(k, src) for k, src in rest if k != stopped_at]
+            if restarts < BATCH_RESTARTS:         # the rest in a new run, without the culprit
+                restarts += 1
+                todo = rest + todo
+            else:
+                for k, _ in rest:
+                    report.failed[k] = problem
+        report.seconds = round(time.perf_counter() - t0, 3)
+        return report
+
+    def _run(self, chunk: list[tuple[str, Path]]
+             ) -> tuple[dict[str, str], list[str], Optional[str], Optional[str]]:
+        """One LibreOffice run: (results, files it could not convert, the file it stopped at,
+        the problem). The last two are None when it ended normally; a problem without a file
+        means that LibreOffice failed before converting anything (when it did not hang)."""
+        outdir = self.outdir
+        cmd = _convert_cmd(self.soffice, self.folder / f"profile{self._profiles}", outdir, [s for _, s in chunk])
+        limit = BATCH_TIMEOUT_BASE + BATCH_TIMEOUT_PER_FILE * len(chunk)
+        stall = BATCH_STALL_TIMEOUT or CONVERT_TIMEOUT
+        problem: Optional[str] = None
+        proc = _start(cmd, cwd=self.folder)
+        start = last = time.monotonic()
+        seen = 0
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=0.2)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                now = time.monotonic()
+                count = _count(outdir)
+                if count != seen:
+                    seen, last = count, now
+                if now - start > limit:
+                    problem = f"LibreOffice 批量转换超时（{len(chunk)} 个文件，超过 {limit:.0f} 秒）"
+                    break
+                if now - last > stall:
+                    problem = f"LibreOffice 转换超时（超过 {stall:.0f} 秒没有进展）"
+                    break
+        finally:
+            _kill_group(proc)           # as for one file: every exit path ends with the group gone
+        timed_out = problem is not None
+        if problem is None and proc.returncode != 0:
+            problem = f"LibreOffice 转换失败（退出码 {proc.returncode}）"
+        if problem is not None:
+            self._profiles += 1         # a killed LibreOffice may leave its profile locked
+        done: dict[str, str] = {}
+        missing: list[str] = []
+        for key, src in chunk:
+            out = outdir / (src.stem + ".docx")
+            if _complete_docx(out):
+                done[key] = out.name
+                continue
+            try:
+                out.unlink()            # half written when the group was killed
+            except OSError:
+                pass
+            missing.append(key)
+        # LibreOffice works through its list in order: what it stopped at is the first file
+        # without a result after the last one with a result; files without a result before
+        # that one it opened and could not convert
+        last_done = max((i for i, (k, _) in enumerate(chunk) if k in done), default=-1)
+        after = [k for k, _ in chunk[last_done + 1:]]
+        if problem is not None and not timed_out and not after:
+            problem = None              # it failed only after its last file: the results stand
+        if problem is None:
+            return done, missing, None, None
+        stopped_at = after[0] if after and (timed_out or done) else None
+        return done, [k for k in missing if k not in after], stopped_at, problem
+
+
+def _src_name(key: str) -> str:
+    """The copy LibreOffice converts: ``<sha256>-<ext>.<ext>`` (its result: ``<sha256>-<ext>.docx``)."""
+    sha, suffix = key[:64], key[64:]
+    return f"{sha}-{suffix[1:]}{suffix}"
+
+
+def _command_chars(soffice: str, folder: Path, sources: list[Path]) -> int:
+    """Length of the command line that converts ``sources`` (with quotes, and the guard's part)."""
+    n = sum(len(a) + 3 for a in _convert_cmd(soffice, folder / "profile00", folder / "out", sources))
+    return n if sys.platform == "win32" else n + len(_GUARD) + len(sys.executable) + 40
+
+
+def _chunk(soffice: str, folder: Path, todo: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """The longest head of ``todo`` (at least one file) whose command line fits ``MAX_COMMAND_CHARS``."""
+    n = _command_chars(soffice, folder, [])
+    chunk: list[tuple[str, Path]] = []
+    for item in todo:
+        n += len(str(item[1])) + 3
+        if chunk and n > MAX_COMMAND_CHARS:
+            break
+        chunk.append(item)
+    return chunk
+
+
+def _count(folder: Path) -> int:
+    try:
+        with os.scandir(folder) as it:
+            return sum(1 for _ in it)
+    except OSError:
+        return 0
+
+
+def _complete_docx(path: Path) -> bool:
+    """A whole .docx (its zip directory, written last, is there), not one cut short by a kill."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return False
+        with zipfile.ZipFile(path) as z:
+            return "word/document.xml" in z.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+
+
+def _start_janitor(folder: Path) -> Optional[subprocess.Popen]:
+    kwargs: dict = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
+                    "cwd": str(folder.parent)}
+    if sys.platform == "win32":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    else:
+        kwargs["start_new_session"] = True      # Ctrl-C in the terminal must not end it first
+    try:
+        return subprocess.Popen([sys.executable, "-I", "-S", "-c", _JANITOR, str(folder)], **kwargs)
+    except OSError:
+        return None                 # then only close() and the next run's sweep clean up
 
 
 # --------------------------------------------------------------------------- pure Python

@@ -20,8 +20,10 @@ from docx.shared import Mm
 from consortium_review import ROOT
 from consortium_review.catalogue import load_catalogue
 from consortium_review.generator import officedoc as od
-from consortium_review.generator.annual_report import (ANNUAL_JSON, PLACEHOLDER, YearData, annual_report, collect_year,
-                                     load_previous, point_label, render_annual, yesno_phrase)
+from consortium_review.annual import annual_report, collect_year, load_previous
+from consortium_review.generator.annual_data import ANNUAL_JSON, PLACEHOLDER, YearData
+from consortium_review.generator.annual_prose import point_label, yesno_phrase
+from consortium_review.generator.annual_render import render_annual
 from consortium_review.generator.datasheet import COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, write_datasheet
 from consortium_review.generator.yoy import compare, compare_point
 

@@ -12,25 +12,21 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from . import __version__
+from .annual import annual_report
 from .batch import add_commands as add_batch_commands
 from .batch import run_batch
+from .cache import CACHE_DIRNAME, ReadCache
 from .catalogue import CatalogueError, load_catalogue
 from .catalogue_export import export_xlsx
+from .fileio import mark_generated, mark_output_dir
 from .folders import material_folder
-from .generator.annual_report import add_commands as add_annual_commands
+from .generator.annual_data import ANNUAL_DIR, AnnualError
 from .generator.assess import SETTINGS_ENV, AssessSettings, load_settings
+from .generator.datasheet import write_datasheet
 from .pipeline import Settings
 from .settings import ReadSettings
 from .watch import add_watch_command
 from .web.serve import add_commands as add_serve_command
-
-#: Functions that add options or sub-commands to the parser: ``f(subparsers)``.
-EXTRA_COMMANDS = [
-    add_batch_commands,     # review: batch options
-    add_watch_command,      # watch
-    add_annual_commands,    # datasheet, annual
-    add_serve_command,      # serve (the review workspace in the browser)
-]
 
 #: User-facing environment override: OCR at most this many pages per document.
 OCR_PAGES_ENV = "CR_MAX_OCR_PAGES"
@@ -215,6 +211,104 @@ def cmd_standard(args: argparse.Namespace) -> int:
         print(f"  {n.code} {n.name}")
     print(f"\n共 {len(catalogue.points)} 个观测点，{len(catalogue.negative_list)} 项否定性指标。")
     return 0
+
+
+# --------------------------------------------------------------------------- datasheet, annual
+
+def cmd_datasheet(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(args.standard)
+    out = Path(args.output)
+    if out.is_dir():
+        out = out / "年度数据采集表.xlsx"
+    elif out.suffix.lower() != ".xlsx":
+        out = out.with_name(out.name + ".xlsx")
+    try:
+        write_datasheet(catalogue, out, protect=args.protect, year=args.year)
+    except OSError as exc:
+        print(f"错误：无法写入 {out}：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"已生成数据采集表：{out}（{len(catalogue.points)} 个观测点）")
+    return 0
+
+
+def cmd_annual(args: argparse.Namespace) -> int:
+    folder = material_folder(args.folder)
+    if folder is None:
+        return 2
+    out = Path(args.output)
+    if out.suffix.lower() in (".docx", ".doc", ".wps") or out.is_file():
+        print(f"错误：-o 应为输出文件夹，不是文件（{out}）。年度报告写入 输出文件夹/{folder.resolve().name}/{ANNUAL_DIR}/。",
+              file=sys.stderr)
+        return 2
+    catalogue = load_catalogue(args.standard)
+    settings = getattr(args, "settings", None) or settings_from_args(args)
+    review_dir = out / folder.resolve().name
+    out_dir = review_dir / ANNUAL_DIR          # the review's evidence.json and workbook stay untouched
+    mark_output_dir(out)
+    # the review's read cache (``review -o`` the same folder): files it read are not read again
+    cache = ReadCache(out / CACHE_DIRNAME, read_settings=settings.read)
+    try:
+        s = annual_report(folder, out_dir, catalogue, year=args.year, previous=args.previous,
+                          template=args.template, review_dir=review_dir, settings=settings, cache=cache)
+    except AnnualError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    carried = s["expert_carried"]
+    for p in out_dir.iterdir():
+        mark_generated(p)
+    print(f"已生成年度报告：{s['report']}")
+    print(f"  年度：{s['year']}（依据：{s.get('year_source') or '—'}）；有数据的观测点 {s['stated']} 个，"
+          f"待补充 {s['missing']} 个，数据不一致 {s['conflicts']} 个")
+    if carried:
+        print(f"  沿用评审证据清单中的专家判定 {carried} 项")
+    if s["datasheets"]:
+        print(f"  数据采集表：{'、'.join(s['datasheets'])}（采用 {s['from_datasheet']} 项）")
+    elif s.get("spreadsheets"):
+        shown = "、".join(s["spreadsheets"][:3]) + (f" 等 {len(s['spreadsheets'])} 个" if len(s["spreadsheets"]) > 3 else "")
+        print(f"  表格 {shown} 已按普通表格读取（不是本工具格式的数据采集表；"
+              "标准采集表可用 consortium-review datasheet 生成）")
+    else:
+        print("  未发现数据采集表（可用 consortium-review datasheet 生成空表，填好后放入材料文件夹）")
+    for e in s["sheet_errors"][:10]:
+        print(f"  ！{e}")
+    print(f"  上年数据：{s['previous'] or '未提供（报告中标注“无上年数据”）'}")
+    for d in s["documents_failed"]:
+        print(f"  × {d.get('file')}：{d.get('error')}")
+    return 0
+
+
+def add_annual_commands(subparsers) -> None:
+    """``datasheet`` (the blank data sheet) and ``annual`` (the annual report)."""
+    p = subparsers.add_parser("datasheet", help="生成空白的年度数据采集表（.xlsx），供成员单位填报",
+                              description="按指标体系生成数据采集表：每个观测点一行，带数据有效性校验和填表说明。")
+    p.add_argument("-o", "--output", default="年度数据采集表.xlsx", help="输出文件（默认 年度数据采集表.xlsx）")
+    p.add_argument("--standard", default=None, help="指标体系文件（默认 2024 年国家标准）")
+    p.add_argument("--year", type=int, default=None, help="预填的年度，如 2025")
+    p.add_argument("--protect", action="store_true", help="保护表头和观测点列，只允许填写数值、佐证材料和备注")
+    p.set_defaults(func=cmd_datasheet)
+
+    p = subparsers.add_parser("annual", help="年度报告：汇总一个联合体的年度材料和数据采集表，生成年度报告（.docx）",
+                              description="读取年度材料（及填好的数据采集表），生成「联合体名称+年度+年度报告.docx」。"
+                                          "--previous 给出上年的 evidence.json / 年度数据.json 或上年材料文件夹时作同比分析。")
+    p.add_argument("folder", nargs="?", default="input_docs", metavar="材料文件夹",
+                   help="本年度材料文件夹（默认 input_docs/）；填好的数据采集表放在这个文件夹里")
+    p.add_argument("-o", "--output", default="output", metavar="文件夹",
+                   help=f"输出文件夹（默认 output/）；报告等写入 输出文件夹/<材料文件夹名>/{ANNUAL_DIR}/，不覆盖评审结果")
+    p.add_argument("--year", type=int, default=None, metavar="年份", help="报告年度（默认取数据采集表或材料中的年度）")
+    p.add_argument("--previous", default=None, metavar="路径",
+                   help="上年的输出文件夹、年度数据.json / evidence.json，或上年材料文件夹（优先用上年报告采用的年度数据.json）")
+    p.add_argument("--standard", default=None, help="指标体系文件（默认 2024 年国家标准）")
+    p.add_argument("--template", default=None, help="自定义年度报告模板（.docx，变量见 templates/README-annual.md）")
+    p.set_defaults(func=cmd_annual)
+
+
+#: Functions that add options or sub-commands to the parser: ``f(subparsers)``.
+EXTRA_COMMANDS = [
+    add_batch_commands,     # review: batch options
+    add_watch_command,      # watch
+    add_annual_commands,    # datasheet, annual
+    add_serve_command,      # serve (the review workspace in the browser)
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,8 @@
 """One consortium, end to end: read -> extract -> evidence.json -> assess -> rendered outputs.
 
 Batch mode, watch mode and the CLI all call ``review_consortium``; nothing else wires the
-stages together.  The assessment (``generator.assess.Assessment``: expert overrides, thresholds,
+review's stages together (the annual report's run, with the same ``Settings`` and read cache, is
+``consortium_review.annual``).  The assessment (``generator.assess.Assessment``: expert overrides, thresholds,
 negative list, problems, conclusion) is computed once here, after the expert's workbook edits are
 read back, and the same object is handed to every renderer and to the summary.
 """

@@ -1,20 +1,19 @@
-"""Data of one annual year: constants, the year's figures (collect_year), the previous year.
+"""Data of one annual year: the report's constants and ``YearData``, the plain data it renders from.
 
-Part of the annual report (see ``consortium_review.generator.annual_report``).
+Part of the annual report's render stage (``annual_prose``, ``annual_charts``, ``annual_render``).
+Nothing here reads the materials: the annual run (``consortium_review.annual``) reads and extracts
+the year, merges its data sheets and hands the result over as ``YearData``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
-from consortium_review.catalogue import Catalogue
-from consortium_review.fileio import write_json_atomic
+from consortium_review.models import Document
 
-from .datasheet import DataSheet, find_datasheets, merge_datasheet
+from .datasheet import DataSheet
 
 
 TEMPLATE_NAME = "年度报告模板.docx"
@@ -65,13 +64,24 @@ class AnnualError(RuntimeError):
 
 @dataclass
 class YearData:
-    """One year's findings: evidence.json with the data sheet merged in."""
+    """One year's findings: evidence.json with the data sheet merged in.
+
+    ``documents``, ``sentences`` and ``year_columns`` are filled when the year was read from its
+    materials (``consortium_review.annual.collect_year``); a year loaded from a JSON file has
+    only ``evidence``.
+    """
 
     evidence: dict
     year: Optional[int] = None
-    documents: list = field(default_factory=list)       # models.Document with blocks (read runs only)
+    documents: list[Document] = field(default_factory=list)   # with blocks (read runs only)
     sheets: list[DataSheet] = field(default_factory=list)
     origin: str = ""
+    #: the body sentences (paragraphs, text boxes, long cells) of ``own_documents`` in that
+    #: order, each with its place as evidence gives it: {"file", "page", "locator"}
+    sentences: list[tuple[str, dict]] = field(default_factory=list)
+    #: table rows with year headers: (file, locator) -> [(the header's year, the figures in the
+    #: cell below it, years left out)], in column order
+    year_columns: dict[tuple[str, str], list[tuple[int, list[float]]]] = field(default_factory=dict)
 
     def point(self, code: str) -> Optional[dict]:
         for p in self.evidence.get("points") or []:
@@ -84,80 +94,10 @@ class YearData:
         return {p.get("code"): p for p in self.evidence.get("points") or []}
 
 
-def collect_year(folder: Path, catalogue: Catalogue, out_dir: Optional[Path] = None, cache=None,
-                 year: Optional[int] = None) -> YearData:
-    """Read + extract ``folder``, merge its data sheets; write evidence.json + 年度数据.json to ``out_dir``.
-
-    The report year: ``year`` (``--year``), else the one the data sheet states, else the one
-    extraction reads from the documents; its source (Chinese) is kept in ``annual``.
-    """
-    # lazy: the read + extract stages (PDF/OCR readers) load only when a year is collected
-    from consortium_review.evidence_json import build
-    from consortium_review.extractors.read import read_folder
-    from consortium_review.extractors.evidence import extract
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise AnnualError(f"找不到材料文件夹：{folder}")
-    documents = read_folder(folder, cache=cache)
-    sheets = find_datasheets(folder, catalogue)
-    # the data sheets are merged by code below; extracting them as documents too would count
-    # their values twice (and hide the documents' own targets and conflicts)
+def own_documents(documents: Iterable[Document], sheets: Iterable[DataSheet]) -> list[Document]:
+    """The year's documents whose body text the report quotes, summaries and reports first: read
+    ones, not the data sheets, not spreadsheets or plain-text files."""
     sheet_files = {s.file for s in sheets}
-    sheet = next((s for s in sheets if s.year), None)
-    if sheet is not None and not year:
-        year, source = int(sheet.year), f"数据采集表「{sheet.file}」中填写的年度"
-    else:
-        source = None
-    result = extract(catalogue, [d for d in documents if d.file not in sheet_files], folder_name=folder.resolve().name,
-                     year=year)
-    chosen = {"year": result.report_year, "source": source or result.report_year_source}
-    evidence = build(catalogue, result.info, documents, result.points, result.negatives,
-                     extra={"folder": folder.name, "generated_by": "consortium-review", "report_year": chosen})
-    merged = merge_datasheet(evidence, sheets, catalogue)
-    year = chosen["year"]
-    merged["annual"] = dict(chosen)
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out_dir / "evidence.json", evidence)
-        write_json_atomic(out_dir / ANNUAL_JSON, merged)
-    return YearData(evidence=merged, year=year, documents=documents, sheets=sheets, origin=str(folder))
-
-
-def load_evidence_file(path: Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AnnualError(f"无法读取上年数据文件 {Path(path).name}：{exc}") from None
-    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("consortium-review/evidence") \
-            or not isinstance(data.get("points"), list):
-        raise AnnualError(f"{Path(path).name} 不是 consortium-review 生成的 evidence.json / {ANNUAL_JSON}")
-    return data
-
-
-def load_previous(path: Path | str, catalogue: Catalogue, cache=None) -> YearData:
-    """Last year's findings from an evidence.json / 年度数据.json, an output folder or a materials folder.
-
-    Like is compared with like: last year's report printed the values of its 年度数据.json
-    (data sheet first), so that file is used whenever it sits next to the given one or in the
-    output folder's 年度报告/ sub-folder.
-    """
-    path = Path(path)
-    if path.is_file() and path.name != ANNUAL_JSON and (path.parent / ANNUAL_JSON).is_file():
-        path = path.parent / ANNUAL_JSON
-    if path.is_dir() and (path / ANNUAL_DIR / ANNUAL_JSON).is_file():
-        path = path / ANNUAL_DIR / ANNUAL_JSON
-    if path.is_file():
-        data = load_evidence_file(path)
-        return YearData(evidence=data, year=(data.get("annual") or {}).get("year"), origin=path.name)
-    if path.is_dir():
-        for name in (ANNUAL_JSON, "evidence.json"):
-            if (path / name).is_file():
-                data = load_evidence_file(path / name)
-                return YearData(evidence=data, year=(data.get("annual") or {}).get("year"),
-                                origin=f"{path.name}/{name}")
-        return collect_year(path, catalogue, cache=cache)
-    raise AnnualError(f"找不到上年数据：{path}（应为上年的 evidence.json 或上年材料文件夹）")
-
-
+    docs = sorted(documents, key=lambda d: (0 if re.search(r"总结|年度|报告", d.file) else 1, d.file))
+    return [d for d in docs if d.status in ("ok", "ocr") and d.file not in sheet_files
+            and d.format not in ("xlsx", "xls", "csv", "txt")]

@@ -1,6 +1,8 @@
 """Prose of the annual report: wording helpers, sentences, report sections, the 附表 rows.
 
-Part of the annual report (see ``consortium_review.generator.annual_report``).
+Part of the annual report's render stage (the run: ``consortium_review.annual``). It writes from
+``YearData`` alone: the sentences and table figures it quotes were taken from the documents by
+the annual run, so nothing here reads or parses the materials.
 """
 
 from __future__ import annotations
@@ -9,13 +11,11 @@ import re
 from typing import Any, Optional, Sequence
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
-from consortium_review.extractors.context import split_sentences
-from consortium_review.extractors.numbers import find_quantities
 
 from . import officedoc as od
 from .yoy import NO_PREVIOUS, TO_FILL, PointChange, format_number, format_plain, is_number
 from .annual_data import (BASIC_TOPICS, CODE_SEP, GROUP_VARS, PLACEHOLDER, QUOTE_MAX, TO_FILL_MARK, YearData,
-                          _MEMBERS, _NOT_PLAN, _PLAN_SECTION, _PLAN_WORDS, _PROBLEM_SECTION, _PROBLEM_WORDS)
+                          own_documents, _MEMBERS, _NOT_PLAN, _PLAN_SECTION, _PLAN_WORDS, _PROBLEM_SECTION, _PROBLEM_WORDS)
 from .assess import format_value
 from .assess import source_of as _src
 from .datasheet import unit_label
@@ -225,27 +225,18 @@ def topic_paragraph(lead: str, ops: Sequence[ObservationPoint], cur: YearData,
 def _doc_sentences(cur: YearData, pattern: re.Pattern, need: Optional[re.Pattern] = None,
                    limit: int = 2) -> list[tuple[str, dict]]:
     """Sentences (clauses) matching ``pattern`` in body text, with a pseudo-evidence for the source."""
-
     out: list[tuple[str, dict]] = []
     seen = set()
-    docs = sorted(cur.documents, key=lambda d: (0 if re.search(r"总结|年度|报告", d.file) else 1, d.file))
-    sheet_files = {s.file for s in cur.sheets}
-    for d in docs:
-        if d.status not in ("ok", "ocr") or d.file in sheet_files or d.format in ("xlsx", "xls", "csv", "txt"):
+    for sent, where in cur.sentences:
+        if not pattern.search(sent) or (need is not None and not need.search(sent)):
             continue
-        for b in d.blocks:
-            if b.kind not in ("paragraph", "textbox", "cell"):
-                continue
-            for _, sent in split_sentences(b.text):
-                if not pattern.search(sent) or (need is not None and not need.search(sent)):
-                    continue
-                key = sent.strip()
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append((key, {"file": d.file, "page": b.page, "locator": b.locator}))
-                if len(out) >= limit:
-                    return out
+        key = sent.strip()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((key, dict(where)))
+        if len(out) >= limit:
+            return out
     return out
 
 
@@ -253,11 +244,7 @@ def _section_paragraphs(cur: YearData, section: re.Pattern, words: re.Pattern, e
                         limit: int) -> list[tuple[str, dict]]:
     """Body paragraphs under a heading matching ``section`` that contain ``words``."""
     out: list[tuple[str, dict]] = []
-    sheet_files = {s.file for s in cur.sheets}
-    docs = sorted(cur.documents, key=lambda d: (0 if re.search(r"总结|年度|报告", d.file) else 1, d.file))
-    for d in docs:
-        if d.status not in ("ok", "ocr") or d.file in sheet_files or d.format in ("xlsx", "xls", "csv", "txt"):
-            continue
+    for d in own_documents(cur.documents, cur.sheets):
         for b in d.blocks:
             if b.kind != "paragraph" or not section.search(b.section or ""):
                 continue
@@ -493,10 +480,9 @@ def target_year(ev: dict, cur: YearData) -> Optional[int]:
     b = _block_at(cur, ev.get("file"), ev.get("locator")) if cur.documents else None
     v = ev.get("value")
     if b is not None and b.kind == "table_row" and b.header and is_number(v):
-        for cell, head in zip(b.cells, b.header):
-            m = re.search(r"(20\d\d)", head or "")
-            if m and any(float(q.value) == float(v) for q in find_quantities(cell) if not q.is_year):
-                return int(m.group(1))
+        for head_year, figures in cur.year_columns.get((ev.get("file"), b.locator)) or []:
+            if any(x == float(v) for x in figures):
+                return head_year
     text = b.text if b is not None and b.kind != "table_row" else (ev.get("snippet") or "")
     years = [int(y) for y in re.findall(r"(20\d\d)\s*年", text)]
     return max(years) if years else None

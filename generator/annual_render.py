@@ -1,6 +1,8 @@
 """Context assembly and docxtpl rendering of the annual report.
 
-Part of the annual report (see ``consortium_review.generator.annual_report``).
+Part of the annual report's render stage: ``render_annual`` writes the report from ``YearData``
+(this year, last year) and the year's assessment. The run that reads the materials and calls
+it is ``consortium_review.annual``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .annual_prose import (basic_section, group_sections, overview_paragraphs, p
 from .annual_charts import (coverage_chart, key_chart, key_items, trend_chart)
 from .assess import assess
 
-log = logging.getLogger("consortium_review.generator.annual_report")  # the facade's logger name, as before
+log = logging.getLogger(__name__)
 
 
 # =========================================================================== context + render

@@ -1,4 +1,4 @@
-"""The annual data-collection workbook (年度数据采集表): generate it blank, read it back filled.
+"""The annual data-collection workbook (年度数据采集表): generate it blank, merge its values.
 
 ``write_datasheet(catalogue, path)`` writes a workbook generated from the catalogue:
 
@@ -8,31 +8,31 @@
   for yes/no points, the category list for category points) and an input prompt saying what to
   type; frozen header, filters, widths, print titles; optionally the structure columns locked.
 
-``find_datasheets(folder, catalogue)`` finds filled workbooks *by their header* (a header row
-holding 「观测点编号」 and 「本年度数值」), never by file name, and ``read_datasheet`` turns each
-into typed values per observation-point code, with the row as locator.
+A filled workbook is read back by ``consortium_review.datasheet_read`` (the read + extract stage:
+found *by its header*, values typed per point) into the plain ``DataSheet`` defined here, next to
+the layout it is read by.
 
 ``merge_datasheet(evidence, sheets, catalogue)`` puts those values first: it returns a copy of
 evidence.json in which each point's value comes from the data sheet when filled (evidence item
 with ``source: "datasheet"``, file = the workbook, locator = its row), and the documents' evidence
 confirms or conflicts.  The generic spreadsheet reader also read the workbook as an ordinary
 document; that evidence is dropped here (keyed on the point code and the workbook's file) so the
-data sheet is never counted twice.
+data sheet is never counted twice.  Pure data: nothing here reads the materials.
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional
 
 from consortium_review.catalogue import Catalogue, ObservationPoint
 from consortium_review.fileio import atomic_path
+
+from .assess import format_value, source_of
 
 SHEET_NAME = "数据采集表"
 INSTRUCTIONS_SHEET = "填表说明"
@@ -104,6 +104,7 @@ def validation_spec(p: ObservationPoint) -> Optional[dict[str, Any]]:
 def write_datasheet(catalogue: Catalogue, path: Path | str, *, protect: bool = False,
                     year: Optional[int] = None) -> Path:
     """Write the blank data-collection workbook for ``catalogue`` to ``path`` (atomically)."""
+    # lazy: openpyxl loads only when a workbook is written
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
@@ -256,7 +257,8 @@ def write_datasheet(catalogue: Catalogue, path: Path | str, *, protect: bool = F
     return path
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- a filled data sheet
+# (plain data; read by consortium_review.datasheet_read)
 
 @dataclass
 class SheetEntry:
@@ -292,197 +294,6 @@ class DataSheet:
         return f"工作表“{self.sheet}”第{row}行"
 
 
-def _header_map(rows: Sequence[Sequence[Any]]) -> Optional[tuple[int, dict[str, int]]]:
-    """(row index 0-based, {column name: index}) of the data-sheet header, if any."""
-    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        names = [str(c).strip() if c is not None else "" for c in row]
-        if all(k in names for k in KEY_HEADERS):
-            return r, {n: i for i, n in enumerate(names) if n}
-    return None
-
-
-def _cell_str(v: Any) -> str:
-    from consortium_review.generator.officedoc import sanitize_text
-
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, (dt.datetime, dt.date)):
-        return v.strftime("%Y-%m-%d")
-    return sanitize_text(v).strip()
-
-
-def _number(v: Decimal | float | int) -> float | int:
-    from consortium_review.extractors.numbers import to_number
-
-    return to_number(v if isinstance(v, Decimal) else Decimal(str(v)))
-
-
-_EMPTY = re.compile(r"^\s*(?:[/／\\—\-–_]+|无数据|暂无|暂无数据|待统计|待填报|待补充|不适用|N/?A)?\s*$", re.I)
-
-
-def parse_value(raw: Any, p: ObservationPoint, number_format: str = "General") -> tuple[Any, Optional[str], list[dict], Optional[str]]:
-    """A value cell typed for point ``p``: (value, unit, quantities, error or None).
-
-    ``None`` value with no error means the cell is empty (留空 = 待补充).  Numbers never come
-    from anything but the cell itself: text that does not parse is reported, not guessed.
-    """
-    from consortium_review.extractors.numbers import find_quantities, to_unit
-    from consortium_review.extractors.tables import parse_cell_bool
-
-    if raw is None or (isinstance(raw, str) and _EMPTY.match(raw)):
-        return None, None, [], None
-    if isinstance(raw, (dt.datetime, dt.date, dt.time)):
-        return None, None, [], f"「{_cell_str(raw)}」是日期，不是{p.type == 'yesno' and '是/否' or '数值'}"
-    text = _cell_str(raw)
-    if p.type == "yesno":
-        if isinstance(raw, bool):
-            return raw, None, [], None
-        v = parse_cell_bool(text)
-        if v is None:
-            return None, None, [], f"「{text}」不是“是”或“否”"
-        return v, None, [], None
-    if p.type == "category":
-        cat = next((c for c in p.categories if c == text), None) or next((c for c in p.categories if c in text), None)
-        if cat is None:
-            return None, None, [], f"「{text}」不在可选类别（{'、'.join(p.categories)}）中"
-        return cat, None, [], None
-    if p.type == "text":
-        return text, None, [], None
-    units = list(p.units) if p.type == "multi" else [p.unit] if p.unit else []
-    if isinstance(raw, bool):
-        return None, None, [], f"「{text}」不是数字"
-    if isinstance(raw, (int, float)):
-        if isinstance(raw, float) and not math.isfinite(raw):
-            return None, None, [], f"「{text}」不是有效数字"
-        if raw < 0:
-            return None, None, [], f"「{text}」为负数"
-        d = Decimal(str(raw))
-        if p.type == "percent" and "%" in (number_format or ""):
-            d = d * 100           # typed as 35% -> stored 0.35 with a percent format
-        if p.type == "multi":
-            return _number(d), units[0], [{"value": _number(d), "unit": units[0]}], None
-        return _number(d), p.unit, [], None
-    qs = [q for q in find_quantities(text) if not q.is_year]
-    if not qs:
-        return None, None, [], f"「{text}」中没有可识别的数字"
-    found: list[dict] = []
-    for unit in units:
-        for q in qs:
-            v = to_unit(q, unit, default_unit=unit if (q.unit is None and (len(units) == 1 or not found)) else None)
-            if v is not None and v >= 0:
-                found.append({"value": _number(v), "unit": unit})
-                break
-    if not found:
-        return None, None, [], f"「{text}」的单位与观测点单位（{'、'.join(units)}）不符"
-    if p.type == "multi":
-        # a bare number belongs to the first unit only; every stated unit is kept
-        return found[0]["value"], found[0]["unit"], found, None
-    if len(qs) > 1:
-        return None, None, [], f"「{text}」含有多个数字，无法确定取哪一个"
-    return found[0]["value"], found[0]["unit"], [], None
-
-
-def _read_rows(path: Path) -> Optional[tuple[str, list[tuple], list[list[str]], dict[str, str]]]:
-    """(sheet name, value rows, number formats per cell, info block) of the first data sheet."""
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:            # not a workbook openpyxl can open: not a data sheet
-        return None
-    try:
-        found = None
-        info: dict[str, str] = {}
-        for ws in wb.worksheets:
-            head = [tuple(r) for r in ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True)]
-            if found is None and _header_map(head) is not None:
-                values, formats = [], []
-                for n, cells in enumerate(ws.iter_rows(min_row=1, max_row=MAX_ROWS)):
-                    values.append(tuple(getattr(c, "value", None) for c in cells))
-                    formats.append([getattr(c, "number_format", "General") or "General" for c in cells])
-                found = (ws.title, values, formats)
-            elif ws.title == INSTRUCTIONS_SHEET or not info:
-                for row in ws.iter_rows(min_row=1, max_row=40, max_col=2, values_only=True):
-                    if len(row) >= 2 and isinstance(row[0], str) and row[0].strip() in INFO_FIELDS:
-                        val = _cell_str(row[1])
-                        if val:
-                            info[row[0].strip()] = val
-        if found is None:
-            return None
-        return found[0], found[1], found[2], info
-    finally:
-        wb.close()
-
-
-def read_datasheet(path: Path | str, catalogue: Catalogue, rel: Optional[str] = None) -> Optional[DataSheet]:
-    """Read a filled data sheet; None when the workbook does not have the data-sheet header."""
-    path = Path(path)
-    got = _read_rows(path)
-    if got is None:
-        return None
-    sheet_name, rows, formats, info = got
-    h, cols = _header_map(rows)
-    ds = DataSheet(file=rel or path.name, sheet=sheet_name, info=info)
-    points = {p.code: p for p in catalogue.points}
-    code_col, value_col = cols["观测点编号"], cols["本年度数值"]
-    ev_col, note_col = cols.get("佐证材料"), cols.get("备注")
-    for r in range(h + 1, len(rows)):
-        row = rows[r]
-        row_no = r + 1
-
-        def cell(i: Optional[int]) -> Any:
-            return row[i] if i is not None and i < len(row) else None
-
-        code = _cell_str(cell(code_col))
-        if not code:
-            continue
-        code = code.rstrip(".")
-        if code not in points:
-            if re.match(r"^\d{1,2}\.\d{1,2}\.\d{1,2}$", code):
-                ds.unknown_codes.append(code)
-            continue
-        raw = cell(value_col)
-        fmt = formats[r][value_col] if value_col < len(formats[r]) else "General"
-        value, unit, qs, err = parse_value(raw, points[code], fmt)
-        loc = ds.locator(row_no)
-        if err:
-            ds.errors.append(f"{ds.file} {loc}（{code}）：{err}，未采用")
-            continue
-        if value is None:
-            continue
-        if code in ds.entries:
-            prev = ds.entries[code]
-            if prev.value != value:
-                ds.errors.append(f"{ds.file} {loc}（{code}）：与第{prev.row}行重复且数值不同，采用第{prev.row}行")
-            continue
-        ds.entries[code] = SheetEntry(code=code, row=row_no, raw=raw, value=value, unit=unit, quantities=qs,
-                                      evidence_text=_cell_str(cell(ev_col)), note=_cell_str(cell(note_col)))
-    return ds
-
-
-def find_datasheets(folder: Path | str, catalogue: Catalogue) -> list[DataSheet]:
-    """Every filled data sheet below ``folder`` (found by header, in path order)."""
-    from consortium_review.extractors.read import iter_files
-    from consortium_review.extractors.sniff import sniff
-
-    folder = Path(folder)
-    out = []
-    for p in iter_files(folder):
-        if p.suffix.lower() not in (".xlsx", ".xlsm") and not p.suffix.lower() == "":
-            continue
-        try:
-            if sniff(p) != "xlsx":
-                continue
-        except Exception:
-            continue
-        ds = read_datasheet(p, catalogue, rel=p.relative_to(folder).as_posix())
-        if ds is not None:
-            out.append(ds)
-    return out
-
-
 # --------------------------------------------------------------------------- merging
 
 def same_value(a: Any, b: Any) -> bool:
@@ -499,14 +310,10 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def _fmt(value: Any, unit: Optional[str], quantities: Optional[list] = None) -> str:
-    from consortium_review.generator.assess import format_value
-
     return format_value(value, unit, quantities) or "（无数值）"
 
 
 def _where(ev: dict) -> str:
-    from consortium_review.generator.assess import source_of
-
     return source_of(ev)
 
 

@@ -20,8 +20,10 @@ from docx.shared import Mm
 from consortium_review import ROOT
 from consortium_review.catalogue import load_catalogue
 from consortium_review.generator import officedoc as od
-from consortium_review.generator.annual_report import (ANNUAL_JSON, PLACEHOLDER, YearData, annual_report, collect_year,
-                                     load_previous, point_label, render_annual, yesno_phrase)
+from consortium_review.annual import annual_report, collect_year, load_previous
+from consortium_review.generator.annual_data import ANNUAL_JSON, PLACEHOLDER, YearData
+from consortium_review.generator.annual_prose import point_label, target_year, yesno_phrase
+from consortium_review.generator.annual_render import render_annual
 from consortium_review.generator.datasheet import COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, write_datasheet
 from consortium_review.generator.yoy import compare, compare_point
 
@@ -386,6 +388,23 @@ def test_sample_with_previous_year(sample_report, catalogue):
         assert rows[p["code"]][6] in ("+25.0%", "—"), (p["code"], rows[p["code"]])
     assert len(doc.inline_shapes) == 3
     assert "较上年增加" in "\n".join(texts)
+
+
+def test_the_run_hands_the_renderer_what_it_quotes(sample_report, catalogue):
+    """collect_year takes the sentences and the year-column figures from the documents (the
+    renderer gets plain data): a target in a table row is for the year of the column holding it."""
+    _, first = sample_report
+    assert first.sentences and all(set(where) == {"file", "page", "locator"} for _, where in first.sentences)
+    checked = 0
+    for pt in first.evidence["points"]:
+        for ev in pt.get("evidence") or []:
+            cols = first.year_columns.get((ev.get("file"), ev.get("locator")))
+            if ev.get("kind") != "target" or not cols or not isinstance(ev.get("value"), (int, float)):
+                continue
+            want = next((y for y, figures in cols if float(ev["value"]) in figures), None)
+            assert target_year(ev, first) == want, (pt["code"], ev)
+            checked += 1
+    assert checked, "the sample's plan table (years as columns) holds targets"
 
 
 def test_sample_report_converts_with_libreoffice(sample_report, tmp_path):

@@ -368,7 +368,8 @@ def test_annual_output_is_a_folder(tmp_path, capsys):
 
 def test_previous_compares_with_what_last_years_report_used(tmp_path):
     from consortium_review.catalogue import load_catalogue
-    from consortium_review.generator.annual_report import ANNUAL_JSON, load_previous
+    from consortium_review.annual import load_previous
+    from consortium_review.generator.annual_data import ANNUAL_JSON
 
     cat = load_catalogue(None)
     code = cat.points[0].code

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from consortium_review.catalogue import catalogue_from_dict, load_catalogue
-from consortium_review.generator.datasheet import (COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, find_datasheets, merge_datasheet,
-                                 read_datasheet, write_datasheet)
+from consortium_review.datasheet_read import find_datasheets, read_datasheet
+from consortium_review.generator.datasheet import COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME, merge_datasheet, write_datasheet
 
 SMALL = {
     "id": "small", "title": "测试指标体系", "source": "测试",

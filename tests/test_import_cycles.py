@@ -39,3 +39,22 @@ def test_tool_finds_a_cycle_through_a_function_level_import(tmp_path):
     assert graph["consortium_review.c"] == set()             # TYPE_CHECKING imports never run
     assert graph["consortium_review.d"] == {"consortium_review.c"}
     assert tool.cycles(graph) == [["consortium_review.a", "consortium_review.b"]]
+
+
+#: what renderers may not import: the read and extract stages, and the modules that wire the
+#: stages (every import counts, function-level ones too)
+NOT_FROM_GENERATOR = ("consortium_review.extractors", "consortium_review.pipeline", "consortium_review.annual",
+                      "consortium_review.datasheet_read", "consortium_review.cli", "consortium_review.batch",
+                      "consortium_review.watch", "consortium_review.web")
+
+
+def test_generator_renders_from_plain_data_and_never_reads():
+    """generator/ (assess + render) never reaches down into read/extract, nor up into the wiring:
+    the pipeline reads and extracts (``pipeline``, ``annual``) and hands the renderers plain data."""
+    tool = _tool()
+    graph = tool.edges(tool.modules(ROOT))
+    generator = {m: deps for m, deps in graph.items() if m.startswith("consortium_review.generator.")}
+    assert "consortium_review.generator.annual_prose" in generator and "consortium_review.generator.datasheet" in generator
+    bad = sorted(f"{m} -> {d}" for m, deps in generator.items() for d in deps
+                 if any(d == p or d.startswith(p + ".") for p in NOT_FROM_GENERATOR))
+    assert bad == []

@@ -12,8 +12,9 @@ import pytest
 
 from consortium_review.catalogue import load_catalogue
 from consortium_review.generator import officedoc as od
-from consortium_review.generator.annual_report import (CODE_SEP, PLACEHOLDER, YearData, group_sections, identity_sentence,
-                                                       point_clause, point_label, with_value)
+from consortium_review.generator.annual_data import CODE_SEP, PLACEHOLDER, YearData
+from consortium_review.generator.annual_prose import (group_sections, identity_sentence, point_clause, point_label,
+                                                      with_value)
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,9 @@ from starlette.routing import Mount, Route
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
+from consortium_review.annual import annual_report
+from consortium_review.cache import CACHE_DIRNAME, ReadCache
+
 from .jobs import JobRunner
 from .workspace import DecisionError, UnsafePath, Workspace, check_relative, inside, valid_name
 
@@ -482,11 +485,11 @@ def create_app(workspace: Path, out: Optional[Path] = None, *, catalogue=None, t
 
 
 def _annual_report(ws: Workspace, name: str) -> list[Path]:
-    """The ``annual`` command's own function, on the consortium's folder and output folder."""
-    from consortium_review.generator.annual_report import annual_report
-
+    """The ``annual`` command's own function, on the consortium's folder and output folder
+    (with the workspace's settings and the read cache its reviews fill)."""
     folder = ws.material_dir(name)
     if not folder.is_dir():
         raise DecisionError("工作区中没有该联合体的材料")
-    s = annual_report(folder, ws.output_dir(name), ws.catalogue)
+    cache = ReadCache(ws.out / CACHE_DIRNAME, read_settings=ws.settings.read)
+    s = annual_report(folder, ws.output_dir(name), ws.catalogue, settings=ws.settings, cache=cache)
     return [Path(s["report"])]

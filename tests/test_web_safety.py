@@ -286,3 +286,15 @@ def test_serve_uses_the_run_s_conclusion_rules(ws, catalogue):
     assert default.conclusion.label in ("建议通过", "整改后复核", "不予通过")
     assert custom.conclusion.label in ("同意通过", "限期整改", "不同意")
     assert custom.conclusion.label != default.conclusion.label
+
+
+def test_annual_report_from_the_page_leaves_the_review_s_evidence_alone(ws, catalogue):
+    c = client(ws, catalogue)
+    evidence = ws / "output" / "甲联合体" / "evidence.json"
+    before = evidence.read_bytes()
+    r = c.post("/c/甲联合体/annual", headers={"X-CR-Token": "tok-123"})
+    assert r.status_code == 200, r.text
+    name = r.json()["files"][0]
+    assert name.startswith("年度报告/")
+    assert evidence.read_bytes() == before
+    assert c.get("/c/甲联合体/files/" + name).content[:2] == b"PK"

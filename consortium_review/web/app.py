@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from consortium_review.annual import annual_report
+from consortium_review.generator.annual_data import ANNUAL_DIR
 from consortium_review.cache import CACHE_DIRNAME, ReadCache
 
 from .jobs import JobRunner
@@ -199,8 +200,10 @@ def create_app(workspace: Path, out: Optional[Path] = None, *, catalogue=None, t
                 l2s.append((l2, pts))
             groups.append((g, l2s))
         out_dir = ws.output_dir(name)
-        files = sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.suffix in (".docx", ".xlsx")
-                       and not p.name.startswith((".", "~$"))) if out_dir.is_dir() else []
+        # the review's documents, then the annual report's (in its own sub-folder, as the CLI writes it)
+        files = [p.relative_to(out_dir).as_posix() for d in (out_dir, out_dir / ANNUAL_DIR) if d.is_dir()
+                 for p in sorted(d.iterdir()) if p.is_file() and p.suffix in (".docx", ".xlsx")
+                 and not p.name.startswith((".", "~$"))]
         return page("consortium.html", name=name, a=a, ev=ev, groups=groups, status=status, conf=conf,
                     files=files, busy=jobs.busy(name), problem=ev.get("_workbook_problem"),
                     saved=request.query_params.get("saved"))
@@ -451,7 +454,7 @@ def create_app(workspace: Path, out: Optional[Path] = None, *, catalogue=None, t
         except Exception as exc:  # the report is optional: say why it failed
             return error(f"生成年度报告失败：{type(exc).__name__}：{exc}", 500, request)
         if wants_json(request):
-            return JSONResponse({"ok": True, "files": [p.name for p in written]})
+            return JSONResponse({"ok": True, "files": [p.relative_to(ws.output_dir(name)).as_posix() for p in written]})
         return RedirectResponse(f"/c/{quote(name)}", status_code=303)
 
     async def not_found(request: Request, exc) -> Response:
@@ -491,5 +494,9 @@ def _annual_report(ws: Workspace, name: str) -> list[Path]:
     if not folder.is_dir():
         raise DecisionError("工作区中没有该联合体的材料")
     cache = ReadCache(ws.out / CACHE_DIRNAME, read_settings=ws.settings.read)
-    s = annual_report(folder, ws.output_dir(name), ws.catalogue, settings=ws.settings, cache=cache)
+    # into the review's 年度报告/ sub-folder, like ``annual``: the review's evidence.json and
+    # workbook stay untouched, and the expert's decisions there carry over into the report
+    review_dir = ws.output_dir(name)
+    s = annual_report(folder, review_dir / ANNUAL_DIR, ws.catalogue, review_dir=review_dir, settings=ws.settings,
+                      cache=cache)
     return [Path(s["report"])]

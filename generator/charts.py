@@ -15,17 +15,15 @@ plain data so the annual report can reuse them:
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
-
-from consortium_review.fileio import atomic_path
 
 log = logging.getLogger(__name__)
 
 DPI = 200                       # print resolution (GB/T 9704 prints at 200+ dpi)
 FIG_WIDTH_IN = 6.2              # ≈ 157 mm, the GB/T 9704 text width
+PAD_IN = 0.08                   # white margin around the tight crop
 STATUS_COLORS = {               # shared with the workbook fills (lighter there)
     "found": "#3A9E5C",
     "partial": "#E8B93A",
@@ -104,125 +102,62 @@ def setup_cjk_font() -> tuple[str, str]:
 
 
 def _figure(height_in: float, width_in: float = FIG_WIDTH_IN):
-    """A bare Figure on its own Agg canvas.
-
-    No pyplot: its import, figure registry and backend switching cost time in every process
-    and bring nothing to a PNG written from a worker.
-    """
+    """A Figure on a pooled Agg canvas, with the CJK font registered (no pyplot)."""
     setup_cjk_font()
-    from matplotlib.figure import Figure
+    from .chart_canvas import new_figure
 
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
-    _canvas_class()(fig)
-    return fig
+    return new_figure(width_in, height_in, DPI)
 
 
-_CANVAS = None
-_POOL = threading.local()
-_POOL_SIZE = 6          # renderers kept per thread (a 6.2 x 6 in one at 200 dpi holds ~6 MB)
+def _draw(key, height_in: float, static, dynamic, path: Path, *, layout: bool = True) -> Path:
+    """Write a chart split into a static and a dynamic part (see ``chart_canvas.draw_chart``)."""
+    setup_cjk_font()
+    from .chart_canvas import draw_chart
+
+    return draw_chart(key, (FIG_WIDTH_IN, height_in), static, dynamic, Path(path), dpi=DPI, pad_inches=PAD_IN,
+                      layout=layout)
 
 
-def _canvas_class():
-    """An Agg canvas whose renderers are shared by the figures drawn in this thread.
+def _rects(xywh) -> list:
+    """Polygons of (x, y, width, height) rectangles, with the corners a ``Rectangle`` has."""
+    return [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in xywh]
 
-    matplotlib caches text metrics per renderer; a fresh canvas starts with an empty cache, so
-    every label of every chart would be laid out again (CJK glyphs: ~50 µs each).  Charts of
-    the same size reuse the renderer (it is cleared before each draw), so the labels every
-    consortium has (指标 names, legend, axis titles, ticks) are measured once per process.
+
+def _bars(ax, xywh, facecolors, **kw):
+    """Bars as one PolyCollection: the pixels of ``bar``/``barh`` (same rectangles, same order,
+    same zorder) without one Rectangle artist per bar."""
+    from matplotlib.collections import PolyCollection
+
+    coll = PolyCollection(_rects(xywh), facecolors=facecolors, **kw)
+    ax.add_collection(coll, autolim=False)
+    return coll
+
+
+def _fixed_limits(ax, make_bars) -> None:
+    """Fix the axes limits the bars ``make_bars()`` adds would autoscale to (the bars go again).
+
+    Autoscaling is matplotlib's own, sticky edges included: a bar's base stops the margin, so
+    a zero-height segment on top of the tallest stack leaves no margin above it.
     """
-    global _CANVAS
-    if _CANVAS is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-
-        class PooledCanvasAgg(FigureCanvasAgg):
-            def get_renderer(self):
-                w, h = self.get_width_height(physical=True)
-                key = (w, h, self.figure.dpi)
-                pool = getattr(_POOL, "renderers", None)
-                if pool is None:
-                    pool = _POOL.renderers = {}
-                renderer = pool.pop(key, None)
-                if renderer is None:
-                    renderer = RendererAgg(w, h, self.figure.dpi)
-                    while len(pool) >= _POOL_SIZE:
-                        pool.pop(next(iter(pool)))          # least recently used first
-                pool[key] = renderer
-                self.renderer, self._lastKey = renderer, key
-                return renderer
-
-        _CANVAS = PooledCanvasAgg
-    return _CANVAS
+    helpers = make_bars()
+    limits = ax.get_xlim(), ax.get_ylim()
+    for h in helpers:
+        h.remove()
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
 
 
-def save_png(fig, path: Path, *, pad_inches: float = 0.08, tight: bool = True, dpi: int = DPI,
-             software: Optional[str] = "consortium-review") -> Path:
-    """Draw ``fig`` once and write it as an RGB PNG; the same picture as
-    ``savefig(bbox_inches="tight")`` but faster.
-
-    * the tight box comes from ``Figure.get_tightbbox`` (a layout pass only), then the figure is
-      drawn once — ``bbox_inches="tight"`` draws it twice;
-    * the PNG is written here: rows unfiltered, zlib level 3, RGB (the background is opaque
-      white) — Pillow's adaptive row filtering cost more than drawing, for larger files.
-    """
-    import io
-
-    import numpy as np
-
-    path = Path(path)
-    bbox = None
-    if tight:
-        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(pad_inches)
-    raw = io.BytesIO()
-    fig.savefig(raw, format="rgba", dpi=dpi, bbox_inches=bbox, facecolor="white")
-    renderer = fig.canvas.renderer            # the renderer print_raw drew on (the cropped size)
-    w, h = int(renderer.width), int(renderer.height)
-    rgba = np.frombuffer(raw.getbuffer(), dtype=np.uint8)
-    if rgba.size != w * h * 4:                # never write a sheared picture
-        raise RuntimeError(f"unexpected raster size {rgba.size} for {w}x{h}")
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(png_bytes(rgba.reshape(h, w, 4)[:, :, :3], dpi, software))
-    return path
+def _added(ax, fn) -> list:
+    """The artists ``fn()`` adds to ``ax``."""
+    before = {id(a) for a in ax.get_children()}
+    fn()
+    return [a for a in ax.get_children() if id(a) not in before]
 
 
-def png_bytes(rgb, dpi: float, software: Optional[str] = None, level: int = 3) -> bytes:
-    """An 8-bit RGB PNG of the (h, w, 3) uint8 array ``rgb``, with its dpi (pHYs).
+def _status_legend_handles(labels: Sequence[str], **props) -> list:
+    from matplotlib.patches import Patch
 
-    The output marker of ``consortium_review.fileio`` is written in the same pass (no second
-    rewrite of the file by ``mark_generated``).
-    """
-    import struct
-    import zlib
-
-    import numpy as np
-
-    from consortium_review.fileio import _PNG_KEY, _PNG_SIG
-
-    h, w, _ = rgb.shape
-    rows = np.zeros((h, 1 + 3 * w), dtype=np.uint8)    # filter byte 0 (None) per row
-    rows[:, 1:] = rgb.reshape(h, 3 * w)
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    ppm = int(dpi / 0.0254 + 0.5)                        # pixels per metre, as Pillow writes it
-    out = [_PNG_SIG, chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),
-           chunk(b"tEXt", _PNG_KEY + b"\0output"), chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))]
-    if software:
-        out.append(chunk(b"tEXt", b"Software\0" + software.encode("latin-1", "replace")))
-    out += [chunk(b"IDAT", zlib.compress(rows.tobytes(), level)), chunk(b"IEND", b"")]
-    return b"".join(out)
-
-
-def tight_layout(fig) -> None:
-    """``fig.tight_layout()`` without leaving a layout engine on the figure (with one, every
-    savefig runs a whole extra draw first)."""
-    from matplotlib.layout_engine import TightLayoutEngine
-
-    TightLayoutEngine().execute(fig)
-
-
-def _save(fig, path: Path) -> Path:
-    return save_png(fig, path)
+    return [Patch(facecolor=STATUS_COLORS[s], label=label, **props) for s, label in zip(STATUS_ORDER, labels)]
 
 
 def _short(label: str, n: int = 14) -> str:
@@ -254,33 +189,44 @@ def coverage_chart(rows: Sequence[CoverageRow], path: Path) -> Optional[Path]:
     rows = [r for r in rows if sum(r.counts.values())]
     if not rows:
         return None
-    fig = _figure(1.1 + 0.32 * len(rows))
-    ax = fig.add_subplot(111)
-    labels = [_short(r.label, 16) for r in rows]
+    labels = tuple(_short(r.label, 16) for r in rows)
     ys = list(range(len(rows)))[::-1]
-    lefts = [0] * len(rows)
-    max_total = max(sum(r.counts.get(s, 0) for s in STATUS_ORDER) for r in rows)
-    for status in STATUS_ORDER:
-        widths = [r.counts.get(status, 0) for r in rows]
-        ax.barh(ys, widths, left=lefts, color=STATUS_COLORS[status], height=0.62,
-                label=STATUS_NAMES[status], edgecolor="white", linewidth=0.6)
-        for y, left, w in zip(ys, lefts, widths):
-            if w and w >= 0.035 * max_total:
-                ax.text(left + w / 2, y, str(w), ha="center", va="center", fontsize=8, color="white")
-        lefts = [a + b for a, b in zip(lefts, widths)]
-    xmax = max(lefts)
-    for y, total, r in zip(ys, lefts, rows):
-        ax.text(total + xmax * 0.015, y, f"{r.percent:.0f}%", va="center", fontsize=9, color="#333333")
-    ax.set_yticks(ys)
-    ax.set_yticklabels(labels, fontsize=9.5)
-    ax.set_xlim(0, xmax * 1.12)
-    ax.set_xlabel("观测点数（个）；右侧数字为佐证覆盖率", fontsize=9)
-    ax.tick_params(axis="x", labelsize=9)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.legend(ncol=4, fontsize=9, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
-    tight_layout(fig)
-    return _save(fig, path)
+    totals = [sum(r.counts.get(s, 0) for s in STATUS_ORDER) for r in rows]
+    xmax = max(totals)
+
+    def static(fig):
+        ax = fig.add_subplot(111)
+        _fixed_limits(ax, lambda: [ax.barh(ys, totals, height=0.62)])       # x is set below
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels, fontsize=9.5)
+        ax.set_xlim(0, xmax * 1.12)
+        ax.set_xlabel("观测点数（个）；右侧数字为佐证覆盖率", fontsize=9)
+        ax.tick_params(axis="x", labelsize=9)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.legend(handles=_status_legend_handles([STATUS_NAMES[s] for s in STATUS_ORDER], edgecolor="white",
+                                                 linewidth=0.6),
+                  ncol=4, fontsize=9, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+        return ax
+
+    def dynamic(ax):
+        rects, colors, texts = [], [], []
+        lefts = [0] * len(rows)
+        for status in STATUS_ORDER:
+            widths = [r.counts.get(status, 0) for r in rows]
+            rects += [(left, y - 0.62 / 2, w, 0.62) for y, left, w in zip(ys, lefts, widths)]
+            colors += [STATUS_COLORS[status]] * len(rows)
+            for y, left, w in zip(ys, lefts, widths):
+                if w and w >= 0.035 * xmax:
+                    texts.append(ax.text(left + w / 2, y, str(w), ha="center", va="center", fontsize=8,
+                                         color="white"))
+            lefts = [a + b for a, b in zip(lefts, widths)]
+        for y, total, r in zip(ys, lefts, rows):
+            texts.append(ax.text(total + xmax * 0.015, y, f"{r.percent:.0f}%", va="center", fontsize=9,
+                                 color="#333333"))
+        return [_bars(ax, rects, colors, edgecolors="white", linewidths=0.6), *texts]
+
+    return _draw(("coverage", labels, xmax), 1.1 + 0.32 * len(rows), static, dynamic, path)
 
 
 @dataclass
@@ -308,41 +254,44 @@ def threshold_chart(items: Sequence[ThresholdItem], path: Path) -> Optional[Path
     items = [it for it in items if it.value is not None and it.threshold]
     if not items:
         return None
-    fig = _figure(1.0 + 0.62 * len(items))
-    ax = fig.add_subplot(111)
-    ys = list(range(len(items)))[::-1]
+    labels = tuple(_wrap(it.label, 12) for it in items)
+    n = len(items)
+    ys = list(range(n))[::-1]
     cap = 300.0
-    ratios = []
-    for it in items:
-        if it.value is None or not it.threshold:
-            ratios.append(None)
-        else:
-            ratios.append(100.0 * it.value / it.threshold)
-    shown = [min(r, cap) if r is not None else 0 for r in ratios]
-    colors = [MET_COLORS[it.met] for it in items]
-    ax.barh([y + 0.12 for y in ys], shown, color=colors, height=0.42)
-    for y, r, it in zip(ys, ratios, items):
-        ax.text(3, y - 0.3, f"标准：{it.rule}", va="center", fontsize=8, color="#666666", zorder=3,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
-        if r is None:
-            ax.text(3, y + 0.12, "未见可核实的数据", va="center", fontsize=9, color="#666666")
-            continue
-        verdict = {True: "达标", False: "未达标", None: "待判定"}[it.met]
-        ax.text(min(r, cap) + 4, y + 0.12, f"{format_value(it.value, it.unit)}（{verdict}）", va="center",
-                fontsize=9, color="#333333")
-    ax.axvline(100, color="#333333", linestyle="--", linewidth=0.9, zorder=2)
-    ax.text(103, len(items) - 0.45, "标准线（100%）", ha="left", va="bottom", fontsize=8.5, color="#333333")
-    ax.set_yticks(ys)
-    ax.set_yticklabels([_wrap(it.label, 12) for it in items], fontsize=9)
-    ax.set_xlim(0, cap * 1.5)
-    ax.set_xticks([0, 50, 100, 150, 200, 250, 300])
-    ax.set_ylim(-0.65, len(items) - 0.25)
-    ax.set_xlabel("材料数值占标准值的比例（%，超过300%按300%显示）", fontsize=9)
-    ax.tick_params(axis="x", labelsize=9)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    tight_layout(fig)
-    return _save(fig, path)
+
+    def static(fig):
+        ax = fig.add_subplot(111)
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels, fontsize=9)
+        ax.set_xlim(0, cap * 1.5)
+        ax.set_xticks([0, 50, 100, 150, 200, 250, 300])
+        ax.set_ylim(-0.65, n - 0.25)
+        ax.set_xlabel("材料数值占标准值的比例（%，超过300%按300%显示）", fontsize=9)
+        ax.tick_params(axis="x", labelsize=9)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        return ax
+
+    def dynamic(ax):
+        ratios = [None if it.value is None or not it.threshold else 100.0 * it.value / it.threshold
+                  for it in items]
+        shown = [min(r, cap) if r is not None else 0 for r in ratios]
+        out = [_bars(ax, [(0, y + 0.12 - 0.42 / 2, w, 0.42) for y, w in zip(ys, shown)],
+                     [MET_COLORS[it.met] for it in items], edgecolors="none")]
+        for y, r, it in zip(ys, ratios, items):
+            out.append(ax.text(3, y - 0.3, f"标准：{it.rule}", va="center", fontsize=8, color="#666666", zorder=3,
+                               bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6}))
+            if r is None:
+                out.append(ax.text(3, y + 0.12, "未见可核实的数据", va="center", fontsize=9, color="#666666"))
+                continue
+            verdict = {True: "达标", False: "未达标", None: "待判定"}[it.met]
+            out.append(ax.text(min(r, cap) + 4, y + 0.12, f"{format_value(it.value, it.unit)}（{verdict}）",
+                               va="center", fontsize=9, color="#333333"))
+        out.append(ax.axvline(100, color="#333333", linestyle="--", linewidth=0.9, zorder=2))
+        out.append(ax.text(103, n - 0.45, "标准线（100%）", ha="left", va="bottom", fontsize=8.5, color="#333333"))
+        return out
+
+    return _draw(("thresholds", labels), 1.0 + 0.62 * n, static, dynamic, path)
 
 
 def status_chart(overall: dict[str, int], groups: Sequence[tuple[str, dict[str, int]]], path: Path,
@@ -351,35 +300,57 @@ def status_chart(overall: dict[str, int], groups: Sequence[tuple[str, dict[str, 
     total = sum(overall.get(s, 0) for s in STATUS_ORDER)
     if not total:
         return None
-    fig = _figure(2.7)
-    ax1 = fig.add_axes((0.0, 0.08, 0.36, 0.84))
-    values = [overall.get(s, 0) for s in STATUS_ORDER]
-    nz = [(v, s) for v, s in zip(values, STATUS_ORDER) if v]
-    ax1.pie([v for v, _ in nz], colors=[STATUS_COLORS[s] for _, s in nz], startangle=90, counterclock=False,
-            wedgeprops={"width": 0.38, "edgecolor": "white"})
-    center = f"共{total}个\n观测点"
-    if percent is not None:
-        center += f"\n覆盖率{percent:.0f}%"
-    ax1.text(0, 0, center, ha="center", va="center", fontsize=10)
-    ax1.set_aspect("equal")
-    ax2 = fig.add_axes((0.5, 0.2, 0.48, 0.72))
-    labels = [_short(g, 8) for g, _ in groups]
+    labels = tuple(_short(g, 8) for g, _ in groups)
     xs = list(range(len(groups)))
+    stacks = []                 # (status, heights, bottoms) of the stacked bars
     bottoms = [0] * len(groups)
     for s in STATUS_ORDER:
         hs = [c.get(s, 0) for _, c in groups]
-        ax2.bar(xs, hs, bottom=bottoms, color=STATUS_COLORS[s], width=0.6, label=f"{STATUS_NAMES[s]} {overall.get(s, 0)}")
+        stacks.append((s, hs, bottoms))
         bottoms = [a + b for a, b in zip(bottoms, hs)]
-    ax2.set_xticks(xs)
-    ax2.set_xticklabels(labels, fontsize=9)
-    ax2.set_ylabel("观测点数（个）", fontsize=9)
-    ax2.tick_params(axis="y", labelsize=9)
-    for side in ("top", "right"):
-        ax2.spines[side].set_visible(False)
-    handles, leg_labels = ax2.get_legend_handles_labels()
-    fig.legend(handles, leg_labels, ncol=4, fontsize=9, frameon=False, loc="lower center",
-               bbox_to_anchor=(0.5, -0.02))
-    return _save(fig, path)
+    top = max(bottoms, default=0)
+    # the y limits: the top, and whether a (zero-height) segment starts there (see _fixed_limits)
+    top_is_base = any(b == top for _, _, bs in stacks for b in bs)
+    values = [overall.get(s, 0) for s in STATUS_ORDER]
+    nz = [(v, s) for v, s in zip(values, STATUS_ORDER) if v]
+
+    def static(fig):
+        ax1 = fig.add_axes((0.0, 0.08, 0.36, 0.84))
+        # the state ``pie`` leaves its axes in (it is called again with the data)
+        ax1.set_aspect("equal")
+        ax1.set(frame_on=False, xticks=[], yticks=[], xlim=(-1.25, 1.25), ylim=(-1.25, 1.25))
+        ax2 = fig.add_axes((0.5, 0.2, 0.48, 0.72))
+        if xs:
+            _fixed_limits(ax2, lambda: [ax2.bar(xs, hs, bottom=bs, width=0.6) for _, hs, bs in stacks])
+        ax2.set_xticks(xs)
+        ax2.set_xticklabels(labels, fontsize=9)
+        ax2.set_ylabel("观测点数（个）", fontsize=9)
+        ax2.tick_params(axis="y", labelsize=9)
+        for side in ("top", "right"):
+            ax2.spines[side].set_visible(False)
+        return ax1, ax2
+
+    def dynamic(axes):
+        ax1, ax2 = axes
+        out = _added(ax1, lambda: ax1.pie([v for v, _ in nz], colors=[STATUS_COLORS[s] for _, s in nz],
+                                          startangle=90, counterclock=False,
+                                          wedgeprops={"width": 0.38, "edgecolor": "white"}))
+        center = f"共{total}个\n观测点"
+        if percent is not None:
+            center += f"\n覆盖率{percent:.0f}%"
+        out.append(ax1.text(0, 0, center, ha="center", va="center", fontsize=10))
+        rects, colors = [], []
+        for s, hs, bs in stacks:
+            rects += [(x - 0.6 / 2, b, 0.6, h) for x, b, h in zip(xs, bs, hs)]
+            colors += [STATUS_COLORS[s]] * len(groups)
+        if rects:
+            out.append(_bars(ax2, rects, colors, edgecolors="none"))
+        handles = _status_legend_handles([f"{STATUS_NAMES[s]} {overall.get(s, 0)}" for s in STATUS_ORDER])
+        out.append(ax2.get_figure().legend(handles=handles, ncol=4, fontsize=9, frameon=False, loc="lower center",
+                                           bbox_to_anchor=(0.5, -0.02)))
+        return out
+
+    return _draw(("status", labels, top, top_is_base), 2.7, static, dynamic, path, layout=False)
 
 
 # --------------------------------------------------------------------------- from an assessment

@@ -4,15 +4,15 @@ The charts (``charts``, ``annual_charts``) are ordinary matplotlib figures; this
 changes how they are turned into PNGs:
 
 * a bare ``Figure`` on an Agg canvas (no pyplot: no figure registry, no backend switching);
-* renderers shared by the figures of one thread (``_PooledCanvas``): matplotlib caches text
-  metrics per renderer, so labels every consortium has are measured once, not once per chart;
+* renderers shared by the figures of the process (``_PooledCanvas``), and the text metrics
+  shared by all renderers: labels every consortium has are measured once, not once per chart;
 * the tight crop box comes from ``Figure.get_tightbbox`` and the figure is drawn once —
   ``savefig(bbox_inches="tight")`` draws it twice;
 * the PNG is written here (``png_bytes``): RGB, rows unfiltered, zlib level 3 — Pillow's
   adaptive row filtering cost more than drawing, for larger files;
 * ``draw_chart``: a chart is split into a *static* part (axes, ticks, tick labels, axis
   titles, legend: the same for every consortium of a catalogue) and a *dynamic* part (bars,
-  numbers).  The static part is laid out and drawn once per thread and kept as a pixel
+  numbers).  The static part is laid out and drawn once per process and kept as a pixel
   background (a template); each further consortium restores that background and draws only its
   dynamic artists, in the order a full draw would.  The picture is the one a full draw gives
   (``tests/test_charts.py`` compares them pixel by pixel); whenever a dynamic artist reaches out
@@ -34,12 +34,17 @@ from consortium_review.fileio import atomic_path
 
 #: PNG zlib level: 3 compresses charts (large flat areas) as well as 6 at a third of the time
 PNG_LEVEL = 3
-#: renderers kept per thread (a 6.2 in x 6 in one at 200 dpi holds ~6 MB)
+#: renderers kept (a 6.2 in x 6 in one at 200 dpi holds ~6 MB)
 POOL_SIZE = 6
-#: templates kept per thread (a catalogue needs 3; threshold charts vary with the items shown)
-TEMPLATE_CACHE_SIZE = 8
+#: templates kept (a catalogue needs 3; threshold charts vary with the items shown); each holds
+#: its figure, its background pixels and its renderer: ~2 x the PNG's pixels x 4 bytes
+TEMPLATE_CACHE_SIZE = 6
 
-_LOCAL = threading.local()
+#: one drawing at a time per process: the renderers and templates are shared, and a web
+#: server draws from several threads (charts are a small part of a review: no contention)
+_LOCK = threading.RLock()
+_RENDERERS: "OrderedDict[tuple, Any]" = OrderedDict()
+_TEMPLATES: "OrderedDict[Hashable, _Template]" = OrderedDict()
 _CANVAS_CLASS = None
 _RASTER_ONLY = object()         # savefig target: draw into the renderer, write nothing
 
@@ -63,10 +68,31 @@ def tight_layout(fig) -> None:
     TightLayoutEngine().execute(fig)
 
 
+#: text metrics shared by every renderer of the process: {(text, font, dpi, hinting): (w, h, d)}
+_METRICS: dict = {}
+_METRICS_MAX = 20000
+
+
 def _canvas_class():
     global _CANVAS_CLASS
     if _CANVAS_CLASS is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+
+        class _SharedMetricsRenderer(RendererAgg):
+            """matplotlib caches a string's size per renderer; the size depends only on the text,
+            the font and the dpi, so one cache serves every renderer (the layout renderer of a
+            figure and the one of its cropped print differ)."""
+
+            def get_text_width_height_descent(self, s, prop, ismath):
+                if ismath:
+                    return super().get_text_width_height_descent(s, prop, ismath)
+                key = (s, prop.copy(), self.dpi, get_hinting_flag())
+                hit = _METRICS.get(key)
+                if hit is None:
+                    if len(_METRICS) >= _METRICS_MAX:
+                        _METRICS.clear()
+                    hit = _METRICS[key] = super().get_text_width_height_descent(s, prop, ismath)
+                return hit
 
         class _PooledCanvas(FigureCanvasAgg):
             """Agg canvas with per-thread shared renderers and a template-aware raw print."""
@@ -76,12 +102,10 @@ def _canvas_class():
             def get_renderer(self):
                 w, h = self.get_width_height(physical=True)
                 key = (w, h, self.figure.dpi)
-                pool = getattr(_LOCAL, "renderers", None)
-                if pool is None:
-                    pool = _LOCAL.renderers = OrderedDict()
+                pool = _RENDERERS
                 renderer = pool.pop(key, None)
                 if renderer is None:
-                    renderer = RendererAgg(w, h, self.figure.dpi)
+                    renderer = _SharedMetricsRenderer(w, h, self.figure.dpi)
                     while len(pool) >= POOL_SIZE:
                         pool.popitem(last=False)          # least recently used
                 pool[key] = renderer
@@ -127,8 +151,9 @@ def _write_png(rgba, path: Path, dpi: float, software: Optional[str]) -> Path:
 def save_png(fig, path: Path, *, dpi: float, pad_inches: float, tight: bool = True,
              software: Optional[str] = "consortium-review") -> Path:
     """Write ``fig`` as a PNG: the picture of ``savefig(bbox_inches="tight")``, one draw."""
-    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(pad_inches) if tight else None
-    return _write_png(_raster(fig, bbox, dpi), path, dpi, software)
+    with _LOCK:                       # the pixels are the pooled renderer's until encoded
+        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(pad_inches) if tight else None
+        return _write_png(_raster(fig, bbox, dpi), path, dpi, software)
 
 
 def png_bytes(rgb, dpi: float, software: Optional[str] = None, level: int = PNG_LEVEL) -> bytes:
@@ -229,10 +254,14 @@ def _anchored(artists: Sequence) -> list:
 
 def _extent(a, renderer, fig):
     """The artist's tight box in inches, or None when it takes no part in the tight box
-    (invisible, clipped to its axes, or without a finite extent such as an empty label)."""
+    (invisible, clipped to its axes, or without a finite extent such as an empty label) —
+    the artists ``Axes.get_tightbbox`` leaves out."""
     import numpy as np
 
-    if not a.get_visible() or (a.axes is not None and a.get_clip_on() and a.get_clip_box() is not None):
+    if not a.get_visible():
+        return None
+    clipped = getattr(a, "_fully_clipped_to_axes", None)    # matplotlib's own test, when it has one
+    if callable(clipped) and clipped():
         return None
     bb = a.get_tightbbox(renderer)
     if bb is None or not np.isfinite(bb.get_points()).all():
@@ -245,17 +274,12 @@ def _inside(inner, outer, eps: float = 1e-6) -> bool:
             and inner.x1 <= outer.x1 + eps and inner.y1 <= outer.y1 + eps)
 
 
-def _templates() -> "OrderedDict[Hashable, _Template]":
-    cache = getattr(_LOCAL, "templates", None)
-    if cache is None:
-        cache = _LOCAL.templates = OrderedDict()
-    return cache
-
-
 def clear_templates() -> None:
-    """Forget this thread's templates and renderers (tests; memory)."""
-    _LOCAL.templates = OrderedDict()
-    _LOCAL.renderers = OrderedDict()
+    """Forget the templates, renderers and text metrics (tests; memory)."""
+    with _LOCK:
+        _TEMPLATES.clear()
+        _RENDERERS.clear()
+        _METRICS.clear()
 
 
 def _fits(tpl: _Template, renderer) -> bool:
@@ -290,49 +314,50 @@ def draw_chart(key: Hashable, size_in: tuple[float, float], static: Callable[[An
     run tight_layout (figures whose axes are placed by hand pass False).  The PNG is the
     picture of: build both parts, tight_layout, ``savefig(bbox_inches="tight")``.
     """
-    cache = _templates()
-    tpl = cache.pop(key, None)
-    if tpl is None:
-        fig = new_figure(size_in[0], size_in[1], dpi)
-        handle = static(fig)
-        dyn = list(dynamic(handle))
-        for a in dyn:
-            a.set_in_layout(False)        # the layout is the static part's
-        if layout:
-            tight_layout(fig)
-        renderer = fig.canvas.get_renderer()
-        inch = fig.dpi_scale_trans.inverted()
-        from matplotlib.transforms import Bbox
+    with _LOCK:
+        cache = _TEMPLATES
+        tpl = cache.pop(key, None)
+        if tpl is None:
+            fig = new_figure(size_in[0], size_in[1], dpi)
+            handle = static(fig)
+            dyn = list(dynamic(handle))
+            for a in dyn:
+                a.set_in_layout(False)        # the layout is the static part's
+            if layout:
+                tight_layout(fig)
+            renderer = fig.canvas.get_renderer()
+            inch = fig.dpi_scale_trans.inverted()
+            from matplotlib.transforms import Bbox
 
-        static_box = fig.get_tightbbox(renderer)
-        anchors = []
-        for a in _anchored(dyn):          # a zero-width band through the middle of the legend
-            bb = a.get_tightbbox(renderer).transformed(inch)
-            mid = (bb.x0 + bb.x1) / 2
-            anchors.append(Bbox([[mid, bb.y0], [mid, bb.y1]]))
-        static_box = Bbox.union([static_box, *anchors])
-        tpl = _Template(fig=fig, handle=handle, crop=static_box.padded(pad_inches), static_box=static_box,
-                        dynamic=dyn, overlay=_overlay(fig), anchors=anchors)
-    else:
-        for a in tpl.dynamic:
-            a.remove()
-        tpl.dynamic = list(dynamic(tpl.handle))
-        for a in tpl.dynamic:
-            a.set_in_layout(False)
-    cache[key] = tpl
-    while len(cache) > TEMPLATE_CACHE_SIZE:
-        cache.popitem(last=False)
+            static_box = fig.get_tightbbox(renderer)
+            anchors = []
+            for a in _anchored(dyn):          # a zero-width band through the middle of the legend
+                bb = a.get_tightbbox(renderer).transformed(inch)
+                mid = (bb.x0 + bb.x1) / 2
+                anchors.append(Bbox([[mid, bb.y0], [mid, bb.y1]]))
+            static_box = Bbox.union([static_box, *anchors])
+            tpl = _Template(fig=fig, handle=handle, crop=static_box.padded(pad_inches), static_box=static_box,
+                            dynamic=dyn, overlay=_overlay(fig), anchors=anchors)
+        else:
+            for a in tpl.dynamic:
+                a.remove()
+            tpl.dynamic = list(dynamic(tpl.handle))
+            for a in tpl.dynamic:
+                a.set_in_layout(False)
+        cache[key] = tpl
+        while len(cache) > TEMPLATE_CACHE_SIZE:
+            cache.popitem(last=False)
 
-    if not _fits(tpl, tpl.fig.canvas.get_renderer()):
-        return _draw_full(size_in, static, dynamic, path, dpi=dpi, pad_inches=pad_inches, layout=layout,
-                          software=software)
-    canvas = tpl.fig.canvas
-    canvas.plan = tpl
-    try:
-        rgba = _raster(tpl.fig, tpl.crop, dpi)
-    finally:
-        canvas.plan = None
-    return _write_png(rgba, path, dpi, software)
+        if not _fits(tpl, tpl.fig.canvas.get_renderer()):
+            return _draw_full(size_in, static, dynamic, path, dpi=dpi, pad_inches=pad_inches, layout=layout,
+                              software=software)
+        canvas = tpl.fig.canvas
+        canvas.plan = tpl
+        try:
+            rgba = _raster(tpl.fig, tpl.crop, dpi)
+        finally:
+            canvas.plan = None
+        return _write_png(rgba, path, dpi, software)
 
 
 def _draw_full(size_in, static, dynamic, path, *, dpi, pad_inches, layout, software) -> Path:

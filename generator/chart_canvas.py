@@ -198,6 +198,8 @@ class _Template:
     dynamic: list = field(default_factory=list)
     overlay: list = field(default_factory=list)   # static artists drawn over dynamic ones (spines)
     anchors: list = field(default_factory=list)   # Bbox (inches) each anchored artist must cover
+    #: {id(axes): (axes box, static tight box)} in pixels at the layout tight_layout starts from
+    initial: dict = field(default_factory=dict)
     background: Any = None            # pixels of the static part (a BufferRegion), once drawn
 
     def paint(self, fig, renderer) -> None:
@@ -252,8 +254,8 @@ def _anchored(artists: Sequence) -> list:
     return [a for a in artists if isinstance(a, Legend) and a.axes is None]
 
 
-def _extent(a, renderer, fig):
-    """The artist's tight box in inches, or None when it takes no part in the tight box
+def _extent(a, renderer):
+    """The artist's tight box (display pixels), or None when it takes no part in the tight box
     (invisible, clipped to its axes, or without a finite extent such as an empty label) —
     the artists ``Axes.get_tightbbox`` leaves out."""
     import numpy as np
@@ -266,7 +268,7 @@ def _extent(a, renderer, fig):
     bb = a.get_tightbbox(renderer)
     if bb is None or not np.isfinite(bb.get_points()).all():
         return None
-    return bb.transformed(fig.dpi_scale_trans.inverted())
+    return bb
 
 
 def _inside(inner, outer, eps: float = 1e-6) -> bool:
@@ -283,24 +285,51 @@ def clear_templates() -> None:
 
 
 def _fits(tpl: _Template, renderer) -> bool:
-    """Would a full layout of the figure with these dynamic artists give the template's crop?
+    """Would the plain way (every artist in the layout) give the template's layout and crop?
 
-    Yes when every dynamic artist lies within the static part's box (then it changes neither
-    ``tight_layout`` nor the tight crop box), and every anchored artist still covers its anchor.
+    Yes when every dynamic artist lies within the box of the static part — where the crop is
+    taken, and where ``tight_layout`` measures: at the default subplot layout it starts from
+    (``tpl.initial``) — for then neither moves; and every anchored artist still covers its
+    anchor.  Otherwise the chart is drawn the plain way.
     """
     fig = tpl.fig
+    inch = fig.dpi_scale_trans.inverted()
     anchored = _anchored(tpl.dynamic)
     if len(anchored) != len(tpl.anchors):
         return False
     for a in tpl.dynamic:
-        bb = _extent(a, renderer, fig)
-        if bb is not None and not _inside(bb, tpl.static_box):
+        bb = _extent(a, renderer)
+        if bb is None or a in anchored:
+            continue
+        if not _inside(bb.transformed(inch), tpl.static_box):
+            return False
+        if tpl.initial and not _inside_initially(a, bb, tpl.initial):
             return False
     for a, anchor in zip(anchored, tpl.anchors):
-        bb = _extent(a, renderer, fig)
-        if bb is None or not _inside(anchor, bb):
+        bb = _extent(a, renderer)
+        if bb is None or not _inside(anchor, bb.transformed(inch)) or not _inside(bb.transformed(inch),
+                                                                                 tpl.static_box):
             return False
     return True
+
+
+def _inside_initially(a, bb, initial: dict) -> bool:
+    """Is the artist (tight box ``bb`` now) inside its axes' static box at the default layout?
+
+    Known for text placed in data coordinates: its box keeps its size and its offset from the
+    anchor point, which moves with the axes.  Anything else counts as not inside.
+    """
+    from matplotlib.text import Text
+
+    ax = a.axes
+    if ax is None or id(ax) not in initial or not isinstance(a, Text) or a.get_transform() is not ax.transData:
+        return False
+    axes_box, static_box = initial[id(ax)]
+    pos = a.get_unitless_position()
+    now_x, now_y = ax.transData.transform(pos)
+    fx, fy = ax.transLimits.transform(pos)                  # data -> axes fraction
+    then_x, then_y = axes_box.x0 + fx * axes_box.width, axes_box.y0 + fy * axes_box.height
+    return _inside(bb.translated(then_x - now_x, then_y - now_y), static_box, eps=1e-3)
 
 
 def draw_chart(key: Hashable, size_in: tuple[float, float], static: Callable[[Any], Any],
@@ -323,9 +352,12 @@ def draw_chart(key: Hashable, size_in: tuple[float, float], static: Callable[[An
             dyn = list(dynamic(handle))
             for a in dyn:
                 a.set_in_layout(False)        # the layout is the static part's
-            if layout:
-                tight_layout(fig)
             renderer = fig.canvas.get_renderer()
+            initial = {}
+            if layout:
+                initial = {id(ax): (ax.bbox.frozen(), ax.get_tightbbox(renderer, for_layout_only=True).frozen())
+                           for ax in fig.axes}
+                tight_layout(fig)
             inch = fig.dpi_scale_trans.inverted()
             from matplotlib.transforms import Bbox
 
@@ -337,7 +369,7 @@ def draw_chart(key: Hashable, size_in: tuple[float, float], static: Callable[[An
                 anchors.append(Bbox([[mid, bb.y0], [mid, bb.y1]]))
             static_box = Bbox.union([static_box, *anchors])
             tpl = _Template(fig=fig, handle=handle, crop=static_box.padded(pad_inches), static_box=static_box,
-                            dynamic=dyn, overlay=_overlay(fig), anchors=anchors)
+                            dynamic=dyn, overlay=_overlay(fig), anchors=anchors, initial=initial)
         else:
             for a in tpl.dynamic:
                 a.remove()

@@ -214,6 +214,12 @@ def test_charts_are_the_plain_matplotlib_picture_when_drawn_fresh_reused_or_redr
     long_unit = "万元（其中财政资金、企业自筹资金与社会捐赠合计，按审计报告口径）"
     _same_as_plain(monkeypatch, tmp_path, "thresholds-long", lambda p: charts.threshold_chart([item(9e9, long_unit)], p))
     assert len(full) == 1                               # the long label did not fit: drawn the plain way
+    # a label just long enough to fit the final plot area but not the default one tight_layout
+    # measures first: the plain way's layout differs from the static part's, so it is drawn that way
+    short = charts.ThresholdItem("1.1 投入", 300.0, 100.0, ">=", "万" + "元" * 6, "≥100", True)
+    for i in range(2):
+        _same_as_plain(monkeypatch, tmp_path, f"thresholds-initial{i}", lambda p: charts.threshold_chart([short], p))
+    assert len(full) == 3
 
 
 def test_chart_png_size_resolution_marker_and_content(tmp_path):

@@ -298,8 +298,14 @@ def _fits(tpl: _Template, renderer) -> bool:
     if len(anchored) != len(tpl.anchors):
         return False
     for a in tpl.dynamic:
+        if a in anchored:
+            continue
+        rough = _rough_text_box(a, renderer)
+        if rough is not None and _inside(rough.transformed(inch), tpl.static_box) and (
+                not tpl.initial or _inside_initially(a, rough, tpl.initial)):
+            continue                  # even a box larger than the label's fits
         bb = _extent(a, renderer)
-        if bb is None or a in anchored:
+        if bb is None:
             continue
         if not _inside(bb.transformed(inch), tpl.static_box):
             return False
@@ -311,6 +317,27 @@ def _fits(tpl: _Template, renderer) -> bool:
                                                                                  tpl.static_box):
             return False
     return True
+
+
+def _rough_text_box(a, renderer):
+    """A box (display pixels) that surely holds a one-line horizontal label, from its cached
+    width alone (full height: 1.5 font sizes above and below the anchor); None for other
+    artists.  Cheaper than the exact layout, which is needed only when this box does not fit."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    if type(a) is not Text or not a.get_visible() or a.get_rotation() != 0:
+        return None
+    s = a.get_text()
+    if not s or "\n" in s or "$" in s:
+        return None
+    prop = a.get_fontproperties()
+    w, _, _ = renderer.get_text_width_height_descent(s, prop, ismath=False)
+    x, y = a.get_transform().transform(a.get_unitless_position())
+    ha = a.get_horizontalalignment()
+    x0 = x - w / 2 if ha == "center" else x - w if ha == "right" else x
+    half = 1.5 * renderer.points_to_pixels(prop.get_size_in_points())
+    return Bbox([[x0 - 1, y - half], [x0 + w + 1, y + half]])
 
 
 def _inside_initially(a, bb, initial: dict) -> bool:

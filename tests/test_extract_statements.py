@@ -674,3 +674,10 @@ def test_published_phrasings_four(tmp_path, catalogue, sentence, code, want):
     pts, _ = run(tmp_path, catalogue, sentence)
     got = pts[code].status if want == "found" else pts[code].value
     assert got == want, (pts[code].status, pts[code].value)
+
+
+def test_a_change_or_a_part_is_not_last_year_s_figure(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体内校企共建专业12个，较上年增加3个。",
+                 "教师企业实践累计312人月，较上年的268人月有所增长。")
+    assert [e.value for e in pts["8.1.3"].evidence if e.kind == "previous"] == []
+    assert [e.value for e in pts["8.4.3"].evidence if e.kind == "previous"] == [268]

@@ -99,8 +99,8 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
             r.add("未能读取：" + "；".join(f"{d['file']}（{d.get('error') or '读取失败'}）" for d in bad_docs[:5]) + "。")
         intro.append(r)
     if prev is not None:
-        py = f"{prev.year}年度" if prev.year else "上年度"
-        intro.append(od.RichRuns(f"上年数据取自{prev.origin}（{py}），用于同比分析。"))
+        when = f"上年（{prev.year}年度）" if prev.year else "上年"
+        intro.append(od.RichRuns(f"{when}数据取自{prev.origin}，用于同比分析。"))
 
     basic, used = basic_section(catalogue, cur, changes, names)
     groups = group_sections(catalogue, cur, changes, used)

@@ -1,4 +1,5 @@
-"""Charts of the annual report (matplotlib, imported lazily: heavy optional part).
+"""Charts of the annual report (matplotlib, imported lazily: heavy optional part; drawn by
+``chart_canvas``: no pyplot, one draw per chart).
 
 Part of the annual report (see ``consortium_review.generator.annual_report``).
 """
@@ -10,11 +11,11 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from consortium_review.catalogue import Catalogue
-from consortium_review.fileio import atomic_path
 
 from .yoy import PointChange, format_number, is_number
 from .annual_data import (CHART_DPI, KEY_MAX, KEY_POINTS, TREND_MAX, YearData)
 from .annual_prose import (point_label, stated)
+from .chart_canvas import new_figure, save_png, tight_layout
 from .charts import setup_cjk_font
 from .charts import STATUS_ORDER, CoverageRow
 from .charts import coverage_chart as _coverage
@@ -69,13 +70,11 @@ def key_chart(items: Sequence[KeyItem], path: Path, year: Optional[int], prev_ye
     if not items:
         return None
 
-    setup_cjk_font()
-    import matplotlib.pyplot as plt  # lazy: heavy optional plotting stack
-
     cols = 4 if len(items) > 6 else 3 if len(items) > 4 else len(items)
     rows = (len(items) + cols - 1) // cols
     row_in = 1.45
-    fig, axes = plt.subplots(rows, cols, figsize=(6.2, row_in * rows + 0.3), dpi=CHART_DPI, squeeze=False)
+    fig = _figure(6.2, row_in * rows + 0.3)
+    axes = fig.subplots(rows, cols, squeeze=False)
     cy = f"{year}年" if year else "本年度"
     py = f"{prev_year}年" if prev_year else "上年度"
     for ax, it in zip(axes.flat, items):
@@ -121,14 +120,11 @@ def trend_chart(changes: dict[str, PointChange], catalogue: Catalogue, path: Pat
     if not items:
         return None, zero_base
 
-    setup_cjk_font()
-    import matplotlib.pyplot as plt  # lazy: heavy optional plotting stack
-
     items.sort(key=lambda t: t[1])
     if len(items) > TREND_MAX:            # the largest falls and rises
         items = items[: TREND_MAX // 2] + items[-(TREND_MAX - TREND_MAX // 2):]
     cap = 200.0
-    fig = plt.figure(figsize=(6.2, 0.6 + 0.28 * len(items)), dpi=CHART_DPI)
+    fig = _figure(6.2, 0.6 + 0.28 * len(items))
     ax = fig.add_subplot(111)
     ys = list(range(len(items)))
     vals = [max(-cap, min(cap, v)) for _, v in items]
@@ -148,7 +144,7 @@ def trend_chart(changes: dict[str, PointChange], catalogue: Catalogue, path: Pat
     ax.tick_params(axis="x", labelsize=7)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
+    tight_layout(fig)
     return _save(fig, path), zero_base
 
 
@@ -159,15 +155,12 @@ def coverage_chart(assessment, path: Path) -> Optional[Path]:
     return _coverage(rows, path)
 
 
+def _figure(width_in: float, height_in: float):
+    """A Figure on a pooled Agg canvas (no pyplot), the CJK font registered."""
+    setup_cjk_font()
+    return new_figure(width_in, height_in, CHART_DPI)
+
+
 def _save(fig, path: Path, tight: bool = True) -> Path:
-    import matplotlib.pyplot as plt  # lazy: heavy optional plotting stack
-
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=CHART_DPI, bbox_inches="tight" if tight else None,
-                        pad_inches=0.06, facecolor="white")
-    finally:
-        plt.close(fig)
-    return Path(path)
-
-
+    """The picture ``savefig(bbox_inches="tight", pad_inches=0.06)`` gives, drawn once."""
+    return save_png(fig, Path(path), dpi=CHART_DPI, pad_inches=0.06, tight=tight)

@@ -136,3 +136,108 @@ def test_status_chart_with_no_points_returns_none(tmp_path):
     assert charts.status_chart({}, [], tmp_path / "x.png") is None
     assert charts.coverage_chart([], tmp_path / "y.png") is None
     assert not (tmp_path / "x.png").exists()
+
+
+# --------------------------------------------------------------------------- fast drawing
+
+def _plain_draw(key, height_in, static, dynamic, path, *, layout=True):
+    """The reference: the same chart content the plain matplotlib way (pyplot figure,
+    tight_layout, ``savefig(bbox_inches="tight")``, Pillow's PNG)."""
+    import matplotlib.pyplot as plt
+
+    charts.setup_cjk_font()
+    fig = plt.figure(figsize=(charts.FIG_WIDTH_IN, height_in), dpi=charts.DPI)
+    try:
+        dynamic(static(fig))
+        if layout:
+            fig.tight_layout()
+        fig.savefig(path, format="png", dpi=charts.DPI, bbox_inches="tight", pad_inches=charts.PAD_IN,
+                    facecolor="white")
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def _pixels(path: Path):
+    import numpy as np
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"), dtype=int)
+
+
+def _same_as_plain(monkeypatch, tmp_path, name: str, draw) -> Path:
+    """Draw with the fast path and the plain way; assert the same picture; the fast PNG."""
+    import numpy as np
+
+    fast = draw(tmp_path / f"{name}-fast.png")
+    with monkeypatch.context() as m:
+        m.setattr(charts, "_draw", _plain_draw)
+        plain = draw(tmp_path / f"{name}-plain.png")
+    a, b = _pixels(fast), _pixels(plain)
+    assert a.shape == b.shape, name
+    assert int(np.abs(a - b).max()) == 0, name
+    return fast
+
+
+def test_charts_are_the_plain_matplotlib_picture_when_drawn_fresh_reused_or_redrawn(tmp_path, monkeypatch):
+    """Templates (static part drawn once, data drawn over it) give exactly the picture of the
+    plain way: first chart, a reused template with other data, and a fallback (a value label
+    that reaches past the layout of the static part)."""
+    from consortium_review.generator import chart_canvas
+
+    chart_canvas.clear_templates()
+    full = []
+    real_full = chart_canvas._draw_full
+    monkeypatch.setattr(chart_canvas, "_draw_full", lambda *a, **k: full.append(1) or real_full(*a, **k))
+    status_names = charts.STATUS_ORDER
+    rows1 = [charts.CoverageRow(f"{i}.指标{i}", dict(zip(status_names, c)), p)
+             for i, (c, p) in enumerate([((4, 0, 0, 1), 80), ((2, 1, 1, 0), 62), ((0, 0, 0, 3), 0)], 1)]
+    rows2 = [charts.CoverageRow(r.label, dict(zip(status_names, c)), p)
+             for r, (c, p) in zip(rows1, [((1, 1, 1, 2), 30), ((4, 0, 0, 0), 100), ((3, 0, 0, 0), 100)])]
+    for i, rows in enumerate((rows1, rows2)):
+        _same_as_plain(monkeypatch, tmp_path, f"coverage{i}", lambda p: charts.coverage_chart(rows, p))
+    groups1 = [("合作办学", {"found": 3, "missing": 2}), ("合作育人", {"found": 1, "partial": 4})]
+    groups2 = [("合作办学", {"found": 5}), ("合作育人", {"missing": 5})]   # a zero-height top: no margin
+    for i, groups in enumerate((groups1, groups2)):
+        overall = {s: sum(c.get(s, 0) for _, c in groups) for s in status_names}
+        _same_as_plain(monkeypatch, tmp_path, f"status{i}",
+                       lambda p: charts.status_chart(overall, groups, p, percent=50.0))
+
+    def item(value, unit="万元"):
+        return charts.ThresholdItem("3.2.1 牵头企业近三年在产教融合领域的总投入", value, 100.0, ">=", unit,
+                                    "近三年累计≥100万元", value >= 100)
+
+    assert not full
+    for i, value in enumerate((120.0, 40.0)):
+        _same_as_plain(monkeypatch, tmp_path, f"thresholds{i}", lambda p: charts.threshold_chart([item(value)], p))
+    assert not full                                     # both drawn over the template
+    long_unit = "万元（其中财政资金、企业自筹资金与社会捐赠合计，按审计报告口径）"
+    _same_as_plain(monkeypatch, tmp_path, "thresholds-long", lambda p: charts.threshold_chart([item(9e9, long_unit)], p))
+    assert len(full) == 1                               # the long label did not fit: drawn the plain way
+    # a label just long enough to fit the final plot area but not the default one tight_layout
+    # measures first: the plain way's layout differs from the static part's, so it is drawn that way
+    short = charts.ThresholdItem("1.1 投入", 300.0, 100.0, ">=", "万" + "元" * 6, "≥100", True)
+    for i in range(2):
+        _same_as_plain(monkeypatch, tmp_path, f"thresholds-initial{i}", lambda p: charts.threshold_chart([short], p))
+    assert len(full) == 3
+
+
+def test_chart_png_size_resolution_marker_and_content(tmp_path):
+    from consortium_review.fileio import is_generated
+
+    e = sample_evidence()
+    paths = charts.charts_for(assess(e, small_catalogue()), tmp_path)
+    assert set(paths) == {"status", "coverage", "thresholds"}
+    for key, p in paths.items():
+        with Image.open(p) as im:
+            assert im.mode == "RGB" and im.format == "PNG"
+            assert round(im.info["dpi"][0]) == charts.DPI
+            w, h = im.size
+            # the 6.2 in figure cropped to its content plus the 0.08 in margin: about 6 in wide
+            assert 5.6 * charts.DPI <= w <= (charts.FIG_WIDTH_IN + 0.2) * charts.DPI, (key, w)
+            assert h >= 1.0 * charts.DPI, (key, h)
+            assert im.info.get("Software") == "consortium-review"
+            colors = im.getcolors(maxcolors=1 << 20)
+            assert len(colors) > 50, key                                        # not blank
+            assert {charts.STATUS_COLORS["found"]} <= {"#%02X%02X%02X" % c for _, c in colors}, key
+        assert is_generated(p)                          # the output marker is in the file already

@@ -429,10 +429,11 @@ def _mention(p: ObservationPoint, h: Hit, sent: str, masked: str, quantities: li
 
 
 def _kind(m: Modality) -> str:
-    if m.previous:
-        return "previous"
+    # a change (「较上年增加3个」) or a part (「其中2023年当年投入4,300万元」) is never last year's level
     if m.other or m.delta:
         return "other"
+    if m.previous:
+        return "previous"
     if m.target:
         return "target"
     return "achieved"

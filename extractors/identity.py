@@ -42,6 +42,9 @@ def _clean(v: str, field: str) -> Optional[str]:
     if not m:
         return None
     out = _LEAD_IN.sub("", m.group(1))
+    # 「牵头学校是省级高水平职业学校建设单位」 describes the school, it does not name it
+    if field != "name" and re.match(r"(?:国家级|省级|市级|全国|全省|高水平|优质|示范|骨干|一流)", out or ""):
+        return None
     return out or None
 
 

@@ -1,7 +1,7 @@
 """Charts of the annual report (matplotlib, imported lazily: heavy optional part; drawn by
 ``chart_canvas``: no pyplot, one draw per chart).
 
-Part of the annual report (see ``consortium_review.generator.annual_report``).
+Part of the annual report (see ``consortium_review.consortium_review.annual / generator.annual_render``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class KeyItem:
     current: Optional[float]
     previous: Optional[float]
     note: str = "无上年数据"          # shown instead of last year's bar when there is none
+    conflict: bool = False           # the materials give different values this year: hatched, marked
 
 
 def key_items(catalogue: Catalogue, cur: YearData, prev: Optional[YearData]) -> list[KeyItem]:
@@ -50,7 +51,7 @@ def key_items(catalogue: Catalogue, cur: YearData, prev: Optional[YearData]) -> 
         if cv is None:
             continue
         out.append(KeyItem(point_label(op), pt.get("unit") or op.unit or "", float(cv),
-                           float(pv) if pv is not None else None, note))
+                           float(pv) if pv is not None else None, note, conflict=pt.get("status") == "conflict"))
         if len(out) >= KEY_MAX:
             break
     return out
@@ -81,20 +82,27 @@ def key_chart(items: Sequence[KeyItem], path: Path, year: Optional[int], prev_ye
         vals = [it.previous if it.previous is not None else 0.0, it.current]
         colors = ["#A5B4CB", "#2F5597"]
         bars = ax.bar([0, 1], vals, color=colors, width=0.62)
+        if it.conflict:
+            # the materials disagree on this year's value: the bar is hatched and says so
+            bars[1].set_facecolor("#F4B183")
+            bars[1].set_hatch("////")
+            bars[1].set_edgecolor("#C55A11")
         if it.previous is None:
             bars[0].set_alpha(0)
             ax.text(0, 0, it.note, ha="center", va="bottom", fontsize=6.5, color="#777777")
         top = max(v for v in vals if v is not None) or 1.0
         for x, v, known in ((0, it.previous, it.previous is not None), (1, it.current, True)):
             if known:
-                ax.text(x, v + top * 0.03, format_number(v), ha="center", va="bottom", fontsize=7)
+                mark = "（不一致）" if x == 1 and it.conflict else ""
+                ax.text(x, v + top * 0.03, format_number(v) + mark, ha="center", va="bottom", fontsize=7,
+                        color="#C55A11" if mark else "black")
         ax.set_ylim(0, top * 1.28)
         ax.set_xticks([0, 1])
         ax.set_xticklabels([py, cy], fontsize=7)
         ax.set_yticks([])
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        ax.set_title(_wrap(f"{_short(it.label, 16)}（{it.unit}）", 9), fontsize=7, linespacing=1.1)
+        ax.set_title(_wrap(f"{_short(it.label, 15 - len(it.unit))}（{it.unit}）", 10), fontsize=7, linespacing=1.1)
     for ax in list(axes.flat)[len(items):]:
         ax.axis("off")
     # a fixed layout: tight_layout over a dozen small axes costs seconds and gains nothing here

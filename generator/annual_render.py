@@ -99,8 +99,8 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
             r.add("未能读取：" + "；".join(f"{d['file']}（{d.get('error') or '读取失败'}）" for d in bad_docs[:5]) + "。")
         intro.append(r)
     if prev is not None:
-        py = f"{prev.year}年度" if prev.year else "上年度"
-        intro.append(od.RichRuns(f"上年数据取自{prev.origin}（{py}），用于同比分析。"))
+        when = f"上年（{prev.year}年度）" if prev.year else "上年"
+        intro.append(od.RichRuns(f"{when}数据取自{prev.origin}，用于同比分析。"))
 
     basic, used = basic_section(catalogue, cur, changes, names)
     groups = group_sections(catalogue, cur, changes, used)
@@ -135,7 +135,10 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
 
         return InlineImage(template, str(p), width=Mm(width_mm))
 
+    items = key_items(catalogue, cur, prev)
     key_caption = "图1　主要指标本年度与上年度对比" + ("" if prev is not None else "（无上年数据，仅列本年度）")
+    if any(it.conflict for it in items):
+        key_caption += "；橙色斜线柱为材料间数据不一致的指标（取值见第三部分）"
     trend_caption = "图2　主要数值指标较上年增幅"
     if zero_base:
         trend_caption += f"（上年为0、不计算增幅的：{'、'.join(zero_base[:4])}{'等' if len(zero_base) > 4 else ''}）"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -451,3 +452,21 @@ def test_yoy_from_last_year_s_figures_the_materials_state(catalogue, tmp_path):
     assert rows["8.2.1"][4] == "无上年数据"
     joined = "\n".join(_texts(doc))
     assert "未提供上年数据" not in joined and "材料中所述的上年数" in joined
+
+
+def test_a_conflicting_value_is_marked_in_the_key_chart(catalogue, tmp_path):
+    from consortium_review.generator.annual_charts import key_chart, key_items
+    ev = _evidence(catalogue, CURRENT)
+    code = "8.1.3"
+    for p in ev["points"]:
+        if p["code"] == code:
+            p["status"] = "conflict"
+    cur = YearData(evidence=ev, year=2025, origin="材料")
+    items = key_items(catalogue, cur, None)
+    assert [it.conflict for it in items if it.conflict] == [True]
+    plain = key_chart([dataclasses.replace(it, conflict=False) for it in items], tmp_path / "a.png", 2025, None)
+    marked = key_chart(items, tmp_path / "b.png", 2025, None)
+    from PIL import Image, ImageChops
+    assert ImageChops.difference(Image.open(plain).convert("RGB"), Image.open(marked).convert("RGB")).getbbox()
+    path = render_annual(catalogue, cur, None, tmp_path / "out")
+    assert "材料间数据不一致" in "\n".join(_texts(Document(str(path))))

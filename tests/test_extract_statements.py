@@ -661,3 +661,23 @@ def test_park_growth_against_the_city_average(tmp_path, catalogue, sentence, wan
 def test_a_government_office_issuing_is_the_government(tmp_path, catalogue):
     pts, _ = run(tmp_path, catalogue, "市政府办公室印发了《青川市支持市域产教联合体建设的若干措施》。")
     assert (pts["1.2.2"].status, pts["1.2.2"].value) == ("found", True)
+
+
+@pytest.mark.parametrize("sentence,code,want", [
+    # phrasings from standards/glossary.yaml 六、补充四 (real published texts), in sentences written here
+    ("联合体建设成效获中央电视台专题报道。", "13.1.3", "found"),
+    ("联合体获市人民政府通报表彰。", "13.1.3", "found"),
+    ("2024年，联合体成员院校获山东省职业教育教学成果一等奖2项。", "15.2.3", 2),
+    ("青川职业技术学院县域校区现有在校学生860人。", "7.1.2", 860),
+])
+def test_published_phrasings_four(tmp_path, catalogue, sentence, code, want):
+    pts, _ = run(tmp_path, catalogue, sentence)
+    got = pts[code].status if want == "found" else pts[code].value
+    assert got == want, (pts[code].status, pts[code].value)
+
+
+def test_a_change_or_a_part_is_not_last_year_s_figure(tmp_path, catalogue):
+    pts, _ = run(tmp_path, catalogue, "联合体内校企共建专业12个，较上年增加3个。",
+                 "教师企业实践累计312人月，较上年的268人月有所增长。")
+    assert [e.value for e in pts["8.1.3"].evidence if e.kind == "previous"] == []
+    assert [e.value for e in pts["8.4.3"].evidence if e.kind == "previous"] == [268]

@@ -80,6 +80,10 @@ def find_identity(catalogue: Catalogue, documents: list[Document]) -> Consortium
     for field in KEYS:
         if votes[field]:
             info.__setattr__(field, _choose(votes[field]))
+    # no sentence names the park, but the consortium's name holds it (「岚州高新区电子信息市域产教
+    # 联合体」): the park's full name the documents give for that short form, else the short form
+    if not info.park and info.name:
+        info.park = park_from_name(info.name, texts)
     # a short form named as the lead (「丰禾集团牵头」) is the full name the documents also give
     if info.lead_enterprise and not _COMPANY_FULL.search(info.lead_enterprise):
         info.lead_enterprise = _expand(info.lead_enterprise, _COMPANY, texts) or info.lead_enterprise
@@ -105,7 +109,7 @@ SENTENCE_PATTERNS = [
     (re.compile(r"以([^，。；、]{4,30}?(?:学院|大学|学校))为(?:联合体)?牵头(?:学校|院校|单位)"), "lead_school", 3),
     (re.compile(r"以([^，。；、]{2,40}?(?:公司|集团))为(?:联合体)?牵头(?:企业|单位)"), "lead_enterprise", 3),
     # 「由X经济技术开发区牵头」: the park leads the consortium
-    (re.compile(r"由([^，。；、]{2,40}?(?:开发区|高新区|园区|产业园|新区|示范区))(?:牵头|领衔)"), "park", 2),
+    (re.compile(r"由([^，。；、]{2,40}?(?:开发区|高新区|园区|产业园|新区|示范区))(?:管委会|管理委员会)?(?:牵头|领衔)"), "park", 2),
     # 「X是联合体的依托园区」「依托的园区为X」
     (re.compile(r"([^，。；、]{2,40}?)(?:是|为|作为)(?:联合体)?(?:的)?依托(?:产业)?园区"), "park", 3),
     (re.compile(r"依托的?(?:产业)?园区(?:为|是|：|:)([^，。；、]{2,40})"), "park", 3),
@@ -128,6 +132,25 @@ _ENUM_SPLIT = re.compile(r"[、，,和与及]|以及")
 
 #: 「X公司（简称Y）作为牵头企业」: the short-form definition sits between the name and its role
 _SHORT_DEFINITION = re.compile(r"\s*[（(](?:以下)?(?:简称|下称)[^（）()]{1,20}[)）]")
+
+
+#: Short forms of park kinds and the endings of their full names
+_PARK_KINDS = {"高新区": ("高新技术产业开发区", "高新区"), "经开区": ("经济技术开发区", "经济开发区", "经开区"),
+               "开发区": ("经济技术开发区", "经济开发区", "开发区"), "新区": ("新区",), "产业园": ("产业园区", "产业园")}
+_PARK_IN_NAME = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(高新区|经开区|开发区|新区|产业园)")
+
+
+def park_from_name(name: str, texts: list[str]) -> Optional[str]:
+    """「岚州高新区电子信息市域产教联合体」 + 「…岚州高新技术产业开发区…」 in the texts -> 岚州高新技术产业开发区;
+    the short form 岚州高新区 when the texts give no single full name; None when the name holds no park."""
+    m = _PARK_IN_NAME.match(re.sub(r"^(?:[\u4e00-\u9fff]{2,3}[省市])", "", name))
+    if not m:
+        return None
+    place, kind = m.group(1), m.group(2)
+    full = re.compile(re.escape(place) + r"[\u4e00-\u9fff]{0,8}?(?:" + "|".join(_PARK_KINDS[kind]) + ")")
+    fulls = {f.group(0) for text in texts for f in full.finditer(text)} - {place + kind}
+    longest = {v for v in fulls if not any(v != w and v in w for w in fulls)}
+    return longest.pop() if len(longest) == 1 else place + kind
 
 
 def _vote_sentences(text: str, votes: dict[str, Counter[str]], weight: int = 1) -> None:

@@ -681,3 +681,19 @@ def test_a_change_or_a_part_is_not_last_year_s_figure(tmp_path, catalogue):
                  "教师企业实践累计312人月，较上年的268人月有所增长。")
     assert [e.value for e in pts["8.1.3"].evidence if e.kind == "previous"] == []
     assert [e.value for e in pts["8.4.3"].evidence if e.kind == "previous"] == [268]
+
+
+def test_the_park_in_the_consortium_s_name(tmp_path, catalogue):
+    folder = tmp_path / "岚州高新区电子信息市域产教联合体"
+    folder.mkdir()
+    d = docx.Document()
+    d.add_paragraph("岚州高新区电子信息市域产教联合体2024年度工作总结")
+    d.add_paragraph("岚州高新技术产业开发区聚焦集成电路和新型显示两大产业，2024年实现总产值860亿元。")
+    d.save(folder / "工作总结.docx")
+    res = extract(catalogue, read_folder(folder), folder_name=folder.name)
+    assert res.info.park == "岚州高新技术产业开发区"
+
+
+def test_a_park_s_committee_that_leads(tmp_path, catalogue):
+    _, res = run(tmp_path, catalogue, "联合体由青川经济技术开发区管委会牵头组建，理事会下设秘书处。")
+    assert res.info.park == "青川经济技术开发区"

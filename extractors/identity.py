@@ -45,6 +45,9 @@ def _clean(v: str, field: str) -> Optional[str]:
     # 「牵头学校是省级高水平职业学校建设单位」 describes the school, it does not name it
     if field != "name" and re.match(r"(?:国家级|省级|市级|全国|全省|高水平|优质|示范|骨干|一流)", out or ""):
         return None
+    # 「澄川职院是省级高水平高职学校」: a sentence about the school, ending like a name
+    if field != "name" and re.search(r"(?:是|为|系)(?:国家级|省级|市级|全国|全省|高水平|优质|示范|骨干|一流|首批)", out or ""):
+        return None
     return out or None
 
 

@@ -697,3 +697,8 @@ def test_the_park_in_the_consortium_s_name(tmp_path, catalogue):
 def test_a_park_s_committee_that_leads(tmp_path, catalogue):
     _, res = run(tmp_path, catalogue, "联合体由青川经济技术开发区管委会牵头组建，理事会下设秘书处。")
     assert res.info.park == "青川经济技术开发区"
+
+
+def test_a_sentence_about_the_lead_school_is_not_its_name(tmp_path, catalogue):
+    _, res = run(tmp_path, catalogue, "牵头学校青川职院是省级高水平高职学校。", "牵头学校青川职院是省级高水平高职学校，办学历史悠久。")
+    assert res.info.lead_school is None or "是" not in res.info.lead_school

@@ -24,7 +24,8 @@ from consortium_review.extractors.context import (NEGATION, PREDICATE_SEP, Modal
                                                   number_modality, sentence_kind,
                                                   split_sentences, statement_modality)
 from consortium_review.extractors.identity import find_identity, park_level
-from consortium_review.extractors.matching import Hit, Matcher, best_point_for_label, best_point_for_unit, unit_fits
+from consortium_review.extractors.matching import (Hit, Matcher, best_point_for_label, best_point_for_unit, point_units,
+                                                    unit_fits)
 from consortium_review.extractors.members import schools_by_kind
 from consortium_review.extractors.negative import screen_negative_list
 from consortium_review.extractors.numbers import Quantity, find_quantities, is_weak, to_number, to_unit, unit_in_header
@@ -110,14 +111,6 @@ def _snippet(sentence: str, start: int = 0, end: int = 0) -> str:
         return s
     lo = max(0, min(start, len(s)) - 50)
     return ("…" if lo else "") + s[lo:lo + SNIPPET_MAX] + "…"
-
-
-def _numeric_units(p: ObservationPoint) -> list[str]:
-    if p.type == "multi":
-        return list(p.units)
-    if p.is_numeric and p.unit:
-        return [p.unit]
-    return []
 
 
 # ------------------------------------------------------------------ sentences
@@ -230,7 +223,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
             best = None
             for h in hits:
                 p = matcher.points[h.code]
-                for unit in _numeric_units(p):
+                for unit in point_units(p):
                     v = to_unit(q, unit)
                     if v is None:
                         continue
@@ -239,7 +232,7 @@ def sentence_candidates(matcher: Matcher, catalogue: Catalogue, block: Block, re
                         dist = len(gap)
                         # another point's keyword between them takes the figure
                         if any(o.start >= h.anchor and o.end <= q.start and o.code != h.code
-                               and any(to_unit(q, u) is not None for u in _numeric_units(matcher.points[o.code]))
+                               and any(to_unit(q, u) is not None for u in point_units(matcher.points[o.code]))
                                for o in hits):
                             continue
                         if re.search(r"[。；;]", gap):
@@ -371,7 +364,7 @@ def _figures_after_parts(matcher: Matcher, sent: str, hits: list[Hit], quantitie
                 gap = sent[end:q.start]
                 if end > q.start or len(gap) > settings.part_figure_gap or re.search(r"[，,。；;：:、]", gap):
                     continue
-                for unit in _numeric_units(p):
+                for unit in point_units(p):
                     v = to_unit(q, unit)
                     if v is None:
                         continue
@@ -603,7 +596,7 @@ def _cell_candidate(p: ObservationPoint, cell: str, unit_hint: Optional[str], la
     if p.type == "category":
         cat = next((c for c in p.categories if c in cell), None)
         return Candidate(p.code, row, snippet, value=cat, kind=kind, score=conf, source=source) if cat else None
-    units = _numeric_units(p)
+    units = point_units(p)
     if not units:
         return None
     if unit_hint and p.type == "multi" and _PAIRED.search(unit_hint):

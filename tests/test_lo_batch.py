@@ -312,14 +312,20 @@ def test_a_hanging_file_falls_back_to_its_own_conversion(legacy, tmp_path, tmpdi
     assert _tree(root) == before
 
 
-def test_a_crashing_batch_leaves_every_file_to_its_own_conversion(legacy, tmp_path, tmpdir_env):
-    fake = Office(tmp_path, hang=(legacy["A"],), mode="crash")
+def _three_items(legacy, tmp_path: Path) -> list:
+    """(conversion key, path) of the legacy files A, B and C written into ``tmp_path/src``."""
     src = tmp_path / "src"
     src.mkdir()
     items = []
     for k in "ABC":
         (src / f"{k}.doc").write_bytes(legacy[k])
         items.append((office.convert_key(src / f"{k}.doc", hashlib.sha256(legacy[k]).hexdigest()), src / f"{k}.doc"))
+    return items
+
+
+def test_a_crashing_batch_leaves_every_file_to_its_own_conversion(legacy, tmp_path, tmpdir_env):
+    fake = Office(tmp_path, hang=(legacy["A"],), mode="crash")
+    items = _three_items(legacy, tmp_path)
     with office.BatchConverter(str(fake.path)) as conv:
         report = conv.convert(items)
         assert report.runs == 1 and not report.converted            # failed before any file: no retries
@@ -331,12 +337,7 @@ def test_a_crashing_batch_leaves_every_file_to_its_own_conversion(legacy, tmp_pa
 
 def test_long_lists_are_split_by_command_line_length(legacy, tmp_path, tmpdir_env, monkeypatch):
     fake = Office(tmp_path)
-    src = tmp_path / "src"
-    src.mkdir()
-    items = []
-    for k in "ABC":
-        (src / f"{k}.doc").write_bytes(legacy[k])
-        items.append((office.convert_key(src / f"{k}.doc", hashlib.sha256(legacy[k]).hexdigest()), src / f"{k}.doc"))
+    items = _three_items(legacy, tmp_path)
     with office.BatchConverter(str(fake.path)) as conv:
         two = [conv.folder / "in" / office._src_name(k) for k, _ in items[:2]]
         monkeypatch.setattr(office, "MAX_COMMAND_CHARS", office._command_chars(str(fake.path), conv.folder, two))

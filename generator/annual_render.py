@@ -76,8 +76,6 @@ def build_context(catalogue: Catalogue, cur: YearData, prev: Optional[YearData],
 
     names = report_names(cur, folder_name)
     assessment = assessment if assessment is not None else assess(cur.evidence, catalogue)
-    if prev is None:
-        prev = previous_from_materials(cur, assessment)
     changes = changes_for(catalogue, cur, prev)
     name = names["name"]
     compiler = f"{name}秘书处"

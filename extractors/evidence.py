@@ -160,8 +160,11 @@ def _named_items(sentence: str, keyword: str) -> int:
     return len(names)
 
 
+_CLAUSE_END = re.compile(r"[，,；;。！？]")
+
+
 def _clause_end(sent: str, pos: int) -> int:
-    m = re.compile(r"[，,；;。！？]").search(sent, pos)
+    m = _CLAUSE_END.search(sent, pos)
     return m.end() if m else len(sent)
 
 
